@@ -1,0 +1,129 @@
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use safeguard_source::{SourceFile, decode};
+
+use crate::{Policy, PolicyError, compile_policy};
+
+/// Policies loaded from one or more places, with every error met on the way.
+#[derive(Debug, Default, Clone)]
+pub struct PolicySet {
+    pub policies: Vec<Arc<Policy>>,
+    pub errors: Vec<PolicyError>,
+}
+
+impl PolicySet {
+    /// Adds another set, then reports ids defined twice (the later one is dropped).
+    pub fn merge(&mut self, other: PolicySet) {
+        self.policies.extend(other.policies);
+        self.errors.extend(other.errors);
+        self.reject_duplicates();
+    }
+
+    fn reject_duplicates(&mut self) {
+        let mut seen: HashMap<String, PathBuf> = HashMap::new();
+        let mut kept = Vec::with_capacity(self.policies.len());
+        for policy in std::mem::take(&mut self.policies) {
+            if let Some(first) = seen.get(&policy.id) {
+                self.errors.push(
+                    PolicyError::at(
+                        &policy.source,
+                        policy.id_span,
+                        format!("duplicate policy id `{}`", policy.id),
+                    )
+                    .with_hint(format!("already defined in {}", first.display())),
+                );
+                continue;
+            }
+            seen.insert(policy.id.clone(), policy.source.path().to_path_buf());
+            kept.push(policy);
+        }
+        self.policies = kept;
+    }
+}
+
+/// True for the files a policy folder's policies live in.
+fn is_policy_file(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    )
+}
+
+/// Loads every `*.yaml`/`*.yml` below `dir`, in path order.
+#[must_use]
+pub fn load_dir(dir: &Path) -> PolicySet {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    collect_files(dir, &mut files, &mut errors);
+    files.sort();
+    let mut sources = Vec::new();
+    for path in files {
+        match fs::read(&path) {
+            Ok(bytes) => match decode(&bytes) {
+                Ok((text, _)) => sources.push((path, text)),
+                Err(err) => errors.push(PolicyError::without_location(&path, err.to_string())),
+            },
+            Err(err) => errors.push(PolicyError::without_location(
+                &path,
+                format!("cannot read policy file: {err}"),
+            )),
+        }
+    }
+    let mut set = load_sources(sources);
+    set.errors.splice(0..0, errors);
+    set
+}
+
+fn collect_files(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<PolicyError>) {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) => {
+            errors.push(PolicyError::without_location(
+                dir,
+                format!("cannot read policy folder: {err}"),
+            ));
+            return;
+        }
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                errors.push(PolicyError::without_location(
+                    dir,
+                    format!("cannot read policy folder: {err}"),
+                ));
+                continue;
+            }
+        };
+        let path = entry.path();
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        match entry.file_type() {
+            Ok(kind) if kind.is_dir() && !hidden => collect_files(&path, files, errors),
+            Ok(kind) if kind.is_file() && is_policy_file(&path) => files.push(path),
+            Ok(_) => {}
+            Err(err) => errors.push(PolicyError::without_location(
+                &path,
+                format!("cannot read: {err}"),
+            )),
+        }
+    }
+}
+
+/// Compiles policies from `(path, text)` pairs (the bundled packs, or files
+/// already read), rejecting duplicate ids.
+#[must_use]
+pub fn load_sources(sources: Vec<(PathBuf, String)>) -> PolicySet {
+    let mut set = PolicySet::default();
+    for (path, text) in sources {
+        match compile_policy(&SourceFile::new(path, text)) {
+            Ok(policy) => set.policies.push(Arc::new(policy)),
+            Err(errors) => set.errors.extend(errors),
+        }
+    }
+    set.reject_duplicates();
+    set
+}
