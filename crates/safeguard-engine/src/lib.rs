@@ -1,1 +1,12 @@
-//! placeholder
+//! The engine owns judging: it evaluates compiled policies against a
+//! document's objects with three-valued logic (pass, fail, unknown, each with
+//! its reason), resolves relations between objects of one document, and
+//! produces findings located at the attribute or object responsible. It is
+//! ignorant of input formats: it sees only the model's objects and values.
+
+mod engine;
+mod eval;
+mod finding;
+
+pub use engine::Engine;
+pub use finding::{Finding, Status, sort_findings};

@@ -34,6 +34,10 @@ pub enum Value {
 pub struct Unknown {
     pub reason: String,
     pub references: Vec<String>,
+    /// True when even the attribute's presence is unknown (a Terraform
+    /// `dynamic` block may generate no block at all). Otherwise the attribute
+    /// is certainly set and only its value is unknown.
+    pub presence_unknown: bool,
 }
 
 /// An ordered map whose keys keep their spans. Order is the source order, so
@@ -95,7 +99,7 @@ impl Node {
         Self::new(
             Value::Unknown(Unknown {
                 reason: reason.into(),
-                references: Vec::new(),
+                ..Unknown::default()
             }),
             span,
         )
@@ -225,7 +229,7 @@ mod tests {
         assert_eq!(Value::Number(2.5).to_string(), "2.5");
         let unknown = Value::Unknown(Unknown {
             reason: "var.x".into(),
-            references: vec![],
+            ..Unknown::default()
         });
         assert_eq!(unknown.to_string(), "(unknown: var.x)");
     }

@@ -108,7 +108,10 @@ impl MessageTemplate {
                         "type" => MessagePart::Type,
                         "name" => MessagePart::Name,
                         _ => {
-                            return Err((i, format!("unknown placeholder `{{{name}}}` in message")));
+                            return Err((
+                                i,
+                                format!("unknown placeholder `{{{name}}}` in message"),
+                            ));
                         }
                     };
                     if !literal.is_empty() {

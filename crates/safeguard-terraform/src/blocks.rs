@@ -200,7 +200,14 @@ fn dynamic_block(map: &mut Map, block: &Block, file: &SourceFile, span: Span) {
     map.insert(
         name,
         span_of(label_span),
-        Node::new(Value::Unknown(Unknown { reason, references }), span),
+        Node::new(
+            Value::Unknown(Unknown {
+                reason,
+                references,
+                presence_unknown: true,
+            }),
+            span,
+        ),
     );
 }
 

@@ -91,6 +91,7 @@ fn unknown(expr: &Expression, file: &SourceFile, span: Span) -> Node {
         Value::Unknown(Unknown {
             reason: reason_text(file.slice(span)),
             references: collector.references,
+            presence_unknown: false,
         }),
         span,
     )

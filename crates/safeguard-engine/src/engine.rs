@@ -1,0 +1,185 @@
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use safeguard_model::{Document, Format, Object};
+use safeguard_policy::{Policy, Scope as PolicyScope};
+use safeguard_source::Span;
+
+use crate::eval::{Outcome, Scope, Subject, evaluate};
+use crate::{Finding, Status};
+
+/// Policies indexed for evaluation. Each object is judged only by the
+/// policies that name its (format, type); document-scope policies run once
+/// per document that holds one of their types.
+#[derive(Debug, Default)]
+pub struct Engine {
+    policies: Vec<Arc<Policy>>,
+    by_kind: HashMap<(Format, String), Vec<usize>>,
+    document_scoped: Vec<usize>,
+}
+
+impl Engine {
+    #[must_use]
+    pub fn new(policies: Vec<Arc<Policy>>) -> Self {
+        let mut engine = Engine {
+            policies,
+            ..Engine::default()
+        };
+        for (index, policy) in engine.policies.iter().enumerate() {
+            match policy.applies_to.scope {
+                PolicyScope::Object => {
+                    for kind in &policy.applies_to.types {
+                        engine
+                            .by_kind
+                            .entry((policy.applies_to.format, kind.clone()))
+                            .or_default()
+                            .push(index);
+                    }
+                }
+                PolicyScope::Document => engine.document_scoped.push(index),
+            }
+        }
+        engine
+    }
+
+    #[must_use]
+    pub fn policies(&self) -> &[Arc<Policy>] {
+        &self.policies
+    }
+
+    /// Judges every object of a document. Findings come in document order;
+    /// callers sort the whole run with [`crate::sort_findings`].
+    #[must_use]
+    pub fn evaluate(&self, document: &Document) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for object in &document.objects {
+            let Some(indexes) = self.by_kind.get(&(object.format, object.kind.clone())) else {
+                continue;
+            };
+            for &index in indexes {
+                let policy = &self.policies[index];
+                let scope = Scope {
+                    document,
+                    object: Some(object),
+                };
+                if let Some(outcome) = judge(policy, Subject::Attrs(&object.attrs), scope) {
+                    findings.push(object_finding(policy, document, object, outcome));
+                }
+            }
+        }
+        for &index in &self.document_scoped {
+            let policy = &self.policies[index];
+            let trigger = document
+                .objects
+                .iter()
+                .find(|o| policy.applies_to_kind(o.format, &o.kind));
+            let Some(trigger) = trigger else { continue };
+            let empty = safeguard_model::Map::default();
+            let scope = Scope {
+                document,
+                object: None,
+            };
+            if let Some(outcome) = judge(policy, Subject::Attrs(&empty), scope) {
+                findings.push(document_finding(policy, document, trigger, outcome));
+            }
+        }
+        findings
+    }
+}
+
+/// `when` then `require`. `None` when the policy does not apply.
+fn judge(policy: &Policy, subject: Subject<'_>, scope: Scope<'_>) -> Option<Outcome> {
+    if let Some(when) = &policy.when {
+        let applies = evaluate(when, subject, scope);
+        match applies.status {
+            Status::Fail => return None,
+            Status::Unknown => {
+                let reason = applies
+                    .reason
+                    .map(|r| format!("whether the policy applies is unknown: {r}"));
+                return Some(Outcome {
+                    status: Status::Unknown,
+                    reason,
+                    culprit: applies.culprit,
+                });
+            }
+            Status::Pass => {}
+        }
+    }
+    Some(evaluate(&policy.require, subject, scope))
+}
+
+fn object_finding(
+    policy: &Arc<Policy>,
+    document: &Document,
+    object: &Object,
+    outcome: Outcome,
+) -> Finding {
+    let (span, label_span) = match outcome.culprit {
+        Some(culprit) if outcome.status != Status::Pass => (culprit, culprit),
+        _ => (object.span, object.header_span),
+    };
+    finding(
+        policy,
+        document,
+        object.file,
+        &object.address,
+        &object.kind,
+        span,
+        label_span,
+        outcome,
+    )
+}
+
+fn document_finding(
+    policy: &Arc<Policy>,
+    document: &Document,
+    trigger: &Object,
+    outcome: Outcome,
+) -> Finding {
+    // A document has no span of its own: the finding points at the first
+    // object that made the policy apply.
+    let kind = document.format.as_str();
+    finding(
+        policy,
+        document,
+        trigger.file,
+        &document.address,
+        kind,
+        trigger.header_span,
+        trigger.header_span,
+        outcome,
+    )
+}
+
+#[allow(clippy::too_many_arguments)] // one private constructor, called from two places
+fn finding(
+    policy: &Arc<Policy>,
+    document: &Document,
+    file: usize,
+    address: &str,
+    kind: &str,
+    span: Span,
+    label_span: Span,
+    outcome: Outcome,
+) -> Finding {
+    let message = match outcome.status {
+        Status::Pass => policy.title.clone(),
+        Status::Fail | Status::Unknown => policy.message.render(address, kind),
+    };
+    let reason = if outcome.status == Status::Pass {
+        None
+    } else {
+        outcome.reason
+    };
+    Finding {
+        policy: Arc::clone(policy),
+        status: outcome.status,
+        message,
+        reason,
+        file: document.files[file].clone(),
+        span,
+        label_span,
+        object: address.to_owned(),
+    }
+}

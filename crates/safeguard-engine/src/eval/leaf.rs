@@ -1,0 +1,247 @@
+use safeguard_model::{Node, Unknown, Value};
+use safeguard_policy::{Condition, Leaf, Operator};
+use safeguard_source::Span;
+
+use super::compare::{as_number, as_text, values_equal};
+use super::path::{Subject, resolve};
+use super::{Outcome, Scope, all, any};
+use crate::Status;
+
+/// Evaluates `attr: PATH` with its operator.
+///
+/// Over several values (a path through a list), a positive operator holds
+/// when any value satisfies it; `not-equals` and `not-in` hold when no value
+/// matches. An absent attribute uses the leaf's `default` when it has one.
+pub(crate) fn evaluate(leaf: &Leaf, subject: Subject<'_>, scope: Scope<'_>) -> Outcome {
+    let name = leaf.path.as_str();
+    let resolved = resolve(subject, &leaf.path);
+
+    if resolved.found.is_empty() {
+        if let Some(blocked) = resolved.blocked.first() {
+            return Outcome::new(
+                Status::Unknown,
+                format!("`{name}` depends on {}", describe_unknown(blocked)),
+                None,
+            );
+        }
+        if let Some(default) = &leaf.default {
+            let node = Node::new(default.clone(), Span::default());
+            let mut outcome = judge(leaf, &node, None, scope);
+            outcome.reason = outcome
+                .reason
+                .map(|r| format!("{r} (not set; the default applies)"));
+            return outcome;
+        }
+        return absent(leaf);
+    }
+
+    if let Operator::Exists(expected) = leaf.operator {
+        // Present; an unknown value still means the attribute is set, unless
+        // even its presence is unknown (a `dynamic` block).
+        if let Some((node, span)) = resolved
+            .found
+            .iter()
+            .find(|(node, _)| presence_unknown(node))
+        {
+            let Value::Unknown(unknown) = &node.value else {
+                unreachable!("checked by presence_unknown")
+            };
+            return Outcome::new(
+                Status::Unknown,
+                format!(
+                    "whether `{name}` is set depends on {}",
+                    describe_unknown(unknown)
+                ),
+                Some(*span),
+            );
+        }
+        let span = resolved.found[0].1;
+        let status = if expected { Status::Pass } else { Status::Fail };
+        return Outcome::new(status, format!("`{name}` is set"), Some(span));
+    }
+
+    let outcomes = resolved
+        .found
+        .iter()
+        .map(|(node, span)| judge(leaf, node, Some(*span), scope));
+    if leaf.operator.is_negative() {
+        all(outcomes)
+    } else {
+        any(outcomes)
+    }
+}
+
+fn presence_unknown(node: &Node) -> bool {
+    matches!(&node.value, Value::Unknown(u) if u.presence_unknown)
+}
+
+fn describe_unknown(unknown: &Unknown) -> String {
+    format!("`{}`, which cannot be known", unknown.reason)
+}
+
+/// The verdict when the attribute is not set at all.
+fn absent(leaf: &Leaf) -> Outcome {
+    let name = leaf.path.as_str();
+    let status = match leaf.operator {
+        Operator::Exists(expected) => {
+            if expected {
+                Status::Fail
+            } else {
+                Status::Pass
+            }
+        }
+        // Nothing matches an absent value, and every item of no items holds.
+        Operator::NotEquals(_) | Operator::NotIn(_) | Operator::AllItems(_) => Status::Pass,
+        _ => Status::Fail,
+    };
+    Outcome::new(status, format!("`{name}` is not set"), None)
+}
+
+/// Judges one present value.
+fn judge(leaf: &Leaf, node: &Node, span: Option<Span>, scope: Scope<'_>) -> Outcome {
+    let name = leaf.path.as_str();
+    let value = &node.value;
+    if let Value::Unknown(unknown) = value {
+        return Outcome::new(
+            Status::Unknown,
+            format!("`{name}` is {}", describe_unknown(unknown)),
+            span,
+        );
+    }
+    let verdict = |ok: bool, expectation: String| {
+        let status = if ok { Status::Pass } else { Status::Fail };
+        Outcome::new(status, format!("`{name}` is {value}{expectation}"), span)
+    };
+    match &leaf.operator {
+        Operator::Exists(_) => unreachable!("exists is decided before judging values"),
+        Operator::Equals(expected) => verdict(
+            values_equal(value, expected),
+            format!(", expected {expected}"),
+        ),
+        Operator::NotEquals(unwanted) => verdict(!values_equal(value, unwanted), String::new()),
+        Operator::In(options) => verdict(
+            options.iter().any(|o| values_equal(value, o)),
+            format!(", expected one of {}", list(options)),
+        ),
+        Operator::NotIn(options) => verdict(
+            !options.iter().any(|o| values_equal(value, o)),
+            String::new(),
+        ),
+        Operator::Matches(regex) => {
+            let ok = as_text(value).is_some_and(|text| regex.is_match(&text));
+            verdict(ok, format!(", expected a match for `{}`", regex.as_str()))
+        }
+        Operator::Gte(bound) => compare(value, *bound, |n| n >= *bound, "at least", name, span),
+        Operator::Lte(bound) => compare(value, *bound, |n| n <= *bound, "at most", name, span),
+        Operator::Contains(needle) => contains(value, needle, name, span),
+        Operator::AnyItem(condition) => items(value, condition, true, name, span, scope),
+        Operator::AllItems(condition) => items(value, condition, false, name, span, scope),
+    }
+}
+
+fn list(options: &[Value]) -> String {
+    let parts: Vec<String> = options.iter().map(ToString::to_string).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+fn compare(
+    value: &Value,
+    bound: f64,
+    holds: impl Fn(f64) -> bool,
+    words: &str,
+    name: &str,
+    span: Option<Span>,
+) -> Outcome {
+    let bound = safeguard_model::Value::Number(bound);
+    match as_number(value) {
+        Some(n) => {
+            let status = if holds(n) { Status::Pass } else { Status::Fail };
+            Outcome::new(
+                status,
+                format!("`{name}` is {value}, expected {words} {bound}"),
+                span,
+            )
+        }
+        None => Outcome::new(
+            Status::Fail,
+            format!("`{name}` is {value}, not a number"),
+            span,
+        ),
+    }
+}
+
+fn contains(value: &Value, needle: &Value, name: &str, span: Option<Span>) -> Outcome {
+    let found = match value {
+        Value::List(items) => {
+            if items.iter().any(|item| values_equal(&item.value, needle)) {
+                Some(true)
+            } else if let Some(unknown) = items.iter().find_map(|item| match &item.value {
+                Value::Unknown(u) => Some(u),
+                _ => None,
+            }) {
+                return Outcome::new(
+                    Status::Unknown,
+                    format!("an item of `{name}` is {}", describe_unknown(unknown)),
+                    span,
+                );
+            } else {
+                Some(false)
+            }
+        }
+        Value::String(text) => as_text(needle).map(|needle| text.contains(&needle)),
+        Value::Map(map) => as_text(needle).map(|key| map.get(&key).is_some()),
+        _ => None,
+    };
+    let status = if found == Some(true) {
+        Status::Pass
+    } else {
+        Status::Fail
+    };
+    Outcome::new(
+        status,
+        format!("`{name}` is {value}, expected it to contain {needle}"),
+        span,
+    )
+}
+
+/// `any-item` / `all-items`: the condition judged on each item of a list (a
+/// single map counts as a one-item list, as one nested block does).
+fn items(
+    value: &Value,
+    condition: &Condition,
+    any_item: bool,
+    name: &str,
+    span: Option<Span>,
+    scope: Scope<'_>,
+) -> Outcome {
+    let single;
+    let items: &[Node] = match value {
+        Value::List(items) => items,
+        Value::Map(_) => {
+            single = [Node::new(value.clone(), span.unwrap_or_default())];
+            &single
+        }
+        _ => {
+            return Outcome::new(
+                Status::Fail,
+                format!("`{name}` is {value}, not a list"),
+                span,
+            );
+        }
+    };
+    let outcomes = items
+        .iter()
+        .map(|item| super::evaluate(condition, Subject::Item(item), scope));
+    let outcome = if any_item {
+        any(outcomes)
+    } else {
+        all(outcomes)
+    };
+    if items.is_empty() && any_item {
+        return Outcome::new(Status::Fail, format!("`{name}` is empty"), span);
+    }
+    Outcome {
+        culprit: outcome.culprit.or(span),
+        ..outcome
+    }
+}

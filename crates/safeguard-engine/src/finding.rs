@@ -1,0 +1,66 @@
+use std::cmp::Ordering;
+use std::fmt;
+use std::sync::Arc;
+
+use safeguard_policy::Policy;
+use safeguard_source::{SourceFile, Span};
+
+/// The verdict of one policy on one object (or document).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    Pass,
+    Fail,
+    Unknown,
+}
+
+impl Status {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One policy's verdict on one object, located in its file.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub policy: Arc<Policy>,
+    pub status: Status,
+    /// The policy's message for this object (its title for a pass).
+    pub message: String,
+    /// What was observed: why it failed, or why it cannot be known.
+    pub reason: Option<String>,
+    pub file: SourceFile,
+    /// The attribute responsible, or the whole object when none is.
+    pub span: Span,
+    /// The narrower span to underline: the attribute, or the object's header.
+    pub label_span: Span,
+    /// The object's address (the document's for document-scope policies).
+    pub object: String,
+}
+
+/// Sorts findings by path, start offset and rule id, then object and status,
+/// so output is byte-identical run to run whatever the evaluation order.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(compare);
+}
+
+fn compare(a: &Finding, b: &Finding) -> Ordering {
+    a.file
+        .path()
+        .cmp(b.file.path())
+        .then(a.span.start.cmp(&b.span.start))
+        .then_with(|| a.policy.id.cmp(&b.policy.id))
+        .then_with(|| a.object.cmp(&b.object))
+        .then(a.status.cmp(&b.status))
+        .then(a.span.end.cmp(&b.span.end))
+}
