@@ -83,8 +83,10 @@ impl FromStr for Safeguard {
 }
 
 /// How serious a failure is. Ordered: `Info < Low < Medium < High < Critical`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The default is the lowest, so a default `--fail-on` fails on any finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum Severity {
+    #[default]
     Info,
     Low,
     Medium,

@@ -1,1 +1,88 @@
-//! placeholder
+//! The report crate owns the edges: turning a [`CheckReport`] into what people
+//! and machines read. One emitter per format, each in its own module: `human`
+//! (miette snippets with the citation and remediation) and `json` (the stable
+//! contract in docs/json-output.md). Byte spans become 1-based lines and
+//! character columns only here. It also decides the exit code, so every
+//! surface agrees on what fails a run.
+
+mod human;
+mod json;
+mod location;
+
+use std::path::PathBuf;
+
+use safeguard_engine::{Finding, Status};
+use safeguard_workspace::CheckReport;
+
+pub use human::{HumanOptions, render_human};
+pub use json::render_json;
+pub use location::{Position, Range, display_path, finding_range};
+
+/// What to do with findings whose outcome cannot be known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnknownMode {
+    /// List them; they do not fail the run.
+    #[default]
+    Report,
+    /// List them and let them fail the run like failures.
+    Fail,
+    /// Leave them out of the listing (the summary still counts them).
+    Ignore,
+}
+
+/// How findings are shown: which are listed and against which directory paths
+/// are made relative.
+#[derive(Debug, Clone)]
+pub struct OutputOptions {
+    pub unknown: UnknownMode,
+    pub cwd: PathBuf,
+}
+
+impl OutputOptions {
+    /// Whether a finding is listed (passes never are; they are counted).
+    #[must_use]
+    pub fn lists(&self, finding: &Finding) -> bool {
+        match finding.status {
+            Status::Pass => false,
+            Status::Fail => true,
+            Status::Unknown => self.unknown != UnknownMode::Ignore,
+        }
+    }
+}
+
+/// The process exit code: 2 for any input, policy or configuration error
+/// (findings are still printed), else 1 when a finding at or above the
+/// fail-on severity fails (or is unknown, with `--unknown=fail`), else 0.
+#[must_use]
+pub fn exit_code(report: &CheckReport, unknown: UnknownMode) -> i32 {
+    if report.has_errors() {
+        return 2;
+    }
+    let failing = report.findings.iter().any(|f| {
+        let counts = f.status == Status::Fail
+            || (f.status == Status::Unknown && unknown == UnknownMode::Fail);
+        counts && f.policy.severity >= report.fail_on
+    });
+    i32::from(failing)
+}
+
+/// Counts by status, for summaries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub pass: usize,
+    pub fail: usize,
+    pub unknown: usize,
+}
+
+#[must_use]
+pub fn counts(findings: &[Finding]) -> Counts {
+    let mut counts = Counts::default();
+    for finding in findings {
+        match finding.status {
+            Status::Pass => counts.pass += 1,
+            Status::Fail => counts.fail += 1,
+            Status::Unknown => counts.unknown += 1,
+        }
+    }
+    counts
+}

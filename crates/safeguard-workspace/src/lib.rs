@@ -1,1 +1,20 @@
-//! placeholder
+//! The workspace crate owns running a check: finding the `safeguard.toml`
+//! that governs each scanned path, walking the tree (gitignore-aware, in
+//! parallel), grouping files into documents and handing them to the right
+//! frontend, loading the policies a configuration asks for, and driving the
+//! engine over documents in parallel. [`check`] is the one entry point the
+//! CLI, the language server and the tests share; [`test_policies`] runs the
+//! policies' own examples through the same frontends and engine.
+
+mod check;
+mod config;
+mod frontends;
+mod policy_test;
+mod selection;
+mod walk;
+
+pub use check::{CheckOptions, CheckReport, check, load_policies};
+pub use config::{CONFIG_FILE_NAME, Config, ConfigError, discover_config, load_config};
+pub use frontends::parse_snippet;
+pub use policy_test::{ExampleKind, ExampleResult, PolicyTestReport, test_policies};
+pub use selection::Selection;

@@ -1,1 +1,23 @@
-fn main() {}
+//! The `safeguard` binary: the command line over the workspace, engine and
+//! report crates. It parses flags, calls the shared check entry point, and
+//! prints. Library crates return typed errors; only here do they become
+//! `anyhow` errors and exit codes.
+
+mod bundled;
+mod cli;
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! `--format json`: the stable, versioned contract (docs/json-output.md).
+
+use safeguard_model::InputErrorLocation;
+use safeguard_workspace::CheckReport;
+use serde::Serialize;
+
+use crate::location::{Position, Range, display_path, finding_range, span_range};
+use crate::{OutputOptions, counts};
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    findings: Vec<JsonFinding<'a>>,
+    errors: Vec<JsonError>,
+    summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'a str,
+    status: &'static str,
+    severity: &'static str,
+    safeguard: &'static str,
+    citation: &'a str,
+    message: &'a str,
+    reason: Option<&'a str>,
+    remediation: &'a str,
+    file: String,
+    object: &'a str,
+    range: Range,
+    suppressed: Option<()>,
+}
+
+#[derive(Serialize)]
+struct JsonError {
+    file: String,
+    message: String,
+    range: Option<Range>,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    files: usize,
+    objects: usize,
+    policies: usize,
+    fail: usize,
+    unknown: usize,
+    suppressed: usize,
+    pass: usize,
+    errors: usize,
+}
+
+/// Renders the report as pretty-printed JSON with a trailing newline.
+#[must_use]
+pub fn render_json(report: &CheckReport, options: &OutputOptions) -> String {
+    let findings = report
+        .findings
+        .iter()
+        .filter(|f| options.lists(f))
+        .map(|f| JsonFinding {
+            rule: &f.policy.id,
+            status: f.status.as_str(),
+            severity: f.policy.severity.as_str(),
+            safeguard: f.policy.safeguard.as_str(),
+            citation: &f.policy.citation,
+            message: &f.message,
+            reason: f.reason.as_deref(),
+            remediation: &f.policy.remediation,
+            file: display_path(f.file.path(), &options.cwd),
+            object: &f.object,
+            range: finding_range(f),
+            suppressed: None,
+        })
+        .collect();
+    let errors = errors(report, options);
+    let counts = counts(&report.findings);
+    let summary = JsonSummary {
+        files: report.files,
+        objects: report.objects,
+        policies: report.policies,
+        fail: counts.fail,
+        unknown: counts.unknown,
+        suppressed: 0,
+        pass: counts.pass,
+        errors: errors.len(),
+    };
+    let json = JsonReport {
+        version: 1,
+        findings,
+        errors,
+        summary,
+    };
+    let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn errors(report: &CheckReport, options: &OutputOptions) -> Vec<JsonError> {
+    let point = |(line, column): (u32, u32)| {
+        let position = Position { line, column };
+        Range {
+            start: position,
+            end: position,
+        }
+    };
+    let mut errors = Vec::new();
+    for error in &report.config_errors {
+        errors.push(JsonError {
+            file: display_path(&error.path, &options.cwd),
+            message: error.message.clone(),
+            range: error.position.map(point),
+        });
+    }
+    for error in &report.policy_errors {
+        let message = match &error.hint {
+            Some(hint) => format!("{} (hint: {hint})", error.message),
+            None => error.message.clone(),
+        };
+        errors.push(JsonError {
+            file: display_path(&error.path, &options.cwd),
+            message,
+            range: error
+                .location
+                .as_ref()
+                .map(|(file, span)| span_range(file, *span)),
+        });
+    }
+    for error in &report.input_errors {
+        let range = match &error.location {
+            InputErrorLocation::None => None,
+            InputErrorLocation::Position { line, column } => Some(point((*line, *column))),
+            InputErrorLocation::Span { file, span } => Some(span_range(file, *span)),
+        };
+        errors.push(JsonError {
+            file: display_path(&error.path, &options.cwd),
+            message: error.message.clone(),
+            range,
+        });
+    }
+    errors
+}

@@ -1,0 +1,210 @@
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use safeguard_engine::{Engine, Finding, sort_findings};
+use safeguard_model::{InputError, InputErrorLocation};
+use safeguard_policy::{PolicyError, PolicySet, Severity, load_dir, load_sources};
+use safeguard_source::ColumnUnit;
+
+use crate::frontends::terraform_document;
+use crate::walk::{collect_units, merge_units};
+use crate::{Config, ConfigError, Selection, discover_config, load_config};
+
+/// What to check and how; the CLI's flags, already parsed.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    pub paths: Vec<PathBuf>,
+    /// Extra policy folders, added to the bundled packs and the configuration's.
+    pub policy_dirs: Vec<PathBuf>,
+    /// Replaces the configuration's `select` when given.
+    pub select: Option<Vec<String>>,
+    /// Added to the configuration's `ignore`.
+    pub ignore: Vec<String>,
+    /// Overrides the configuration's `fail-on`.
+    pub fail_on: Option<Severity>,
+    /// Worker threads; `None` uses every core.
+    pub threads: Option<usize>,
+    /// The bundled policy packs as `(path, text)`.
+    pub bundled: Vec<(PathBuf, String)>,
+}
+
+/// Everything a check found, sorted and ready for any emitter.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    /// Every verdict, passes included, sorted by path, position and rule.
+    pub findings: Vec<Finding>,
+    pub input_errors: Vec<InputError>,
+    pub policy_errors: Vec<PolicyError>,
+    pub config_errors: Vec<ConfigError>,
+    pub files: usize,
+    pub objects: usize,
+    pub policies: usize,
+    pub fail_on: Severity,
+}
+
+impl CheckReport {
+    #[must_use]
+    pub fn has_errors(&self) -> bool {
+        !(self.input_errors.is_empty()
+            && self.policy_errors.is_empty()
+            && self.config_errors.is_empty())
+    }
+}
+
+/// Loads the bundled packs, then each extra folder.
+#[must_use]
+pub fn load_policies(bundled: &[(PathBuf, String)], dirs: &[PathBuf]) -> PolicySet {
+    let mut set = load_sources(bundled.to_vec());
+    for dir in dirs {
+        set.merge(load_dir(dir));
+    }
+    set
+}
+
+/// Runs a check. Never fails as a whole: every problem is in the report.
+#[must_use]
+pub fn check(options: &CheckOptions) -> CheckReport {
+    let threads = options
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .max(1);
+    let mut report = CheckReport {
+        fail_on: options.fail_on.unwrap_or(Severity::Info),
+        ..CheckReport::default()
+    };
+    let paths = if options.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        options.paths.clone()
+    };
+
+    // Each path is governed by its nearest safeguard.toml.
+    let mut groups: BTreeMap<Option<PathBuf>, Vec<PathBuf>> = BTreeMap::new();
+    for path in paths {
+        groups.entry(discover_config(&path)).or_default().push(path);
+    }
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
+    let mut fail_on_from_config = None;
+    for (config_path, paths) in groups {
+        let config = match &config_path {
+            Some(path) => load_config(path).unwrap_or_else(|errors| {
+                report.config_errors.extend(errors);
+                // The remaining files are still checked, with the defaults.
+                Config::default_for(path.parent().unwrap_or(path))
+            }),
+            None => Config::default_for(&paths[0]),
+        };
+        fail_on_from_config = fail_on_from_config.or(config.fail_on);
+        let engine = build_engine(options, &config, &mut report);
+
+        let mut units = Vec::new();
+        for path in &paths {
+            units.extend(collect_units(
+                path,
+                &config,
+                threads,
+                &mut report.input_errors,
+            ));
+        }
+        let units = merge_units(units);
+        let evaluate = || {
+            units
+                .par_iter()
+                .map(|unit| {
+                    let document = terraform_document(unit);
+                    let mut findings = engine.evaluate(&document);
+                    if let Some(only) = &unit.report_only {
+                        findings.retain(|f| only.iter().any(|p| p == f.file.path()));
+                    }
+                    (
+                        findings,
+                        document.errors,
+                        unit.files.len(),
+                        document.objects.len(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let results = match &pool {
+            Ok(pool) => pool.install(evaluate),
+            Err(_) => evaluate(),
+        };
+        for (findings, errors, files, objects) in results {
+            report.findings.extend(findings);
+            report.input_errors.extend(errors);
+            report.files += files;
+            report.objects += objects;
+        }
+    }
+    if options.fail_on.is_none() {
+        report.fail_on = fail_on_from_config.unwrap_or(Severity::Info);
+    }
+    sort_findings(&mut report.findings);
+    sort_input_errors(&mut report.input_errors);
+    report
+}
+
+fn build_engine(options: &CheckOptions, config: &Config, report: &mut CheckReport) -> Engine {
+    let mut dirs = config.policy_dirs.clone();
+    dirs.extend(options.policy_dirs.iter().cloned());
+    let set = load_policies(&options.bundled, &dirs);
+    for error in set.errors {
+        if !report
+            .policy_errors
+            .iter()
+            .any(|e| e.to_string() == error.to_string())
+        {
+            report.policy_errors.push(error);
+        }
+    }
+    let select = options.select.clone().or_else(|| {
+        config
+            .select
+            .as_ref()
+            .map(|s| s.iter().map(|(name, _)| name.clone()).collect())
+    });
+    let mut ignore: Vec<String> = config.ignore.iter().map(|(name, _)| name.clone()).collect();
+    ignore.extend(options.ignore.iter().cloned());
+    let selection = Selection { select, ignore };
+    for unknown in selection.unknown_selectors(&set.policies) {
+        let located = config
+            .select
+            .iter()
+            .flatten()
+            .chain(&config.ignore)
+            .find(|(name, _)| name == unknown)
+            .and_then(|(_, position)| config.path.clone().map(|path| (path, *position)));
+        let (path, position) = located.unwrap_or_else(|| (PathBuf::from("<command line>"), None));
+        report.config_errors.push(ConfigError {
+            path,
+            position,
+            message: format!("`{unknown}` names no policy and no safeguard"),
+        });
+    }
+    let policies: Vec<_> = set
+        .policies
+        .into_iter()
+        .filter(|p| selection.allows(p))
+        .collect();
+    report.policies = report.policies.max(policies.len());
+    Engine::new(policies.into_iter().map(|p| Arc::clone(&p)).collect())
+}
+
+fn sort_input_errors(errors: &mut [InputError]) {
+    let key = |error: &InputError| -> (PathBuf, u32, u32) {
+        let (line, column) = match &error.location {
+            InputErrorLocation::None => (0, 0),
+            InputErrorLocation::Position { line, column } => (*line, *column),
+            InputErrorLocation::Span { file, span } => {
+                let lc = file
+                    .line_index()
+                    .line_column(span.start, file.text(), ColumnUnit::Chars);
+                (lc.line, lc.column)
+            }
+        };
+        (error.path.clone(), line, column)
+    };
+    errors.sort_by_cached_key(key);
+}

@@ -1,0 +1,239 @@
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use safeguard_policy::Severity;
+use safeguard_source::{ColumnUnit, LineIndex, Span, decode};
+use serde::Deserialize;
+use thiserror::Error;
+use toml::Spanned;
+
+pub const CONFIG_FILE_NAME: &str = "safeguard.toml";
+
+/// A configuration file mistake, located.
+#[derive(Debug, Clone, Error)]
+#[error("{}{}: {message}", path.display(), position.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())]
+pub struct ConfigError {
+    pub path: PathBuf,
+    /// 1-based line and character column.
+    pub position: Option<(u32, u32)>,
+    pub message: String,
+}
+
+/// `safeguard.toml` as written. Unknown keys are errors: a misspelt
+/// `exlude` must not silently scan what the user meant to skip.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    #[serde(default)]
+    policies: Vec<Spanned<String>>,
+    #[serde(default)]
+    select: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    ignore: Vec<Spanned<String>>,
+    fail_on: Option<Spanned<String>>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+}
+
+/// A loaded configuration. Relative paths and globs are resolved against the
+/// directory holding the file.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file, or `None` for the built-in defaults.
+    pub path: Option<PathBuf>,
+    pub root: PathBuf,
+    pub policy_dirs: Vec<PathBuf>,
+    /// Rule ids or safeguard names, each with its 1-based position in the file.
+    pub select: Option<Vec<(String, Option<(u32, u32)>)>>,
+    pub ignore: Vec<(String, Option<(u32, u32)>)>,
+    pub fail_on: Option<Severity>,
+    pub exclude: GlobSet,
+}
+
+/// The nearest `safeguard.toml` at or above `start` (a file's directory for a file).
+#[must_use]
+pub fn discover_config(start: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(start).ok()?;
+    let mut dir = if absolute.is_file() {
+        absolute.parent()?.to_path_buf()
+    } else {
+        absolute
+    };
+    loop {
+        let candidate = dir.join(CONFIG_FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        if !dir.pop() {
+            return None;
+        }
+    }
+}
+
+/// Reads and validates a configuration file.
+///
+/// # Errors
+/// Every problem found, each located in the file.
+pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
+    let error = |position, message: String| ConfigError {
+        path: path.to_path_buf(),
+        position,
+        message,
+    };
+    let bytes = fs::read(path)
+        .map_err(|err| vec![error(None, format!("cannot read configuration: {err}"))])?;
+    let (text, _) = decode(&bytes).map_err(|err| vec![error(err.position(), err.to_string())])?;
+    let index = LineIndex::new(&text);
+    let position = |range: std::ops::Range<usize>| {
+        let lc = index.line_column(Span::from_range(range).start, &text, ColumnUnit::Chars);
+        Some((lc.line, lc.column))
+    };
+    let raw: RawConfig = toml::from_str(&text).map_err(|err| {
+        let at = err.span().and_then(|span| position(span));
+        vec![error(at, err.message().trim().to_owned())]
+    })?;
+
+    let root = path.parent().map_or_else(PathBuf::new, Path::to_path_buf);
+    let mut errors = Vec::new();
+    let fail_on = raw.fail_on.and_then(|value| {
+        Severity::from_str(value.get_ref()).ok().or_else(|| {
+            errors.push(error(
+                position(value.span()),
+                format!(
+                    "unknown severity `{}` for fail-on (use critical, high, medium, low or info)",
+                    value.get_ref()
+                ),
+            ));
+            None
+        })
+    });
+    let mut globs = GlobSetBuilder::new();
+    for pattern in &raw.exclude {
+        match Glob::new(pattern.get_ref()) {
+            Ok(glob) => {
+                globs.add(glob);
+            }
+            Err(err) => errors.push(error(
+                position(pattern.span()),
+                format!("invalid exclude glob: {}", err.kind()),
+            )),
+        }
+    }
+    let exclude = globs.build().unwrap_or_default();
+    let located = |items: Vec<Spanned<String>>| -> Vec<(String, Option<(u32, u32)>)> {
+        items
+            .into_iter()
+            .map(|item| {
+                let at = position(item.span());
+                (item.into_inner(), at)
+            })
+            .collect()
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Config {
+        path: Some(path.to_path_buf()),
+        policy_dirs: raw
+            .policies
+            .into_iter()
+            .map(|p| root.join(p.into_inner()))
+            .collect(),
+        root,
+        select: raw.select.map(located),
+        ignore: located(raw.ignore),
+        fail_on,
+        exclude,
+    })
+}
+
+impl Config {
+    /// The defaults for a tree without a `safeguard.toml`.
+    #[must_use]
+    pub fn default_for(root: &Path) -> Self {
+        Self {
+            root: root.to_path_buf(),
+            ..Self::default()
+        }
+    }
+
+    /// True when `path` matches an `exclude` glob (relative to the config's directory).
+    #[must_use]
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        if self.exclude.is_empty() {
+            return false;
+        }
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let root = std::path::absolute(&self.root).unwrap_or_else(|_| self.root.clone());
+        let relative = absolute.strip_prefix(&root).unwrap_or(&absolute);
+        self.exclude.is_match(relative)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, Vec<ConfigError>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE_NAME);
+        fs::write(&path, text).unwrap();
+        load_config(&path).map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| ConfigError {
+                    path: PathBuf::from("safeguard.toml"),
+                    ..e
+                })
+                .collect()
+        })
+    }
+
+    #[test]
+    fn reads_all_keys() {
+        let config = load("policies = [\"extra\"]\nselect = [\"encryption-at-rest\"]\nignore = [\"aws-efs-encrypted\"]\nfail-on = \"medium\"\nexclude = [\"legacy/**\"]\n").unwrap();
+        assert!(config.policy_dirs[0].ends_with("extra"));
+        assert_eq!(
+            config.select.as_ref().unwrap()[0],
+            ("encryption-at-rest".to_owned(), Some((2, 11)))
+        );
+        assert_eq!(config.fail_on, Some(Severity::Medium));
+        assert!(config.is_excluded(&config.root.join("legacy/main.tf")));
+        assert!(!config.is_excluded(&config.root.join("prod/main.tf")));
+    }
+
+    #[test]
+    fn unknown_key_is_a_located_error() {
+        let errors = load("fail-on = \"high\"\nexlude = [\"x\"]\n").unwrap_err();
+        assert_eq!(errors.len(), 1);
+        let text = errors[0].to_string();
+        assert!(
+            text.starts_with("safeguard.toml:2:1: unknown field `exlude`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn bad_severity_is_located() {
+        let errors = load("fail-on = \"severe\"\n").unwrap_err();
+        assert_eq!(
+            errors[0].to_string(),
+            "safeguard.toml:1:11: unknown severity `severe` for fail-on (use critical, high, medium, low or info)"
+        );
+    }
+
+    #[test]
+    fn discovery_finds_the_nearest_file_upward() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("a/b")).unwrap();
+        fs::write(dir.path().join(CONFIG_FILE_NAME), "").unwrap();
+        fs::write(dir.path().join("a").join(CONFIG_FILE_NAME), "").unwrap();
+        let found = discover_config(&dir.path().join("a/b")).unwrap();
+        assert_eq!(
+            found,
+            std::path::absolute(dir.path().join("a").join(CONFIG_FILE_NAME)).unwrap()
+        );
+    }
+}

@@ -1,0 +1,74 @@
+//! Reading files and handing them to the frontend of their format.
+
+use std::fs;
+use std::path::Path;
+
+use safeguard_model::{Document, Format, InputError, InputErrorLocation};
+use safeguard_source::{DecodeError, SourceFile, decode};
+
+use crate::walk::TerraformUnit;
+
+/// Files larger than this are reported, not read: no real configuration file
+/// comes near it, and reading it would only risk memory.
+pub(crate) const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads and decodes one file.
+pub(crate) fn read_source(path: &Path) -> Result<SourceFile, InputError> {
+    let located = |message: String, location| InputError::new(path, message, location);
+    let metadata = fs::metadata(path)
+        .map_err(|err| located(format!("cannot read: {err}"), InputErrorLocation::None))?;
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(located(
+            format!(
+                "file is {} bytes, over the {MAX_FILE_BYTES}-byte limit; not checked",
+                metadata.len()
+            ),
+            InputErrorLocation::None,
+        ));
+    }
+    let bytes = fs::read(path)
+        .map_err(|err| located(format!("cannot read: {err}"), InputErrorLocation::None))?;
+    match decode(&bytes) {
+        Ok((text, encoding)) => Ok(SourceFile::with_encoding(path, text, encoding)),
+        Err(err) => {
+            let location = match err {
+                DecodeError::InvalidUtf8 { line, column, .. }
+                | DecodeError::Binary { line, column, .. } => {
+                    InputErrorLocation::Position { line, column }
+                }
+                DecodeError::InvalidUtf16 { .. } => InputErrorLocation::None,
+            };
+            Err(located(err.to_string(), location))
+        }
+    }
+}
+
+/// Reads a Terraform module's files into its document.
+pub(crate) fn terraform_document(unit: &TerraformUnit) -> Document {
+    let mut sources = Vec::with_capacity(unit.files.len());
+    let mut errors = Vec::new();
+    for path in &unit.files {
+        match read_source(path) {
+            Ok(file) => sources.push(file),
+            Err(err) => errors.push(err),
+        }
+    }
+    let mut document =
+        safeguard_terraform::module_document(unit.dir.display().to_string(), sources);
+    document.errors.splice(0..0, errors);
+    document
+}
+
+/// Parses an input snippet (a policy example) in the given format.
+///
+/// # Errors
+/// A message when the format has no frontend yet.
+pub fn parse_snippet(format: Format, text: &str) -> Result<Document, String> {
+    match format {
+        Format::Terraform => Ok(safeguard_terraform::module_document(
+            "example",
+            vec![SourceFile::new("example.tf", text)],
+        )),
+        other => Err(format!("no frontend reads `{other}` yet")),
+    }
+}

@@ -1,0 +1,243 @@
+//! Walking scanned paths into work units, with the `ignore` crate: it honours
+//! `.gitignore`/`.ignore`, skips hidden entries (so `.git/` and `.terraform/`),
+//! and walks directories in parallel.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ignore::{WalkBuilder, WalkState};
+use safeguard_model::{InputError, InputErrorLocation};
+
+use crate::Config;
+
+/// Directories never scanned, even when not hidden or ignored.
+const SKIPPED_DIRS: [&str; 3] = [".terraform", ".git", ".terragrunt-cache"];
+
+/// One document's worth of files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TerraformUnit {
+    pub dir: PathBuf,
+    pub files: Vec<PathBuf>,
+    /// When the user named single files, findings are reported only for them;
+    /// the rest of the module is read for context.
+    pub report_only: Option<Vec<PathBuf>>,
+}
+
+pub(crate) fn is_terraform_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "tf")
+}
+
+fn error(path: &Path, message: impl Into<String>) -> InputError {
+    InputError::new(path, message, InputErrorLocation::None)
+}
+
+/// Walks `root` (a directory or a file) into Terraform units.
+pub(crate) fn collect_units(
+    root: &Path,
+    config: &Config,
+    threads: usize,
+    errors: &mut Vec<InputError>,
+) -> Vec<TerraformUnit> {
+    let metadata = match std::fs::metadata(root) {
+        Ok(metadata) => metadata,
+        Err(err) => {
+            errors.push(error(root, format!("cannot read: {err}")));
+            return Vec::new();
+        }
+    };
+    if metadata.is_file() {
+        return single_file_unit(root, errors).into_iter().collect();
+    }
+
+    let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let files = Mutex::new(Vec::new());
+    let found_errors = Mutex::new(Vec::new());
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .threads(threads)
+        .follow_links(false)
+        .require_git(false)
+        .filter_entry(|entry| {
+            let name = entry.file_name().to_string_lossy();
+            !SKIPPED_DIRS.contains(&name.as_ref())
+        });
+    builder.build_parallel().run(|| {
+        Box::new(|entry| {
+            match entry {
+                Ok(entry) => {
+                    let path = entry.path();
+                    if entry.depth() > 0 && config.is_excluded(path) {
+                        return if entry.file_type().is_some_and(|t| t.is_dir()) {
+                            WalkState::Skip
+                        } else {
+                            WalkState::Continue
+                        };
+                    }
+                    let Some(kind) = entry.file_type() else {
+                        return WalkState::Continue;
+                    };
+                    if kind.is_symlink() {
+                        if let Some(outcome) = symlink(path, &canonical_root) {
+                            match outcome {
+                                Ok(file) => files.lock().expect("walker lock").push(file),
+                                Err(err) => found_errors.lock().expect("walker lock").push(err),
+                            }
+                        }
+                    } else if kind.is_file() && is_terraform_file(path) {
+                        files.lock().expect("walker lock").push(path.to_path_buf());
+                    }
+                }
+                Err(err) => found_errors
+                    .lock()
+                    .expect("walker lock")
+                    .push(walk_error(&err, root)),
+            }
+            WalkState::Continue
+        })
+    });
+    errors.extend(found_errors.into_inner().expect("walker lock"));
+    group_by_directory(files.into_inner().expect("walker lock"))
+}
+
+/// A symlink is read only when it resolves to a Terraform file inside the
+/// scanned root. A link that escapes the root, loops or dangles is reported.
+/// `None`: nothing to read and nothing to report.
+fn symlink(path: &Path, root: &Path) -> Option<Result<PathBuf, InputError>> {
+    let target = match std::fs::canonicalize(path) {
+        Ok(target) => target,
+        Err(err) => return Some(Err(error(path, format!("cannot resolve symlink: {err}")))),
+    };
+    if !target.starts_with(root) {
+        return Some(Err(error(
+            path,
+            format!(
+                "symlink points outside the scanned root ({}); not followed",
+                target.display()
+            ),
+        )));
+    }
+    if target.is_dir() {
+        let link_dir = path.parent().and_then(|p| std::fs::canonicalize(p).ok());
+        if link_dir.is_some_and(|dir| dir.starts_with(&target)) {
+            return Some(Err(error(
+                path,
+                format!(
+                    "symlink loop: points to its own ancestor {}; not followed",
+                    target.display()
+                ),
+            )));
+        }
+        // The directory is inside the root and is scanned where it really is.
+        return None;
+    }
+    is_terraform_file(path).then(|| Ok(path.to_path_buf()))
+}
+
+fn walk_error(err: &ignore::Error, root: &Path) -> InputError {
+    let path = walk_error_path(err).unwrap_or(root).to_path_buf();
+    let message = match err.io_error() {
+        Some(io) => format!("cannot read: {io}"),
+        None => err.to_string(),
+    };
+    error(&path, message)
+}
+
+fn walk_error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child),
+        _ => None,
+    }
+}
+
+/// A file named on the command line: its module is its directory, read for
+/// context, with findings reported for that file alone.
+fn single_file_unit(file: &Path, errors: &mut Vec<InputError>) -> Option<TerraformUnit> {
+    if !is_terraform_file(file) {
+        errors.push(error(
+            file,
+            "not a file safeguard reads (expected a .tf file)",
+        ));
+        return None;
+    }
+    let dir = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|p| is_terraform_file(p) && p.is_file())
+            .map(|p| {
+                if file.parent().is_some_and(|d| d.as_os_str().is_empty()) {
+                    p.strip_prefix("./").map(Path::to_path_buf).unwrap_or(p)
+                } else {
+                    p
+                }
+            })
+            .collect(),
+        Err(err) => {
+            errors.push(error(dir, format!("cannot read: {err}")));
+            vec![file.to_path_buf()]
+        }
+    };
+    files.sort();
+    Some(TerraformUnit {
+        dir: dir.to_path_buf(),
+        files,
+        report_only: Some(vec![file.to_path_buf()]),
+    })
+}
+
+fn group_by_directory(files: Vec<PathBuf>) -> Vec<TerraformUnit> {
+    let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    for file in files {
+        let dir = file.parent().map_or_else(PathBuf::new, Path::to_path_buf);
+        by_dir.entry(dir).or_default().push(file);
+    }
+    by_dir
+        .into_iter()
+        .map(|(dir, mut files)| {
+            files.sort();
+            TerraformUnit {
+                dir,
+                files,
+                report_only: None,
+            }
+        })
+        .collect()
+}
+
+/// Merges units of the same directory (a directory and a file in it both named).
+pub(crate) fn merge_units(units: Vec<TerraformUnit>) -> Vec<TerraformUnit> {
+    let mut by_dir: BTreeMap<PathBuf, TerraformUnit> = BTreeMap::new();
+    for unit in units {
+        match by_dir.get_mut(&unit.dir) {
+            None => {
+                by_dir.insert(unit.dir.clone(), unit);
+            }
+            Some(existing) => {
+                for file in unit.files {
+                    if !existing.files.contains(&file) {
+                        existing.files.push(file);
+                    }
+                }
+                existing.files.sort();
+                existing.report_only = match (existing.report_only.take(), unit.report_only) {
+                    (Some(mut a), Some(b)) => {
+                        a.extend(b);
+                        Some(a)
+                    }
+                    // A whole directory was named: report everything.
+                    _ => None,
+                };
+            }
+        }
+    }
+    by_dir.into_values().collect()
+}

@@ -1,0 +1,106 @@
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// HIPAA compliance-as-code linter: finds configuration that would expose
+/// patient data in Terraform, tenant exports and mail-server configs.
+#[derive(Debug, Parser)]
+#[command(name = "safeguard", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check files or directories against the HIPAA policies.
+    Check(CheckArgs),
+    /// List the policies: id, safeguard, citation, severity, formats.
+    Rules(RulesArgs),
+    /// Explain one policy: rationale, remediation, citation, examples.
+    Explain(ExplainArgs),
+    /// Run every policy's pass and fail examples.
+    Test(TestArgs),
+    /// Print the JSON Schema for policy files (policies/schema.json).
+    Schema,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UnknownArg {
+    /// List unknown results; they do not fail the run.
+    Report,
+    /// Unknown results fail the run like failures.
+    Fail,
+    /// Do not list unknown results.
+    Ignore,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// An extra policy folder, added to the bundled packs (repeatable).
+    #[arg(long = "policies", value_name = "DIR")]
+    pub policy_dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or directories to check.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    #[command(flatten)]
+    pub policies: PolicyArgs,
+    /// Run only these rule ids or safeguards (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "RULE|SAFEGUARD")]
+    pub select: Option<Vec<String>>,
+    /// Skip these rule ids or safeguards (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "RULE|SAFEGUARD")]
+    pub ignore: Vec<String>,
+    /// Exit 1 when a finding at or above this severity fails [default: info, or safeguard.toml's].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<SeverityArg>,
+    /// What unknown results do.
+    #[arg(long, value_enum, default_value_t = UnknownArg::Report)]
+    pub unknown: UnknownArg,
+    /// Worker threads [default: one per core].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    #[command(flatten)]
+    pub policies: PolicyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The policy id, e.g. aws-rds-storage-encrypted.
+    pub id: String,
+    #[command(flatten)]
+    pub policies: PolicyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// A policy folder to test [default: the bundled packs].
+    pub dir: Option<PathBuf>,
+}

@@ -1,0 +1,54 @@
+use std::io::IsTerminal;
+
+use anyhow::{Context, Result};
+use safeguard_policy::Severity;
+use safeguard_report::{
+    HumanOptions, OutputOptions, UnknownMode, exit_code, render_human, render_json,
+};
+use safeguard_workspace::{CheckOptions, check};
+
+use super::print;
+use crate::bundled;
+use crate::cli::{CheckArgs, OutputFormat, SeverityArg, UnknownArg};
+
+pub fn run(args: &CheckArgs) -> Result<u8> {
+    let options = CheckOptions {
+        paths: args.paths.clone(),
+        policy_dirs: args.policies.policy_dirs.clone(),
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        fail_on: args.fail_on.map(severity),
+        threads: args.threads.map(usize::from),
+        bundled: bundled::sources(),
+    };
+    let report = check(&options);
+    let unknown = match args.unknown {
+        UnknownArg::Report => UnknownMode::Report,
+        UnknownArg::Fail => UnknownMode::Fail,
+        UnknownArg::Ignore => UnknownMode::Ignore,
+    };
+    let output = OutputOptions {
+        unknown,
+        cwd: std::env::current_dir().context("cannot read the current directory")?,
+    };
+    let text = match args.format {
+        OutputFormat::Json => render_json(&report, &output),
+        OutputFormat::Human => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            let color = std::io::stdout().is_terminal() && !no_color;
+            render_human(&report, &output, HumanOptions { color, width: 100 })
+        }
+    };
+    print(&text)?;
+    Ok(u8::try_from(exit_code(&report, unknown)).unwrap_or(2))
+}
+
+pub fn severity(arg: SeverityArg) -> Severity {
+    match arg {
+        SeverityArg::Critical => Severity::Critical,
+        SeverityArg::High => Severity::High,
+        SeverityArg::Medium => Severity::Medium,
+        SeverityArg::Low => Severity::Low,
+        SeverityArg::Info => Severity::Info,
+    }
+}

@@ -1,0 +1,53 @@
+mod check;
+mod explain;
+mod rules;
+mod test;
+
+use std::io::Write;
+
+use anyhow::Result;
+use safeguard_policy::PolicySet;
+use safeguard_workspace::load_policies;
+
+use crate::bundled;
+use crate::cli::{Cli, Command, PolicyArgs};
+
+/// Runs a command and returns the process exit code.
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Rules(args) => rules::run(&args),
+        Command::Explain(args) => explain::run(&args),
+        Command::Test(args) => test::run(&args),
+        Command::Schema => {
+            let schema = safeguard_policy::json_schema();
+            print(&format!("{}\n", serde_json::to_string_pretty(&schema)?))?;
+            Ok(0)
+        }
+    }
+}
+
+/// The bundled packs plus the folders named with `--policies`.
+fn policy_set(args: &PolicyArgs) -> PolicySet {
+    load_policies(&bundled::sources(), &args.policy_dirs)
+}
+
+/// Writes to stdout, treating a closed pipe (`| head`) as success.
+fn print(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+/// Prints policy loading errors to stderr; true when there were any.
+fn report_policy_errors(set: &PolicySet) -> bool {
+    for error in &set.errors {
+        eprintln!("error: {error}");
+    }
+    !set.errors.is_empty()
+}
