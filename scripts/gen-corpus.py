@@ -37,7 +37,6 @@ stderr at the end.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import shutil
@@ -354,8 +353,7 @@ class Module:
         self.resources: list[tuple[str, str, str, str]] = []  # (type, name, attr, mode)
         self.flags: set[str] = set()
         self.pad_var_idx = 0
-        self.pad_local_idx = 0
-        self.pad_output_idx = 0
+        self.var_block_lines: dict[str, int] = {}  # memo for variables_min_lines
         self.fmt = {
             "theme": self.theme,
             "env": self.env,
@@ -1931,11 +1929,6 @@ def pad_variable_block(m: Module) -> Block | None:
     )
 
 
-def local_lines(m: Module, name: str) -> tuple[list[str], str | None]:
-    body = LOCALS[name][0]
-    return body, ("tags" if any(Block.MARK in b for b in body) else None)
-
-
 def locals_block(m: Module, entries: list[list[str]], fill: bool) -> Block:
     lines = ["locals {"]
     for e in entries:
@@ -2114,6 +2107,17 @@ def build_locals(m: Module, header: list[str], target: int) -> list[Block]:
     return blocks
 
 
+def variables_min_lines(m: Module, used: set[str], header: list[str]) -> int:
+    """Lines variables.tf needs to declare `used` (no padding)."""
+    cache = m.var_block_lines
+    total = len(header)
+    for name in used:
+        if name not in cache:
+            cache[name] = 1 + len(variable_block(m, name).lines)
+        total += cache[name]
+    return total
+
+
 def build_variables(m: Module, header: list[str], target: int) -> list[Block]:
     for v in ("project", "environment"):
         m.var(v)
@@ -2162,12 +2166,28 @@ def generate(n_files: int, out: Path, seed: int, lpf: float) -> dict:
         m = Module(idx, rng, stats)
         kinds = FILE_ORDER[:k]
         contents: dict[str, str] = {}
-        for kind in GEN_ORDER:
-            if kind not in kinds:
-                continue
+        gen_kinds = [kind for kind in GEN_ORDER if kind in kinds]
+        for pos, kind in enumerate(gen_kinds):
+            # Lines still owed (or, if negative, overshot) so far; spread the
+            # debt over the module's remaining files so no file is starved.
+            deficit = round(file_no * lpf) - produced
+            left = len(gen_kinds) - pos
             file_no += 1
-            target = round(file_no * lpf) - produced
             header = [f"# {HEADERS[kind].format(theme=m.theme)}"]
+            if kind == "variables" or "variables" not in gen_kinds:
+                target = round(lpf + deficit / left)
+            else:
+                # variables.tf usually needs more than its share (it declares
+                # every input the module uses); reserve that up front.
+                used = m.vars_used | {"project", "environment", "owner", "cost_center"}
+                est_var = max(variables_min_lines(m, used, header), lpf)
+                target = round(lpf + (deficit - (est_var - lpf)) / (left - 1))
+            if kind == "locals" and "variables" in gen_kinds:
+                # locals.tf and variables.tf share what is left of the module's
+                # budget; variables.tf must declare every variable used.
+                joint = round(2 * lpf + deficit)
+                used = m.vars_used | {"project", "environment", "owner", "cost_center"}
+                target = min(target, joint - variables_min_lines(m, used, header))
             if kind == "variables":
                 blocks = build_variables(m, header, target)
             elif kind == "locals":
