@@ -2213,10 +2213,10 @@ def generate(n_files: int, out: Path, seed: int, lpf: float) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--files", type=int, required=True, help="number of .tf files to write (exact)")
-    ap.add_argument("--out", type=Path, required=True, help="output directory (created)")
-    ap.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    ap.add_argument("--lines-per-file", type=float, default=100, help="average lines per file (default 100)")
+    ap.add_argument("--files", type=int, required=True, metavar="N", help="number of .tf files to write (exact)")
+    ap.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory (created)")
+    ap.add_argument("--seed", type=int, default=42, metavar="S", help="random seed (default 42)")
+    ap.add_argument("--lines-per-file", type=float, default=100, metavar="L", help="average lines per file (default 100)")
     ap.add_argument("--force", action="store_true", help="delete DIR first if it exists and is not empty")
     args = ap.parse_args()
     if args.files < 1:

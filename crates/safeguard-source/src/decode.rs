@@ -118,7 +118,7 @@ fn position_in_valid(prefix: &str) -> (u32, u32) {
 
 fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, DecodeError> {
     const BOM_LEN: usize = 2;
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(DecodeError::InvalidUtf16 {
             offset: BOM_LEN + bytes.len() - 1,
             detail: "odd number of bytes",

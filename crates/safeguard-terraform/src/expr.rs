@@ -121,10 +121,10 @@ struct ReferenceCollector {
 
 impl Visit for ReferenceCollector {
     fn visit_traversal(&mut self, node: &Traversal) {
-        if let Some(address) = traversal_address(node) {
-            if !self.references.contains(&address) {
-                self.references.push(address);
-            }
+        if let Some(address) = traversal_address(node)
+            && !self.references.contains(&address)
+        {
+            self.references.push(address);
         }
         visit_traversal(self, node);
     }

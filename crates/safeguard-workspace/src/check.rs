@@ -163,9 +163,9 @@ fn build_engine(options: &CheckOptions, config: &Config, report: &mut CheckRepor
         config
             .select
             .as_ref()
-            .map(|s| s.iter().map(|(name, _)| name.clone()).collect())
+            .map(|s| s.iter().map(|s| s.name.clone()).collect())
     });
-    let mut ignore: Vec<String> = config.ignore.iter().map(|(name, _)| name.clone()).collect();
+    let mut ignore: Vec<String> = config.ignore.iter().map(|s| s.name.clone()).collect();
     ignore.extend(options.ignore.iter().cloned());
     let selection = Selection { select, ignore };
     for unknown in selection.unknown_selectors(&set.policies) {
@@ -174,8 +174,8 @@ fn build_engine(options: &CheckOptions, config: &Config, report: &mut CheckRepor
             .iter()
             .flatten()
             .chain(&config.ignore)
-            .find(|(name, _)| name == unknown)
-            .and_then(|(_, position)| config.path.clone().map(|path| (path, *position)));
+            .find(|selector| selector.name == unknown)
+            .and_then(|selector| config.path.clone().map(|path| (path, selector.position)));
         let (path, position) = located.unwrap_or_else(|| (PathBuf::from("<command line>"), None));
         report.config_errors.push(ConfigError {
             path,

@@ -45,11 +45,18 @@ pub struct Config {
     pub path: Option<PathBuf>,
     pub root: PathBuf,
     pub policy_dirs: Vec<PathBuf>,
-    /// Rule ids or safeguard names, each with its 1-based position in the file.
-    pub select: Option<Vec<(String, Option<(u32, u32)>)>>,
-    pub ignore: Vec<(String, Option<(u32, u32)>)>,
+    pub select: Option<Vec<Selector>>,
+    pub ignore: Vec<Selector>,
     pub fail_on: Option<Severity>,
     pub exclude: GlobSet,
+}
+
+/// A rule id or safeguard name from `select`/`ignore`, with its 1-based
+/// line and column in the file for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selector {
+    pub name: String,
+    pub position: Option<(u32, u32)>,
 }
 
 /// The nearest `safeguard.toml` at or above `start` (a file's directory for a file).
@@ -91,7 +98,7 @@ pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
         Some((lc.line, lc.column))
     };
     let raw: RawConfig = toml::from_str(&text).map_err(|err| {
-        let at = err.span().and_then(|span| position(span));
+        let at = err.span().and_then(&position);
         vec![error(at, err.message().trim().to_owned())]
     })?;
 
@@ -122,12 +129,15 @@ pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
         }
     }
     let exclude = globs.build().unwrap_or_default();
-    let located = |items: Vec<Spanned<String>>| -> Vec<(String, Option<(u32, u32)>)> {
+    let located = |items: Vec<Spanned<String>>| -> Vec<Selector> {
         items
             .into_iter()
             .map(|item| {
-                let at = position(item.span());
-                (item.into_inner(), at)
+                let position = position(item.span());
+                Selector {
+                    name: item.into_inner(),
+                    position,
+                }
             })
             .collect()
     };
@@ -197,7 +207,10 @@ mod tests {
         assert!(config.policy_dirs[0].ends_with("extra"));
         assert_eq!(
             config.select.as_ref().unwrap()[0],
-            ("encryption-at-rest".to_owned(), Some((2, 11)))
+            Selector {
+                name: "encryption-at-rest".to_owned(),
+                position: Some((2, 11))
+            }
         );
         assert_eq!(config.fail_on, Some(Severity::Medium));
         assert!(config.is_excluded(&config.root.join("legacy/main.tf")));

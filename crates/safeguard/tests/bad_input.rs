@@ -14,8 +14,16 @@ const GOOD: &str = "resource \"aws_efs_file_system\" \"scans\" {\n  encrypted = 
 const GOOD_FINDING: &str = "good.tf:2 aws-efs-encrypted fail aws_efs_file_system.scans";
 
 fn scan(dir: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
-    let output = safeguard(dir).args(["check", ".", "--format", "json"]).args(extra).output().unwrap();
-    assert!(output.stderr.is_empty(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let output = safeguard(dir)
+        .args(["check", ".", "--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        output.stderr.is_empty(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     (output.status.code(), json(&output))
 }
 
@@ -28,12 +36,19 @@ fn module_with(name: &str, contents: impl AsRef<[u8]>) -> tempfile::TempDir {
 
 #[test]
 fn invalid_hcl() {
-    let dir = module_with("bad.tf", "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \n}\n");
+    let dir = module_with(
+        "bad.tf",
+        "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \n}\n",
+    );
     let (code, report) = scan(dir.path(), &[]);
     assert_eq!(code, Some(2));
     let errors = error_lines(&report);
     assert_eq!(errors.len(), 1, "{errors:?}");
-    assert!(errors[0].starts_with("bad.tf:2:12 invalid HCL: invalid expression; expected"), "{}", errors[0]);
+    assert!(
+        errors[0].starts_with("bad.tf:2:12 invalid HCL: invalid expression; expected"),
+        "{}",
+        errors[0]
+    );
     assert_eq!(finding_lines(&report), vec![GOOD_FINDING]);
 }
 
@@ -42,7 +57,10 @@ fn invalid_utf8() {
     let dir = module_with("bad.tf", b"locals {\n  a = \"\xff\"\n}\n");
     let (code, report) = scan(dir.path(), &[]);
     assert_eq!(code, Some(2));
-    assert_eq!(error_lines(&report), vec!["bad.tf:2:8 invalid UTF-8 at byte offset 16"]);
+    assert_eq!(
+        error_lines(&report),
+        vec!["bad.tf:2:8 invalid UTF-8 at byte offset 16"]
+    );
     assert_eq!(finding_lines(&report), vec![GOOD_FINDING]);
 }
 
@@ -57,7 +75,10 @@ fn utf16le_with_bom_parses_like_utf8() {
     assert_eq!(error_lines(&report), Vec::<String>::new());
     assert_eq!(
         finding_lines(&report),
-        vec![GOOD_FINDING, "utf16.tf:3 aws-rds-cluster-storage-encrypted fail aws_rds_cluster.claims"]
+        vec![
+            GOOD_FINDING,
+            "utf16.tf:3 aws-rds-cluster-storage-encrypted fail aws_rds_cluster.claims"
+        ]
     );
     let finding = &report["findings"][1];
     assert_eq!(finding["range"]["start"]["column"], 3);
@@ -80,7 +101,10 @@ fn binary_file_named_tf() {
     let dir = module_with("bad.tf", b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00");
     let (code, report) = scan(dir.path(), &[]);
     assert_eq!(code, Some(2));
-    assert_eq!(error_lines(&report), vec!["bad.tf:1:8 file looks binary (NUL byte at byte offset 7)"]);
+    assert_eq!(
+        error_lines(&report),
+        vec!["bad.tf:1:8 file looks binary (NUL byte at byte offset 7)"]
+    );
     assert_eq!(finding_lines(&report), vec![GOOD_FINDING]);
 }
 
@@ -88,7 +112,10 @@ const POLICY: &str = "id: extra-efs-check\ntitle: Extra\nsafeguard: encryption-a
 
 #[test]
 fn policy_with_unknown_key() {
-    let dir = module_with("policies/bad.yaml", POLICY.replace("remediation:", "remedy:"));
+    let dir = module_with(
+        "policies/bad.yaml",
+        POLICY.replace("remediation:", "remedy:"),
+    );
     let (code, report) = scan(dir.path(), &["--policies", "policies"]);
     assert_eq!(code, Some(2));
     assert_eq!(
@@ -98,16 +125,26 @@ fn policy_with_unknown_key() {
             "policies/bad.yaml:1:1 missing required field `remediation` in the policy",
         ]
     );
-    assert_eq!(finding_lines(&report), vec![GOOD_FINDING], "bundled policies still run");
+    assert_eq!(
+        finding_lines(&report),
+        vec![GOOD_FINDING],
+        "bundled policies still run"
+    );
 }
 
 #[test]
 fn policy_with_unknown_operator() {
-    let dir = module_with("policies/bad.yaml", POLICY.replace("  equals: true", "  greater: 1"));
+    let dir = module_with(
+        "policies/bad.yaml",
+        POLICY.replace("  equals: true", "  greater: 1"),
+    );
     let (code, report) = scan(dir.path(), &["--policies", "policies"]);
     assert_eq!(code, Some(2));
     let errors = error_lines(&report);
-    assert_eq!(errors[0], "policies/bad.yaml:11:3 unknown operator `greater` (hint: operators are: exists, equals, not-equals, in, not-in, matches, gte, lte, contains, any-item, all-items)");
+    assert_eq!(
+        errors[0],
+        "policies/bad.yaml:11:3 unknown operator `greater` (hint: operators are: exists, equals, not-equals, in, not-in, matches, gte, lte, contains, any-item, all-items)"
+    );
     assert_eq!(finding_lines(&report), vec![GOOD_FINDING]);
 }
 
@@ -116,34 +153,65 @@ fn valid_extra_policy_runs_beside_the_bundled_ones() {
     let dir = module_with("policies/extra.yaml", POLICY);
     let (code, report) = scan(dir.path(), &["--policies", "policies"]);
     assert_eq!(code, Some(1));
-    assert_eq!(finding_lines(&report), vec![GOOD_FINDING, "good.tf:2 extra-efs-check fail aws_efs_file_system.scans"]);
+    assert_eq!(
+        finding_lines(&report),
+        vec![
+            GOOD_FINDING,
+            "good.tf:2 extra-efs-check fail aws_efs_file_system.scans"
+        ]
+    );
     assert_eq!(report["summary"]["policies"], 14);
 }
 
 #[test]
 fn config_with_unknown_key() {
-    let dir = module_with("safeguard.toml", "fail-on = \"high\"\nexlude = [\"legacy/**\"]\n");
+    let dir = module_with(
+        "safeguard.toml",
+        "fail-on = \"high\"\nexlude = [\"legacy/**\"]\n",
+    );
     let (code, report) = scan(dir.path(), &[]);
     assert_eq!(code, Some(2));
     let errors = error_lines(&report);
     assert_eq!(errors.len(), 1);
-    assert!(errors[0].starts_with("safeguard.toml:2:1 unknown field `exlude`, expected one of"), "{}", errors[0]);
+    assert!(
+        errors[0].starts_with("safeguard.toml:2:1 unknown field `exlude`, expected one of"),
+        "{}",
+        errors[0]
+    );
     assert_eq!(finding_lines(&report), vec![GOOD_FINDING]);
 }
 
 #[test]
 fn config_excludes_and_fail_on_apply() {
-    let dir = module_with("legacy/main.tf", "resource \"aws_efs_file_system\" \"old\" {}\n");
-    write(dir.path(), "safeguard.toml", "fail-on = \"critical\"\nexclude = [\"legacy/**\"]\n");
+    let dir = module_with(
+        "legacy/main.tf",
+        "resource \"aws_efs_file_system\" \"old\" {}\n",
+    );
+    write(
+        dir.path(),
+        "safeguard.toml",
+        "fail-on = \"critical\"\nexclude = [\"legacy/**\"]\n",
+    );
     let (code, report) = scan(dir.path(), &[]);
     assert_eq!(code, Some(0), "high finding is below fail-on = critical");
-    assert_eq!(finding_lines(&report), vec![GOOD_FINDING], "legacy/ excluded");
+    assert_eq!(
+        finding_lines(&report),
+        vec![GOOD_FINDING],
+        "legacy/ excluded"
+    );
 }
 
 #[test]
 fn gitignored_and_terraform_cache_dirs_are_skipped() {
-    let dir = module_with(".terraform/modules/x/main.tf", "resource \"aws_efs_file_system\" \"cached\" {}\n");
-    write(dir.path(), "generated/main.tf", "resource \"aws_efs_file_system\" \"generated\" {}\n");
+    let dir = module_with(
+        ".terraform/modules/x/main.tf",
+        "resource \"aws_efs_file_system\" \"cached\" {}\n",
+    );
+    write(
+        dir.path(),
+        "generated/main.tf",
+        "resource \"aws_efs_file_system\" \"generated\" {}\n",
+    );
     write(dir.path(), ".gitignore", "generated/\n");
     let (_, report) = scan(dir.path(), &[]);
     assert_eq!(finding_lines(&report), vec![GOOD_FINDING]);
@@ -155,29 +223,55 @@ fn symlink_loops_and_escapes_are_errors_not_hangs() {
     use std::os::unix::fs::symlink;
     let dir = module_with("sub/inner.tf", "");
     let outside = tempfile::tempdir().unwrap();
-    write(outside.path(), "secret.tf", "resource \"aws_efs_file_system\" \"outside\" {}\n");
+    write(
+        outside.path(),
+        "secret.tf",
+        "resource \"aws_efs_file_system\" \"outside\" {}\n",
+    );
     symlink("..", dir.path().join("sub/up")).unwrap();
     symlink("self.tf", dir.path().join("self.tf")).unwrap();
-    symlink(outside.path().join("secret.tf"), dir.path().join("escape.tf")).unwrap();
+    symlink(
+        outside.path().join("secret.tf"),
+        dir.path().join("escape.tf"),
+    )
+    .unwrap();
     symlink("good.tf", dir.path().join("alias.tf")).unwrap();
     let (code, report) = scan(dir.path(), &[]);
     assert_eq!(code, Some(2));
     let errors = error_lines(&report);
     assert_eq!(errors.len(), 3, "{errors:?}");
-    assert!(errors[0].starts_with("escape.tf symlink points outside the scanned root"), "{}", errors[0]);
-    assert!(errors[1].starts_with("self.tf cannot resolve symlink: "), "{}", errors[1]);
-    assert!(errors[2].starts_with("sub/up symlink loop: points to its own ancestor"), "{}", errors[2]);
+    assert!(
+        errors[0].starts_with("escape.tf symlink points outside the scanned root"),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        errors[1].starts_with("self.tf cannot resolve symlink: "),
+        "{}",
+        errors[1]
+    );
+    assert!(
+        errors[2].starts_with("sub/up symlink loop: points to its own ancestor"),
+        "{}",
+        errors[2]
+    );
     // A link to a file inside the root is read like the file.
     assert_eq!(
         finding_lines(&report),
-        vec!["alias.tf:2 aws-efs-encrypted fail aws_efs_file_system.scans", GOOD_FINDING]
+        vec![
+            "alias.tf:2 aws-efs-encrypted fail aws_efs_file_system.scans",
+            GOOD_FINDING
+        ]
     );
 }
 
 #[test]
 fn missing_path_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    let output = safeguard(dir.path()).args(["check", "nope", "--format", "json"]).output().unwrap();
+    let output = safeguard(dir.path())
+        .args(["check", "nope", "--format", "json"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let errors = error_lines(&json(&output));
     assert_eq!(errors.len(), 1);

@@ -7,7 +7,10 @@ use common::{finding_lines, json, repo_root, safeguard, stdout};
 
 #[test]
 fn json_output_on_testdata() {
-    let output = safeguard(&repo_root()).args(["check", "testdata/clinic", "--format", "json"]).output().unwrap();
+    let output = safeguard(&repo_root())
+        .args(["check", "testdata/clinic", "--format", "json"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1), "findings exit 1");
     insta::assert_snapshot!("clinic_json", stdout(&output));
 }
@@ -16,7 +19,14 @@ fn json_output_on_testdata() {
 fn json_output_is_byte_identical_across_runs_and_thread_counts() {
     let run = |threads: &str| {
         let output = safeguard(&repo_root())
-            .args(["check", "testdata/clinic", "--format", "json", "--threads", threads])
+            .args([
+                "check",
+                "testdata/clinic",
+                "--format",
+                "json",
+                "--threads",
+                threads,
+            ])
             .output()
             .unwrap();
         output.stdout
@@ -28,16 +38,25 @@ fn json_output_is_byte_identical_across_runs_and_thread_counts() {
 
 #[test]
 fn human_output_on_testdata() {
-    let output = safeguard(&repo_root()).args(["check", "testdata/clinic"]).output().unwrap();
+    let output = safeguard(&repo_root())
+        .args(["check", "testdata/clinic"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
-    assert!(!text.contains('\u{1b}'), "no colour when stdout is not a terminal");
+    assert!(
+        !text.contains('\u{1b}'),
+        "no colour when stdout is not a terminal"
+    );
     insta::assert_snapshot!("clinic_human", text);
 }
 
 #[test]
 fn findings_name_exact_rules_objects_and_lines() {
-    let output = safeguard(&repo_root()).args(["check", "testdata/clinic", "--format", "json"]).output().unwrap();
+    let output = safeguard(&repo_root())
+        .args(["check", "testdata/clinic", "--format", "json"])
+        .output()
+        .unwrap();
     assert_eq!(
         finding_lines(&json(&output)),
         vec![
@@ -55,19 +74,61 @@ fn findings_name_exact_rules_objects_and_lines() {
 #[test]
 fn fail_on_threshold_decides_exit_code() {
     // The example's worst failures are high; nothing is critical.
-    let code = |args: &[&str]| safeguard(&repo_root()).args(args).output().unwrap().status.code();
-    assert_eq!(code(&["check", "testdata/clinic", "--fail-on", "critical"]), Some(0));
-    assert_eq!(code(&["check", "testdata/clinic", "--fail-on", "high"]), Some(1));
+    let code = |args: &[&str]| {
+        safeguard(&repo_root())
+            .args(args)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(
+        code(&["check", "testdata/clinic", "--fail-on", "critical"]),
+        Some(0)
+    );
+    assert_eq!(
+        code(&["check", "testdata/clinic", "--fail-on", "high"]),
+        Some(1)
+    );
     // Only medium findings selected: below high passes, at medium fails.
-    assert_eq!(code(&["check", "testdata/clinic", "--select", "retention", "--fail-on", "high"]), Some(0));
-    assert_eq!(code(&["check", "testdata/clinic", "--select", "retention", "--fail-on", "medium"]), Some(1));
+    assert_eq!(
+        code(&[
+            "check",
+            "testdata/clinic",
+            "--select",
+            "retention",
+            "--fail-on",
+            "high"
+        ]),
+        Some(0)
+    );
+    assert_eq!(
+        code(&[
+            "check",
+            "testdata/clinic",
+            "--select",
+            "retention",
+            "--fail-on",
+            "medium"
+        ]),
+        Some(1)
+    );
 }
 
 #[test]
 fn unknown_modes() {
     let report = |mode: &str| {
         let output = safeguard(&repo_root())
-            .args(["check", "testdata/clinic", "--format", "json", "--select", "aws-cloudwatch-log-retention", "--unknown", mode])
+            .args([
+                "check",
+                "testdata/clinic",
+                "--format",
+                "json",
+                "--select",
+                "aws-cloudwatch-log-retention",
+                "--unknown",
+                mode,
+            ])
             .args(["--ignore", "aws-s3-bucket-encryption"])
             .output()
             .unwrap();
@@ -77,15 +138,30 @@ fn unknown_modes() {
     assert_eq!(code, Some(1));
     assert_eq!(listed["findings"].as_array().unwrap().len(), 2);
     let (_, hidden) = report("ignore");
-    assert_eq!(hidden["findings"].as_array().unwrap().len(), 1, "unknown hidden");
+    assert_eq!(
+        hidden["findings"].as_array().unwrap().len(),
+        1,
+        "unknown hidden"
+    );
     assert_eq!(hidden["summary"]["unknown"], 1, "but still counted");
 }
 
 #[test]
 fn unknown_fails_only_when_asked() {
     let dir = tempfile::tempdir().unwrap();
-    common::write(dir.path(), "main.tf", "resource \"aws_efs_file_system\" \"f\" {\n  encrypted = var.encrypt\n}\n");
-    let code = |mode: &str| safeguard(dir.path()).args(["check", ".", "--unknown", mode]).output().unwrap().status.code();
+    common::write(
+        dir.path(),
+        "main.tf",
+        "resource \"aws_efs_file_system\" \"f\" {\n  encrypted = var.encrypt\n}\n",
+    );
+    let code = |mode: &str| {
+        safeguard(dir.path())
+            .args(["check", ".", "--unknown", mode])
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
     assert_eq!(code("report"), Some(0));
     assert_eq!(code("fail"), Some(1));
     assert_eq!(code("ignore"), Some(0));
@@ -94,36 +170,72 @@ fn unknown_fails_only_when_asked() {
 #[test]
 fn clean_tree_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
-    common::write(dir.path(), "main.tf", "resource \"aws_efs_file_system\" \"f\" {\n  encrypted = true\n}\n");
+    common::write(
+        dir.path(),
+        "main.tf",
+        "resource \"aws_efs_file_system\" \"f\" {\n  encrypted = true\n}\n",
+    );
     let output = safeguard(dir.path()).args(["check"]).output().unwrap();
     assert_eq!(output.status.code(), Some(0));
-    assert_eq!(stdout(&output), "Checked 1 file (1 object) against 13 policies: 0 failed, 0 unknown, 1 passed, 0 errors.\n");
+    assert_eq!(
+        stdout(&output),
+        "Checked 1 file (1 object) against 13 policies: 0 failed, 0 unknown, 1 passed, 0 errors.\n"
+    );
 }
 
 #[test]
 fn select_and_ignore_take_rule_ids_and_safeguards() {
     let lines = |args: &[&str]| {
-        let output = safeguard(&repo_root()).args(["check", "testdata/clinic", "--format", "json"]).args(args).output().unwrap();
+        let output = safeguard(&repo_root())
+            .args(["check", "testdata/clinic", "--format", "json"])
+            .args(args)
+            .output()
+            .unwrap();
         finding_lines(&json(&output))
     };
     let only_backup = lines(&["--select", "backup"]);
-    assert_eq!(only_backup, vec!["testdata/clinic/database.tf:22 aws-rds-backup-enabled fail aws_db_instance.reporting"]);
+    assert_eq!(
+        only_backup,
+        vec![
+            "testdata/clinic/database.tf:22 aws-rds-backup-enabled fail aws_db_instance.reporting"
+        ]
+    );
     let without = lines(&["--ignore", "encryption-at-rest,aws-lb-listener-tls"]);
     assert_eq!(without.len(), 4, "{without:?}");
-    assert!(without.iter().all(|l| !l.contains("encrypted") && !l.contains("listener")));
+    assert!(
+        without
+            .iter()
+            .all(|l| !l.contains("encrypted") && !l.contains("listener"))
+    );
 }
 
 #[test]
 fn unknown_selector_is_a_configuration_error() {
-    let output = safeguard(&repo_root()).args(["check", "testdata/clinic", "--select", "aws-rds-encrypted", "--format", "json"]).output().unwrap();
+    let output = safeguard(&repo_root())
+        .args([
+            "check",
+            "testdata/clinic",
+            "--select",
+            "aws-rds-encrypted",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert_eq!(common::error_lines(&json(&output)), vec!["<command line> `aws-rds-encrypted` names no policy and no safeguard"]);
+    assert_eq!(
+        common::error_lines(&json(&output)),
+        vec!["<command line> `aws-rds-encrypted` names no policy and no safeguard"]
+    );
 }
 
 #[test]
 fn naming_one_file_reports_only_that_file_with_its_module_as_context() {
     // storage.tf's EBS volume passes only because main.tf enables default encryption.
-    let output = safeguard(&repo_root()).args(["check", "testdata/clinic/storage.tf", "--format", "json"]).output().unwrap();
+    let output = safeguard(&repo_root())
+        .args(["check", "testdata/clinic/storage.tf", "--format", "json"])
+        .output()
+        .unwrap();
     assert_eq!(
         finding_lines(&json(&output)),
         vec!["testdata/clinic/storage.tf:16 aws-s3-bucket-encryption fail aws_s3_bucket.referrals"]

@@ -16,34 +16,55 @@ fn rules_table_lists_every_bundled_policy() {
 
 #[test]
 fn rules_json_for_machines() {
-    let output = safeguard(&repo_root()).args(["rules", "--format", "json"]).output().unwrap();
+    let output = safeguard(&repo_root())
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
     let rules: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let rules = rules.as_array().unwrap();
     assert_eq!(rules.len(), 13);
-    let efs = rules.iter().find(|r| r["id"] == "aws-efs-encrypted").unwrap();
+    let efs = rules
+        .iter()
+        .find(|r| r["id"] == "aws-efs-encrypted")
+        .unwrap();
     assert_eq!(efs["citation"], "45 CFR 164.312(a)(2)(iv)");
     assert_eq!(efs["formats"], serde_json::json!(["terraform"]));
 }
 
 #[test]
 fn explain_shows_rationale_remediation_citation_and_examples() {
-    let output = safeguard(&repo_root()).args(["explain", "aws-efs-encrypted"]).output().unwrap();
+    let output = safeguard(&repo_root())
+        .args(["explain", "aws-efs-encrypted"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(0));
     insta::assert_snapshot!("explain_efs", stdout(&output));
 }
 
 #[test]
 fn explain_unknown_id_is_an_error() {
-    let output = safeguard(&repo_root()).args(["explain", "aws-efs-encryption"]).output().unwrap();
+    let output = safeguard(&repo_root())
+        .args(["explain", "aws-efs-encryption"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).starts_with("error: no policy `aws-efs-encryption` (known: aws-cloudtrail-log-file-validation,"));
+    assert!(stderr(&output).starts_with(
+        "error: no policy `aws-efs-encryption` (known: aws-cloudtrail-log-file-validation,"
+    ));
 }
 
 #[test]
 fn test_passes_on_the_repository_policies() {
-    let output = safeguard(&repo_root()).args(["test", "policies"]).output().unwrap();
+    let output = safeguard(&repo_root())
+        .args(["test", "policies"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
-    assert!(stdout(&output).ends_with("\n13 policies, 43 examples\nexamples: 43 passed, 0 failed\n"), "{}", stdout(&output));
+    assert!(
+        stdout(&output).ends_with("\n13 policies, 43 examples\nexamples: 43 passed, 0 failed\n"),
+        "{}",
+        stdout(&output)
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -65,7 +86,10 @@ fn test_fails_with_a_diff_when_a_fail_example_complies() {
     copy_dir(&repo_root().join("policies"), dir.path());
     let path = dir.path().join("terraform/aws/aws-efs-encrypted.yaml");
     let text = fs::read_to_string(&path).unwrap();
-    let edited = text.replace("    - 'resource \"aws_efs_file_system\" \"scans\" {}'", "    - 'resource \"aws_efs_file_system\" \"scans\" { encrypted = true }'");
+    let edited = text.replace(
+        "    - 'resource \"aws_efs_file_system\" \"scans\" {}'",
+        "    - 'resource \"aws_efs_file_system\" \"scans\" { encrypted = true }'",
+    );
     assert_ne!(text, edited, "the fail example to edit exists");
     fs::write(&path, edited).unwrap();
 
@@ -87,12 +111,20 @@ fn test_reports_broken_policy_files_and_exits_2() {
     common::write(dir.path(), "broken.yaml", "id: Not Kebab\n");
     let output = safeguard(dir.path()).args(["test", "."]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("./broken.yaml:1:5: policy id `Not Kebab` is not kebab-case"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("./broken.yaml:1:5: policy id `Not Kebab` is not kebab-case"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn schema_file_is_generated_from_the_compiler_vocabulary() {
     let output = safeguard(&repo_root()).args(["schema"]).output().unwrap();
     let committed = fs::read_to_string(repo_root().join("policies/schema.json")).unwrap();
-    assert_eq!(stdout(&output), committed, "regenerate with `safeguard schema > policies/schema.json`");
+    assert_eq!(
+        stdout(&output),
+        committed,
+        "regenerate with `safeguard schema > policies/schema.json`"
+    );
 }

@@ -9,12 +9,17 @@ use assert_cmd::Command;
 /// The repository root (tests run the binary from there, so paths in output
 /// are `testdata/...`).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
 }
 
 pub fn safeguard(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("safeguard").expect("binary built");
-    cmd.current_dir(dir).env("NO_COLOR", "1").env_remove("RUST_LOG");
+    cmd.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG");
     cmd
 }
 
@@ -49,7 +54,11 @@ pub fn error_lines(report: &serde_json::Value) -> Vec<String> {
                 Some(r) => format!(":{}:{}", r["start"]["line"], r["start"]["column"]),
                 None => String::new(),
             };
-            format!("{}{at} {}", e["file"].as_str().unwrap(), e["message"].as_str().unwrap())
+            format!(
+                "{}{at} {}",
+                e["file"].as_str().unwrap(),
+                e["message"].as_str().unwrap()
+            )
         })
         .collect()
 }

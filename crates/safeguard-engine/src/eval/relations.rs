@@ -84,7 +84,7 @@ fn link(
     for (node, _) in &resolved.found {
         match &node.value {
             Value::Unknown(unknown) => {
-                if unknown.references.iter().any(|r| *r == object.address) {
+                if unknown.references.contains(&object.address) {
                     return Link::Yes;
                 }
                 // A reference to another object of this kind points elsewhere;
@@ -158,5 +158,5 @@ fn candidates<'a>(scope: Scope<'a>, types: &'a [String]) -> impl Iterator<Item =
         .document
         .objects
         .iter()
-        .filter(move |o| types.iter().any(|t| *t == o.kind))
+        .filter(move |o| types.contains(&o.kind))
 }
