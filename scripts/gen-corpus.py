@@ -7,8 +7,12 @@ Usage:
 The corpus is laid out as DIR/modules/mod-0000/, DIR/modules/mod-0001/, ...
 Each module holds 8-12 ``.tf`` files (variables.tf, locals.tf, main.tf,
 outputs.tf, storage.tf, database.tf, network.tf, logging.tf, cache.tf,
-compute.tf, iam.tf, backup.tf), and the corpus holds exactly N ``.tf``
-files with about N x L lines in total (default L = 100).
+compute.tf, iam.tf, backup.tf; the last module may hold fewer), and the
+corpus holds exactly N ``.tf`` files with about N x L lines in total
+(default L = 100).  Individual files vary around L (a file is made of whole
+resources, and variables.tf must declare every input its module uses); a
+running total keeps the corpus-wide count within a few lines of N x L.
+Below about L = 40 files cannot shrink further and the total overshoots.
 
 The content is HCL a Terraform user would write for a healthcare workload:
 AWS resources that HIPAA rules care about (RDS instances and clusters, EBS,
