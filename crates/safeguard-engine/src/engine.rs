@@ -14,7 +14,8 @@ use crate::{Finding, Status};
 #[derive(Debug, Default)]
 pub struct Engine {
     policies: Vec<Arc<Policy>>,
-    by_kind: HashMap<(Format, String), Vec<usize>>,
+    /// Format, then type, to policy indexes: looked up by `&str`, no allocation per object.
+    by_kind: HashMap<Format, HashMap<String, Vec<usize>>>,
     document_scoped: Vec<usize>,
 }
 
@@ -31,7 +32,9 @@ impl Engine {
                     for kind in &policy.applies_to.types {
                         engine
                             .by_kind
-                            .entry((policy.applies_to.format, kind.clone()))
+                            .entry(policy.applies_to.format)
+                            .or_default()
+                            .entry(kind.clone())
                             .or_default()
                             .push(index);
                     }
@@ -53,7 +56,11 @@ impl Engine {
     pub fn evaluate(&self, document: &Document) -> Vec<Finding> {
         let mut findings = Vec::new();
         for object in &document.objects {
-            let Some(indexes) = self.by_kind.get(&(object.format, object.kind.clone())) else {
+            let Some(indexes) = self
+                .by_kind
+                .get(&object.format)
+                .and_then(|kinds| kinds.get(object.kind.as_str()))
+            else {
                 continue;
             };
             for &index in indexes {

@@ -24,6 +24,20 @@ pub(crate) struct TerraformUnit {
     pub report_only: Option<Vec<PathBuf>>,
 }
 
+/// Drops `.` components, so `./infra/main.tf` and `infra/main.tf` are one
+/// file when a directory and a file in it are both named.
+pub(crate) fn clean(path: &Path) -> PathBuf {
+    let cleaned: PathBuf = path
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    if cleaned.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        cleaned
+    }
+}
+
 pub(crate) fn is_terraform_file(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "tf")
 }
@@ -171,33 +185,27 @@ fn single_file_unit(file: &Path, errors: &mut Vec<InputError>) -> Option<Terrafo
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
             .filter_map(Result::ok)
-            .map(|entry| entry.path())
+            .map(|entry| clean(&entry.path()))
             .filter(|p| is_terraform_file(p) && p.is_file())
-            .map(|p| {
-                if file.parent().is_some_and(|d| d.as_os_str().is_empty()) {
-                    p.strip_prefix("./").map(Path::to_path_buf).unwrap_or(p)
-                } else {
-                    p
-                }
-            })
             .collect(),
         Err(err) => {
             errors.push(error(dir, format!("cannot read: {err}")));
-            vec![file.to_path_buf()]
+            vec![clean(file)]
         }
     };
     files.sort();
     Some(TerraformUnit {
-        dir: dir.to_path_buf(),
+        dir: clean(dir),
         files,
-        report_only: Some(vec![file.to_path_buf()]),
+        report_only: Some(vec![clean(file)]),
     })
 }
 
 fn group_by_directory(files: Vec<PathBuf>) -> Vec<TerraformUnit> {
     let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     for file in files {
-        let dir = file.parent().map_or_else(PathBuf::new, Path::to_path_buf);
+        let file = clean(&file);
+        let dir = clean(file.parent().unwrap_or(Path::new(".")));
         by_dir.entry(dir).or_default().push(file);
     }
     by_dir

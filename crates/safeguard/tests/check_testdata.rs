@@ -241,3 +241,23 @@ fn naming_one_file_reports_only_that_file_with_its_module_as_context() {
         vec!["testdata/clinic/storage.tf:16 aws-s3-bucket-encryption fail aws_s3_bucket.referrals"]
     );
 }
+
+#[test]
+fn overlapping_paths_are_checked_once() {
+    let once = safeguard(&repo_root())
+        .args(["check", "testdata/clinic", "--format", "json"])
+        .output()
+        .unwrap();
+    let overlapping = safeguard(&repo_root())
+        .args([
+            "check",
+            "testdata/clinic",
+            "./testdata/clinic/storage.tf",
+            "./testdata/clinic",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&once), stdout(&overlapping));
+}
