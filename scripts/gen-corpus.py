@@ -688,24 +688,24 @@ def t_s3_bucket(m: Module) -> list[Block]:
         )
     ]
     if m.bad():
-        # non-compliant: no server-side encryption configuration at all,
-        # or AES256 where the policy wants a customer managed key
-        if m.rng.random() < 0.5:
-            out.append(
-                Block(
-                    [
-                        f'resource "aws_s3_bucket_server_side_encryption_configuration" "{n}" {{',
-                        f"  bucket = aws_s3_bucket.{n}.id",
-                        "",
-                        "  rule {",
-                        "    apply_server_side_encryption_by_default {",
-                        '      sse_algorithm = "AES256"',
-                        "    }",
-                        "  }",
-                        "}",
-                    ]
-                )
+        pass  # non-compliant: no server-side encryption configuration at all
+    elif m.rng.random() < 0.2:
+        # SSE-S3 (AES256) is an acceptable explicit configuration too
+        out.append(
+            Block(
+                [
+                    f'resource "aws_s3_bucket_server_side_encryption_configuration" "{n}" {{',
+                    f"  bucket = aws_s3_bucket.{n}.id",
+                    "",
+                    "  rule {",
+                    "    apply_server_side_encryption_by_default {",
+                    '      sse_algorithm = "AES256"',
+                    "    }",
+                    "  }",
+                    "}",
+                ]
             )
+        )
     else:
         out.append(
             Block(
@@ -912,14 +912,20 @@ def t_db_instance(m: Module) -> list[Block]:
     )
     storage_enc: str | None = "true"
     retention = str(m.rng.choice([14, 30, 35]))
+    public: str | None = m.rng.choice(["false", None])
+    multi_az = m.rng.choice(["true", "true", "local"])
+    if multi_az == "local":
+        multi_az = m.local("is_production")
     if m.bad():
-        v = m.rng.choice(["enc_false", "enc_missing", "backup0"])
+        v = m.rng.choice(["enc_false", "enc_missing", "backup0", "public"])
         if v == "enc_false":
             storage_enc = "false"
         elif v == "enc_missing":
             storage_enc = None
-        else:
+        elif v == "backup0":
             retention = "0"
+        else:
+            public = "true"
     elif m.rng.random() < 0.15:
         retention = m.local("db_backup_retention")
     lines = [
@@ -938,8 +944,10 @@ def t_db_instance(m: Module) -> list[Block]:
         "  manage_master_user_password = true",
         f"  db_subnet_group_name        = {m.var('db_subnet_group_name')}",
         f"  vpc_security_group_ids      = {m.var('security_group_ids')}",
-        f"  multi_az                    = {m.rng.choice(['true', 'true', m.local('is_production')])}",
+        f"  multi_az                    = {multi_az}",
     ]
+    if public is not None:
+        lines.append(f"  publicly_accessible         = {public}")
     if storage_enc is not None:
         lines.append(f"  storage_encrypted           = {storage_enc}")
         if storage_enc == "true":
@@ -966,13 +974,7 @@ def t_rds_cluster(m: Module) -> list[Block]:
     enc: str | None = "true"
     retention = str(m.rng.choice([7, 14, 35]))
     if m.bad():
-        v = m.rng.choice(["enc_false", "enc_missing", "backup_low"])
-        if v == "enc_false":
-            enc = "false"
-        elif v == "enc_missing":
-            enc = None
-        else:
-            retention = "1"
+        enc = m.rng.choice(["false", None])
     lines = [
         f'resource "aws_rds_cluster" "{n}" {{',
         f'  cluster_identifier      = "{m.prefix()}-{dash(n)}"',
@@ -1374,10 +1376,11 @@ def t_log_group(m: Module) -> list[Block]:
     n = m.name("aws_cloudwatch_log_group")
     bad = m.bad()
     each = m.rng.random() < 0.3
+    # HIPAA wants six years: compliant is >= 2192 days or unset (never expire)
     if bad:
-        retention: str | None = m.rng.choice(["30", "14", "90", None])
+        retention: str | None = m.rng.choice(["30", "14", "90", "365", "731"])
     else:
-        retention = m.rng.choice(["365", "731", "2192", "3653"])
+        retention = m.rng.choice(["2192", "2192", "2557", "3653", None])
     lines = [f'resource "aws_cloudwatch_log_group" "{n}" {{']
     if each:
         lines += [
