@@ -139,28 +139,28 @@ fn unknown_value_is_unknown_with_its_reason() {
     let findings = run(
         "aws_db_instance",
         EQUALS_TRUE,
-        "resource \"aws_db_instance\" \"db\" {\n  storage_encrypted = var.encrypt\n}\n",
+        "variable \"encrypt\" {}\nresource \"aws_db_instance\" \"db\" {\n  storage_encrypted = var.encrypt\n}\n",
     );
     assert_eq!(
         verdicts(&findings),
         vec![(
             "aws_db_instance.db".into(),
             Status::Unknown,
-            "`storage_encrypted` is `var.encrypt`, which cannot be known".into()
+            "`storage_encrypted` cannot be known: var.encrypt has no value (no default, no tfvars entry, --var or TF_VAR_encrypt)".into()
         )]
     );
     // `exists` holds on a set attribute whose value is unknown.
     let findings = run(
         "aws_db_instance",
         "attr: kms_key_id\nexists: true",
-        "resource \"aws_db_instance\" \"db\" {\n  kms_key_id = aws_kms_key.k.arn\n}\n",
+        "resource \"aws_kms_key\" \"k\" {}\nresource \"aws_db_instance\" \"db\" {\n  kms_key_id = aws_kms_key.k.arn\n}\n",
     );
     assert_eq!(findings[0].status, Status::Pass);
 }
 
 #[test]
 fn kleene_logic() {
-    let tf = "resource \"t\" \"a\" {\n  x = true\n  y = var.y\n}\n";
+    let tf = "variable \"y\" {}\nresource \"t\" \"a\" {\n  x = true\n  y = var.y\n}\n";
     let status = |require: &str| run("t", require, tf)[0].status;
     // all: a failure decides even beside an unknown; otherwise unknown wins over pass.
     assert_eq!(
@@ -222,7 +222,7 @@ fn operators() {
 
 #[test]
 fn dynamic_blocks_make_presence_unknown() {
-    let tf = "resource \"aws_s3_bucket\" \"b\" {\n  dynamic \"server_side_encryption_configuration\" {\n    for_each = var.sse\n    content {}\n  }\n}\n";
+    let tf = "variable \"sse\" {}\nresource \"aws_s3_bucket\" \"b\" {\n  dynamic \"server_side_encryption_configuration\" {\n    for_each = var.sse\n    content {}\n  }\n}\n";
     let findings = run(
         "aws_s3_bucket",
         "attr: server_side_encryption_configuration\nexists: true",
@@ -232,7 +232,7 @@ fn dynamic_blocks_make_presence_unknown() {
     assert_eq!(
         findings[0].reason.as_deref(),
         Some(
-            "whether `server_side_encryption_configuration` is set depends on `dynamic \"server_side_encryption_configuration\" block`, which cannot be known"
+            "whether `server_side_encryption_configuration` is set cannot be known: dynamic \"server_side_encryption_configuration\" block: for_each depends on var.sse has no value (no default, no tfvars entry, --var or TF_VAR_sse)"
         )
     );
 }
@@ -271,6 +271,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "named" {
 #[test]
 fn referenced_by_through_a_variable_is_unknown_not_fail() {
     let tf = r#"
+variable "bucket_name" {}
 resource "aws_s3_bucket" "phi" { bucket = "clinic-phi" }
 resource "aws_s3_bucket_server_side_encryption_configuration" "sse" {
   bucket = var.bucket_name
@@ -282,7 +283,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "sse" {
         vec![(
             "aws_s3_bucket.phi".into(),
             Status::Unknown,
-            "`aws_s3_bucket_server_side_encryption_configuration.sse.bucket` is `var.bucket_name`, which may or may not be aws_s3_bucket.phi".into()
+            "`aws_s3_bucket_server_side_encryption_configuration.sse.bucket` cannot be known (var.bucket_name has no value (no default, no tfvars entry, --var or TF_VAR_bucket_name)), so it may or may not be aws_s3_bucket.phi".into()
         )]
     );
 }
@@ -352,13 +353,13 @@ fn when_gates_the_policy_and_unknown_when_is_reported() {
         Status::Fail
     );
     let findings = run_when(
-        "resource \"aws_rds_cluster\" \"c\" {\n  engine_mode = var.mode\n  storage_encrypted = true\n}\n",
+        "variable \"mode\" {}\nresource \"aws_rds_cluster\" \"c\" {\n  engine_mode = var.mode\n  storage_encrypted = true\n}\n",
     );
     assert_eq!(findings[0].status, Status::Unknown);
     assert_eq!(
         findings[0].reason.as_deref(),
         Some(
-            "whether the policy applies is unknown: `engine_mode` is `var.mode`, which cannot be known"
+            "whether the policy applies is unknown: `engine_mode` cannot be known: var.mode has no value (no default, no tfvars entry, --var or TF_VAR_mode)"
         )
     );
 }

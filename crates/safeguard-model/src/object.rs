@@ -20,4 +20,8 @@ pub struct Object {
     /// missing setting are pointed.
     pub header_span: Span,
     pub attrs: Map,
+    /// Why it is unknown whether this object exists at all (an unknown
+    /// `count` or `for_each`). Such an object is still judged, but a failure
+    /// on it is reported as unknown, never as a definite failure.
+    pub existence_unknown: Option<String>,
 }

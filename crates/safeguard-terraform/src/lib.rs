@@ -1,14 +1,18 @@
 //! The Terraform frontend owns reading HCL (through `hcl-edit`, which keeps
-//! byte spans) into safeguard's model. The unit is a module: every `.tf` file
+//! byte spans) into safeguard's model, with Terraform's semantics: variables
+//! with their values from defaults, tfvars, the command line and the
+//! environment; locals; expressions and the common functions; `count`,
+//! `for_each` and `dynamic` expansion. The unit is a module: every `.tf` file
 //! of one directory becomes one [`safeguard_model::Document`], so policies can
-//! relate objects across the files of a module.
-//!
-//! This first cut keeps literal values with their spans and turns every other
-//! expression into `Unknown`, with the expression text as its reason and the
-//! addresses it references; evaluation is a later layer.
+//! relate objects across the files of a module. What cannot be known is
+//! `Unknown` with its reason, never a guess.
 
-mod blocks;
-mod expr;
+mod config;
+mod eval;
+mod expand;
+mod inputs;
 mod module;
 
-pub use module::module_document;
+pub use expand::MAX_INSTANCES;
+pub use inputs::{VarSource, is_auto_loaded_var_file, sort_auto_loaded};
+pub use module::{module_document, module_document_with};

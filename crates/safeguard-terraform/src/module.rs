@@ -1,39 +1,187 @@
-use safeguard_model::{Document, Format, InputError};
+use std::rc::Rc;
+
+use hcl_edit::Span as _;
+use hcl_edit::structure::{Block, Body, Structure};
+use safeguard_model::{Document, Format, InputError, Object};
 use safeguard_source::{SourceFile, Span};
 
-use crate::blocks::BlockReader;
+use crate::config::{ModuleConfig, label_text};
+use crate::eval::{Evaluator, Frame};
+use crate::expand::{Instances, body_map, expand_block};
+use crate::inputs::{VarSource, resolve_variables};
 
-/// Builds the document for one module directory from its decoded `.tf` files.
+/// Builds the document for one module directory from its decoded `.tf`
+/// files, with no variable values beyond the declarations' defaults.
+#[must_use]
+pub fn module_document(address: impl Into<String>, files: Vec<SourceFile>) -> Document {
+    module_document_with(address, files, &[])
+}
+
+/// Builds the document for one module directory, with variable values from
+/// `sources` (lowest precedence first; see [`VarSource`]).
 ///
 /// Files are read in the order given (callers sort them by path, so addresses
 /// such as `locals[1]` are stable). A file that fails to parse contributes an
 /// [`InputError`] and no objects; the other files are still read.
 #[must_use]
-pub fn module_document(address: impl Into<String>, files: Vec<SourceFile>) -> Document {
+pub fn module_document_with(
+    address: impl Into<String>,
+    files: Vec<SourceFile>,
+    sources: &[VarSource],
+) -> Document {
     let mut document = Document::new(Format::Terraform, address);
-    let mut reader = BlockReader::default();
+    let mut bodies: Vec<(usize, Body)> = Vec::new();
     for file in files {
         let index = document.add_file(file.clone());
-        parse_file(&mut document, &mut reader, index, &file);
+        match hcl_edit::parser::parse_body(file.text()) {
+            Ok(body) => bodies.push((index, body)),
+            Err(err) => {
+                let offset = u32::try_from(err.location().offset()).unwrap_or(u32::MAX);
+                let message = format!("invalid HCL: {}", err.message().trim());
+                document
+                    .errors
+                    .push(InputError::at_span(&file, Span::empty_at(offset), message));
+            }
+        }
     }
+    let config = ModuleConfig::gather(&bodies);
+    let variables = resolve_variables(&config, &document.files, sources, &mut document.errors);
+    let evaluator = Evaluator::new(&config, &document.files, variables);
+    let mut objects = Vec::new();
+    let mut errors = Vec::new();
+    let mut locals_blocks = 0;
+    for (file_index, body) in &bodies {
+        let file = &document.files[*file_index];
+        for structure in body.iter() {
+            match structure {
+                Structure::Block(block) => {
+                    read_block(
+                        &evaluator,
+                        &mut objects,
+                        &mut errors,
+                        &mut locals_blocks,
+                        *file_index,
+                        file,
+                        block,
+                    );
+                }
+                Structure::Attribute(attr) => errors.push(InputError::at_span(
+                    file,
+                    span_of(attr.span()),
+                    format!(
+                        "unexpected top-level argument `{}` (Terraform allows only blocks here)",
+                        attr.key.as_str()
+                    ),
+                )),
+            }
+        }
+    }
+    drop(evaluator);
+    document.objects = objects;
+    document.errors.extend(errors);
     document
 }
 
-/// Parses one file into `document` (objects and errors).
-pub(crate) fn parse_file(
-    document: &mut Document,
-    reader: &mut BlockReader,
-    index: usize,
-    file: &SourceFile,
-) {
-    match hcl_edit::parser::parse_body(file.text()) {
-        Ok(body) => reader.read_body(document, index, file, &body),
-        Err(err) => {
-            let offset = u32::try_from(err.location().offset()).unwrap_or(u32::MAX);
-            let message = format!("invalid HCL: {}", err.message().trim());
-            document
-                .errors
-                .push(InputError::at_span(file, Span::empty_at(offset), message));
+fn span_of(range: Option<std::ops::Range<usize>>) -> Span {
+    range.map(Span::from_range).unwrap_or_default()
+}
+
+/// The object type and base address of a top-level block, or why it is malformed.
+fn identity(
+    block: &Block,
+    locals_blocks: &mut usize,
+) -> Result<Option<(String, String)>, &'static str> {
+    let labels: Vec<&str> = block.labels.iter().map(label_text).collect();
+    Ok(Some(match (block.ident.as_str(), labels.as_slice()) {
+        ("resource", [kind, name]) => ((*kind).to_owned(), format!("{kind}.{name}")),
+        ("data", [kind, name]) => (format!("data.{kind}"), format!("data.{kind}.{name}")),
+        ("module", [name]) => ("module".to_owned(), format!("module.{name}")),
+        ("provider", [name]) => {
+            let alias = block
+                .body
+                .get_attribute("alias")
+                .and_then(|a| a.value.as_str().map(str::to_owned));
+            let address = match alias {
+                Some(alias) => format!("provider.{name}.{alias}"),
+                None => format!("provider.{name}"),
+            };
+            ("provider".to_owned(), address)
         }
+        ("variable", [name]) => ("variable".to_owned(), format!("var.{name}")),
+        ("output", [name]) => ("output".to_owned(), format!("output.{name}")),
+        ("terraform", []) => ("terraform".to_owned(), "terraform".to_owned()),
+        ("locals", []) => {
+            let address = match *locals_blocks {
+                0 => "locals".to_owned(),
+                n => format!("locals[{n}]"),
+            };
+            *locals_blocks += 1;
+            ("locals".to_owned(), address)
+        }
+        ("resource" | "data", _) => return Err("two labels (type and name)"),
+        ("module" | "provider" | "variable" | "output", _) => return Err("one label"),
+        ("terraform" | "locals", _) => return Err("no labels"),
+        // moved, import, removed, check and future block types hold no
+        // configuration that policies judge.
+        _ => return Ok(None),
+    }))
+}
+
+fn read_block(
+    evaluator: &Evaluator<'_>,
+    objects: &mut Vec<Object>,
+    errors: &mut Vec<InputError>,
+    locals_blocks: &mut usize,
+    file_index: usize,
+    file: &SourceFile,
+    block: &Block,
+) {
+    let (kind, address) = match identity(block, locals_blocks) {
+        Ok(Some(identity)) => identity,
+        Ok(None) => return,
+        Err(wanted) => {
+            let message = format!("a `{}` block takes {wanted}", block.ident.as_str());
+            errors.push(InputError::at_span(
+                file,
+                span_of(block.ident.span()),
+                message,
+            ));
+            return;
+        }
+    };
+    let span = span_of(block.span());
+    let header_end = block
+        .labels
+        .last()
+        .and_then(hcl_edit::Span::span)
+        .or_else(|| block.ident.span())
+        .map_or(span.end, |r| u32::try_from(r.end).unwrap_or(span.end));
+    let header_span = Span::new(span.start, header_end.max(span.start));
+    let instances: Rc<Instances> = match block.ident.as_str() {
+        "resource" | "data" => evaluator.resource_instances(&address).unwrap_or_else(|| {
+            Rc::new(Instances::Single(body_map(
+                evaluator,
+                &block.body,
+                &Frame::in_file(file_index),
+            )))
+        }),
+        "module" => Rc::new(expand_block(evaluator, block, file_index, &address)),
+        _ => Rc::new(Instances::Single(body_map(
+            evaluator,
+            &block.body,
+            &Frame::in_file(file_index),
+        ))),
+    };
+    for (suffix, attrs, existence) in instances.each() {
+        objects.push(Object {
+            format: Format::Terraform,
+            kind: kind.clone(),
+            address: format!("{address}{suffix}"),
+            file: file_index,
+            span,
+            header_span,
+            attrs: attrs.clone(),
+            existence_unknown: existence.map(str::to_owned),
+        });
     }
 }

@@ -7,8 +7,9 @@ use safeguard_engine::{Engine, Finding, sort_findings};
 use safeguard_model::{InputError, InputErrorLocation};
 use safeguard_policy::{PolicyError, PolicySet, Severity, load_dir, load_sources};
 use safeguard_source::ColumnUnit;
+use safeguard_terraform::VarSource;
 
-use crate::frontends::terraform_document;
+use crate::frontends::{ExternalVars, read_source, terraform_document};
 use crate::walk::{collect_units, merge_units};
 use crate::{Config, ConfigError, Selection, discover_config, load_config};
 
@@ -28,6 +29,20 @@ pub struct CheckOptions {
     pub threads: Option<usize>,
     /// The bundled policy packs as `(path, text)`.
     pub bundled: Vec<(PathBuf, String)>,
+    /// Terraform variable inputs from the command line and environment.
+    pub terraform: TerraformInputs,
+}
+
+/// Terraform variable values given from outside the scanned tree. They apply
+/// to every module scanned as a root, after its own auto-loaded tfvars.
+#[derive(Debug, Clone, Default)]
+pub struct TerraformInputs {
+    /// `--var-file` paths, in order.
+    pub var_files: Vec<PathBuf>,
+    /// `--var NAME=VALUE`, in order.
+    pub vars: Vec<(String, String)>,
+    /// `TF_VAR_name` values from the environment.
+    pub env: Vec<(String, String)>,
 }
 
 /// Everything a check found, sorted and ready for any emitter.
@@ -109,11 +124,13 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             ));
         }
         let units = merge_units(units);
+        let var_sources =
+            external_var_sources(&options.terraform, &config, &mut report.input_errors);
         let evaluate = || {
             units
                 .par_iter()
                 .map(|unit| {
-                    let document = terraform_document(unit);
+                    let document = terraform_document(unit, &var_sources);
                     let mut findings = engine.evaluate(&document);
                     if let Some(only) = &unit.report_only {
                         findings.retain(|f| only.iter().any(|p| p == f.file.path()));
@@ -144,6 +161,40 @@ pub fn check(options: &CheckOptions) -> CheckReport {
     sort_findings(&mut report.findings);
     sort_input_errors(&mut report.input_errors);
     report
+}
+
+/// Variable values from outside the module, in Terraform's precedence: the
+/// environment first (lowest), then the configuration's `var-files`, then
+/// `--var-file`, then `--var`. A module's own auto-loaded tfvars slot in
+/// between the environment and the rest (see `terraform_document`).
+fn external_var_sources(
+    inputs: &TerraformInputs,
+    config: &Config,
+    errors: &mut Vec<InputError>,
+) -> ExternalVars {
+    let env = inputs
+        .env
+        .iter()
+        .map(|(name, raw)| VarSource::Env {
+            name: name.clone(),
+            raw: raw.clone(),
+        })
+        .collect();
+    let mut later = Vec::new();
+    for path in config.var_files.iter().chain(&inputs.var_files) {
+        match read_source(path) {
+            Ok(file) if path.extension().is_some_and(|e| e == "json") => {
+                later.push(VarSource::TfvarsJson(file))
+            }
+            Ok(file) => later.push(VarSource::Tfvars(file)),
+            Err(err) => errors.push(err),
+        }
+    }
+    later.extend(inputs.vars.iter().map(|(name, raw)| VarSource::Cli {
+        name: name.clone(),
+        raw: raw.clone(),
+    }));
+    ExternalVars { env, later }
 }
 
 fn build_engine(options: &CheckOptions, config: &Config, report: &mut CheckReport) -> Engine {

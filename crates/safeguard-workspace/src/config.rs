@@ -35,6 +35,8 @@ struct RawConfig {
     fail_on: Option<Spanned<String>>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    var_files: Vec<Spanned<String>>,
 }
 
 /// A loaded configuration. Relative paths and globs are resolved against the
@@ -49,6 +51,8 @@ pub struct Config {
     pub ignore: Vec<Selector>,
     pub fail_on: Option<Severity>,
     pub exclude: GlobSet,
+    /// Terraform variable files (`var-files`), applied to every module scanned.
+    pub var_files: Vec<PathBuf>,
 }
 
 /// A rule id or safeguard name from `select`/`ignore`, with its 1-based
@@ -144,6 +148,11 @@ pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
     if !errors.is_empty() {
         return Err(errors);
     }
+    let var_files = raw
+        .var_files
+        .into_iter()
+        .map(|p| root.join(p.into_inner()))
+        .collect();
     Ok(Config {
         path: Some(path.to_path_buf()),
         policy_dirs: raw
@@ -156,6 +165,7 @@ pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
         ignore: located(raw.ignore),
         fail_on,
         exclude,
+        var_files,
     })
 }
 

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use safeguard_model::{Document, Format, InputError, InputErrorLocation};
 use safeguard_source::{DecodeError, SourceFile, decode};
+use safeguard_terraform::{VarSource, is_auto_loaded_var_file, sort_auto_loaded};
 
 use crate::walk::TerraformUnit;
 
@@ -43,8 +44,17 @@ pub(crate) fn read_source(path: &Path) -> Result<SourceFile, InputError> {
     }
 }
 
-/// Reads a Terraform module's files into its document.
-pub(crate) fn terraform_document(unit: &TerraformUnit) -> Document {
+/// Variable sources from outside a module: `env` ranks below the module's
+/// own auto-loaded tfvars, `later` above them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ExternalVars {
+    pub env: Vec<VarSource>,
+    pub later: Vec<VarSource>,
+}
+
+/// Reads a Terraform module's files, and the variable files Terraform loads
+/// automatically from its directory, into its document.
+pub(crate) fn terraform_document(unit: &TerraformUnit, external: &ExternalVars) -> Document {
     let mut sources = Vec::with_capacity(unit.files.len());
     let mut errors = Vec::new();
     for path in &unit.files {
@@ -53,10 +63,41 @@ pub(crate) fn terraform_document(unit: &TerraformUnit) -> Document {
             Err(err) => errors.push(err),
         }
     }
+    let mut vars = external.env.clone();
+    for path in auto_loaded_var_files(&unit.dir) {
+        match read_source(&path) {
+            Ok(file) if path.extension().is_some_and(|e| e == "json") => {
+                vars.push(VarSource::TfvarsJson(file))
+            }
+            Ok(file) => vars.push(VarSource::Tfvars(file)),
+            Err(err) => errors.push(err),
+        }
+    }
+    vars.extend(external.later.iter().cloned());
     let mut document =
-        safeguard_terraform::module_document(unit.dir.display().to_string(), sources);
+        safeguard_terraform::module_document_with(unit.dir.display().to_string(), sources, &vars);
     document.errors.splice(0..0, errors);
     document
+}
+
+/// `terraform.tfvars`, `terraform.tfvars.json` and `*.auto.tfvars(.json)` in
+/// a module directory, in the order Terraform loads them. Like Terraform,
+/// this ignores `.gitignore`: an ignored tfvars file still sets the values.
+fn auto_loaded_var_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| is_auto_loaded_var_file(name))
+        .collect();
+    sort_auto_loaded(&mut names);
+    names
+        .into_iter()
+        .map(|name| crate::walk::clean(&dir.join(name)))
+        .collect()
 }
 
 /// Parses an input snippet (a policy example) in the given format.

@@ -78,6 +78,12 @@ pub struct CheckArgs {
     /// What unknown results do.
     #[arg(long, value_enum, default_value_t = UnknownArg::Report)]
     pub unknown: UnknownArg,
+    /// Set a Terraform variable, as `terraform plan -var` does (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// Read Terraform variables from a .tfvars or .tfvars.json file (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
     /// Worker threads [default: one per core].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
@@ -103,4 +109,14 @@ pub struct ExplainArgs {
 pub struct TestArgs {
     /// A policy folder to test [default: the bundled packs].
     pub dir: Option<PathBuf>,
+}
+
+/// `NAME=VALUE`, split at the first `=`.
+fn parse_var(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_owned(), value.to_owned()))
+        }
+        _ => Err(format!("expected NAME=VALUE, got `{text}`")),
+    }
 }

@@ -152,7 +152,7 @@ fn unknown_fails_only_when_asked() {
     common::write(
         dir.path(),
         "main.tf",
-        "resource \"aws_efs_file_system\" \"f\" {\n  encrypted = var.encrypt\n}\n",
+        "variable \"encrypt\" {}\nresource \"aws_efs_file_system\" \"f\" {\n  encrypted = var.encrypt\n}\n",
     );
     let code = |mode: &str| {
         safeguard(dir.path())
@@ -260,4 +260,134 @@ fn overlapping_paths_are_checked_once() {
         .output()
         .unwrap();
     assert_eq!(stdout(&once), stdout(&overlapping));
+}
+
+/// The verdict on the example's audit log group, whose retention comes from
+/// a variable without a default.
+fn audit_retention(extra: &[&str], env: &[(&str, &str)], dir: &std::path::Path) -> Vec<String> {
+    let mut cmd = safeguard(dir);
+    cmd.args([
+        "check",
+        "testdata/clinic",
+        "--format",
+        "json",
+        "--select",
+        "aws-cloudwatch-log-retention",
+    ])
+    .args(extra);
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    finding_lines(&json(&cmd.output().unwrap()))
+}
+
+#[test]
+fn variables_come_from_var_var_file_and_environment() {
+    let root = repo_root();
+    let unknown = "testdata/clinic/logging.tf:20 aws-cloudwatch-log-retention unknown aws_cloudwatch_log_group.audit_events";
+    let failing = "testdata/clinic/logging.tf:20 aws-cloudwatch-log-retention fail aws_cloudwatch_log_group.audit_events";
+    let app = "testdata/clinic/logging.tf:15 aws-cloudwatch-log-retention fail aws_cloudwatch_log_group.portal_app";
+    assert_eq!(audit_retention(&[], &[], &root), vec![app, unknown]);
+    assert_eq!(
+        audit_retention(&["--var", "audit_retention_days=365"], &[], &root),
+        vec![app, failing]
+    );
+    assert_eq!(
+        audit_retention(&["--var", "audit_retention_days=2192"], &[], &root),
+        vec![app]
+    );
+    assert_eq!(
+        audit_retention(&[], &[("TF_VAR_audit_retention_days", "30")], &root),
+        vec![app, failing]
+    );
+    // --var beats the environment, as in Terraform.
+    assert_eq!(
+        audit_retention(
+            &["--var", "audit_retention_days=3653"],
+            &[("TF_VAR_audit_retention_days", "30")],
+            &root
+        ),
+        vec![app]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let var_file = dir.path().join("prod.tfvars");
+    std::fs::write(&var_file, "audit_retention_days = 731\n").unwrap();
+    assert_eq!(
+        audit_retention(&["--var-file", var_file.to_str().unwrap()], &[], &root),
+        vec![app, failing]
+    );
+}
+
+#[test]
+fn auto_loaded_tfvars_and_config_var_files_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let tf = "variable \"encrypt\" {}\nvariable \"days\" {}\nresource \"aws_efs_file_system\" \"f\" {\n  encrypted = var.encrypt\n}\nresource \"aws_cloudwatch_log_group\" \"g\" {\n  retention_in_days = var.days\n}\n";
+    common::write(dir.path(), "infra/main.tf", tf);
+    common::write(dir.path(), "infra/terraform.tfvars", "encrypt = false\n");
+    common::write(dir.path(), "infra/extra.auto.tfvars.json", "{\"days\": 90}");
+    let output = safeguard(dir.path())
+        .args([
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--select",
+            "aws-efs-encrypted,aws-cloudwatch-log-retention",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        finding_lines(&json(&output)),
+        vec![
+            "infra/main.tf:4 aws-efs-encrypted fail aws_efs_file_system.f",
+            "infra/main.tf:7 aws-cloudwatch-log-retention fail aws_cloudwatch_log_group.g",
+        ]
+    );
+    // safeguard.toml's var-files apply after the module's own tfvars.
+    common::write(
+        dir.path(),
+        "safeguard.toml",
+        "var-files = [\"env/prod.tfvars\"]\n",
+    );
+    common::write(
+        dir.path(),
+        "env/prod.tfvars",
+        "encrypt = true\ndays = 2192\n",
+    );
+    let output = safeguard(dir.path())
+        .args([
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--select",
+            "aws-efs-encrypted,aws-cloudwatch-log-retention",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+}
+
+#[test]
+fn for_each_instance_gets_the_finding_with_its_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let tf = "locals {\n  volumes = { billing = true, imaging = false }\n}\nresource \"aws_efs_file_system\" \"data\" {\n  for_each  = local.volumes\n  encrypted = each.value\n}\nresource \"aws_efs_file_system\" \"none\" {\n  count = 0\n}\n";
+    common::write(dir.path(), "main.tf", tf);
+    let output = safeguard(dir.path())
+        .args([
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--select",
+            "aws-efs-encrypted",
+        ])
+        .output()
+        .unwrap();
+    let report = json(&output);
+    assert_eq!(
+        finding_lines(&report),
+        vec!["main.tf:6 aws-efs-encrypted fail aws_efs_file_system.data[\"imaging\"]"]
+    );
+    assert_eq!(report["summary"]["pass"], 1);
 }

@@ -20,7 +20,7 @@ pub(crate) fn evaluate(leaf: &Leaf, subject: Subject<'_>, scope: Scope<'_>) -> O
         if let Some(blocked) = resolved.blocked.first() {
             return Outcome::new(
                 Status::Unknown,
-                format!("`{name}` depends on {}", describe_unknown(blocked)),
+                format!("`{name}` cannot be known: {}", describe_unknown(blocked)),
                 None,
             );
         }
@@ -49,7 +49,7 @@ pub(crate) fn evaluate(leaf: &Leaf, subject: Subject<'_>, scope: Scope<'_>) -> O
             return Outcome::new(
                 Status::Unknown,
                 format!(
-                    "whether `{name}` is set depends on {}",
+                    "whether `{name}` is set cannot be known: {}",
                     describe_unknown(unknown)
                 ),
                 Some(*span),
@@ -76,7 +76,7 @@ fn presence_unknown(node: &Node) -> bool {
 }
 
 fn describe_unknown(unknown: &Unknown) -> String {
-    format!("`{}`, which cannot be known", unknown.reason)
+    unknown.reason.clone()
 }
 
 /// The verdict when the attribute is not set at all.
@@ -104,7 +104,7 @@ fn judge(leaf: &Leaf, node: &Node, span: Option<Span>, scope: Scope<'_>) -> Outc
     if let Value::Unknown(unknown) = value {
         return Outcome::new(
             Status::Unknown,
-            format!("`{name}` is {}", describe_unknown(unknown)),
+            format!("`{name}` cannot be known: {}", describe_unknown(unknown)),
             span,
         );
     }
@@ -181,7 +181,10 @@ fn contains(value: &Value, needle: &Value, name: &str, span: Option<Span>) -> Ou
             }) {
                 return Outcome::new(
                     Status::Unknown,
-                    format!("an item of `{name}` is {}", describe_unknown(unknown)),
+                    format!(
+                        "an item of `{name}` cannot be known: {}",
+                        describe_unknown(unknown)
+                    ),
                     span,
                 );
             } else {

@@ -98,7 +98,7 @@ fn link(
                 });
                 if !elsewhere {
                     maybe = Some(format!(
-                        "`{}.{}` is `{}`, which may or may not be {}",
+                        "`{}.{}` cannot be known ({}), so it may or may not be {}",
                         candidate.address, relation.attr, unknown.reason, object.address
                     ));
                 }

@@ -5,7 +5,7 @@ use safeguard_policy::Severity;
 use safeguard_report::{
     HumanOptions, OutputOptions, UnknownMode, exit_code, render_human, render_json,
 };
-use safeguard_workspace::{CheckOptions, check};
+use safeguard_workspace::{CheckOptions, TerraformInputs, check};
 
 use super::print;
 use crate::bundled;
@@ -20,6 +20,11 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         fail_on: args.fail_on.map(severity),
         threads: args.threads.map(usize::from),
         bundled: bundled::sources(),
+        terraform: TerraformInputs {
+            var_files: args.var_files.clone(),
+            vars: args.vars.clone(),
+            env: terraform_env(),
+        },
     };
     let report = check(&options);
     let unknown = match args.unknown {
@@ -51,4 +56,18 @@ pub fn severity(arg: SeverityArg) -> Severity {
         SeverityArg::Low => Severity::Low,
         SeverityArg::Info => Severity::Info,
     }
+}
+
+/// `TF_VAR_name` variables, as Terraform reads them; sorted so runs are
+/// reproducible whatever the environment's order.
+fn terraform_env() -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(name, value)| {
+            let name = name.into_string().ok()?;
+            let var = name.strip_prefix("TF_VAR_")?.to_owned();
+            Some((var, value.into_string().ok()?))
+        })
+        .collect();
+    vars.sort();
+    vars
 }

@@ -1,0 +1,202 @@
+//! Variable values, from every place Terraform takes them, applied in
+//! Terraform's precedence: the declaration's default, then `TF_VAR_name`,
+//! then `terraform.tfvars`, `terraform.tfvars.json`, `*.auto.tfvars(.json)`
+//! in name order, then `--var-file` and `--var` in the order given. A
+//! variable no source sets is unknown, never guessed.
+
+use std::collections::HashMap;
+
+use hcl_edit::Span as _;
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::Structure;
+use safeguard_model::{InputError, InputErrorLocation, Node, Value};
+use safeguard_source::{SourceFile, Span};
+
+use crate::config::ModuleConfig;
+use crate::eval::{Evaluator, Frame, unknown};
+
+/// One source of variable values. Callers list them lowest precedence first.
+#[derive(Debug, Clone)]
+pub enum VarSource {
+    /// `TF_VAR_name=raw` from the environment.
+    Env { name: String, raw: String },
+    /// A `.tfvars` file (HCL attributes).
+    Tfvars(SourceFile),
+    /// A `.tfvars.json` file (one JSON object).
+    TfvarsJson(SourceFile),
+    /// `--var name=raw` on the command line.
+    Cli { name: String, raw: String },
+}
+
+/// The file name order Terraform loads a module's own variable files in.
+#[must_use]
+pub fn is_auto_loaded_var_file(name: &str) -> bool {
+    name == "terraform.tfvars"
+        || name == "terraform.tfvars.json"
+        || name.ends_with(".auto.tfvars")
+        || name.ends_with(".auto.tfvars.json")
+}
+
+/// Sorts auto-loaded file names into Terraform's load order.
+pub fn sort_auto_loaded(names: &mut [String]) {
+    let rank = |name: &str| match name {
+        "terraform.tfvars" => 0,
+        "terraform.tfvars.json" => 1,
+        _ => 2,
+    };
+    names.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
+}
+
+/// A declared `type` that Terraform reads raw command-line and environment
+/// values as strings for (primitive types, or none).
+fn takes_raw_strings(type_expr: Option<&Expression>) -> bool {
+    match type_expr {
+        None => true,
+        Some(Expression::Variable(v)) => matches!(v.as_str(), "string" | "number" | "bool" | "any"),
+        Some(_) => false,
+    }
+}
+
+/// Converts a value to a declared primitive type, as Terraform does.
+fn convert(value: Node, type_expr: Option<&Expression>) -> Node {
+    let Some(Expression::Variable(kind)) = type_expr else {
+        return value;
+    };
+    let converted = match (kind.as_str(), &value.value) {
+        ("number", Value::String(s)) => s.trim().parse::<f64>().ok().map(Value::Number),
+        ("bool", Value::String(s)) => s.parse::<bool>().ok().map(Value::Bool),
+        ("string", Value::Number(_) | Value::Bool(_)) => {
+            Some(Value::String(crate::eval::display(&value.value)))
+        }
+        _ => None,
+    };
+    match converted {
+        Some(v) => Node::new(v, value.span),
+        None => value,
+    }
+}
+
+pub(crate) fn resolve_variables(
+    config: &ModuleConfig<'_>,
+    files: &[SourceFile],
+    sources: &[VarSource],
+    errors: &mut Vec<InputError>,
+) -> HashMap<String, Node> {
+    // Defaults and variable files hold constants: evaluate them with no
+    // module context (functions work, references do not).
+    let empty = ModuleConfig::default();
+    let mut values: HashMap<String, Node> = HashMap::new();
+    for (name, declared) in &config.variables {
+        let default = declared.block.body.get_attribute("default");
+        let value = match default {
+            Some(attr) => {
+                let constants = Evaluator::new(&empty, files, HashMap::new());
+                constants.value(&attr.value, &Frame::in_file(declared.file))
+            }
+            None => unknown(
+                Span::default(),
+                format!(
+                    "var.{name} has no value (no default, no tfvars entry, --var or TF_VAR_{name})"
+                ),
+                vec![format!("var.{name}")],
+            ),
+        };
+        values.insert(name.clone(), value);
+    }
+    let type_of = |name: &str| {
+        config
+            .variables
+            .get(name)
+            .and_then(|d| d.block.body.get_attribute("type"))
+            .map(|a| &a.value)
+    };
+
+    for source in sources {
+        match source {
+            VarSource::Env { name, raw } | VarSource::Cli { name, raw } => {
+                if !config.variables.contains_key(name) {
+                    continue;
+                }
+                let value = if takes_raw_strings(type_of(name)) {
+                    Some(Node::new(Value::String(raw.clone()), Span::default()))
+                } else {
+                    parse_raw(raw, files)
+                };
+                if let Some(value) = value {
+                    values.insert(name.clone(), convert(value, type_of(name)));
+                }
+            }
+            VarSource::Tfvars(file) => match hcl_edit::parser::parse_body(file.text()) {
+                Ok(body) => {
+                    let constants =
+                        Evaluator::new(&empty, std::slice::from_ref(file), HashMap::new());
+                    for structure in body.iter() {
+                        match structure {
+                            Structure::Attribute(attr) => {
+                                let name = attr.key.as_str();
+                                if config.variables.contains_key(name) {
+                                    let value = constants.value(&attr.value, &Frame::in_file(0));
+                                    values.insert(name.to_owned(), convert(value, type_of(name)));
+                                }
+                            }
+                            Structure::Block(block) => {
+                                let span =
+                                    block.ident.span().map(Span::from_range).unwrap_or_default();
+                                errors.push(InputError::at_span(
+                                    file,
+                                    span,
+                                    "a variable file holds only `name = value` lines",
+                                ));
+                            }
+                        }
+                    }
+                }
+                Err(err) => {
+                    let offset = u32::try_from(err.location().offset()).unwrap_or(u32::MAX);
+                    errors.push(InputError::at_span(
+                        file,
+                        Span::empty_at(offset),
+                        format!("invalid HCL: {}", err.message().trim()),
+                    ));
+                }
+            },
+            VarSource::TfvarsJson(file) => {
+                match serde_json::from_str::<serde_json::Value>(file.text()) {
+                    Ok(serde_json::Value::Object(object)) => {
+                        let span =
+                            Span::new(0, u32::try_from(file.text().len()).unwrap_or(u32::MAX));
+                        for (name, json) in object {
+                            if config.variables.contains_key(&name) {
+                                let value = Node::new(crate::eval::from_json(&json, span), span);
+                                values.insert(name.clone(), convert(value, type_of(&name)));
+                            }
+                        }
+                    }
+                    Ok(_) => errors.push(InputError::new(
+                        file.path(),
+                        "a .tfvars.json file must hold one JSON object",
+                        InputErrorLocation::None,
+                    )),
+                    Err(err) => errors.push(InputError::new(
+                        file.path(),
+                        format!("invalid JSON: {err}"),
+                        InputErrorLocation::Position {
+                            line: u32::try_from(err.line()).unwrap_or(u32::MAX),
+                            column: u32::try_from(err.column()).unwrap_or(u32::MAX),
+                        },
+                    )),
+                }
+            }
+        }
+    }
+    values
+}
+
+/// A complex-typed `--var`/`TF_VAR_` value, written in HCL syntax.
+fn parse_raw(raw: &str, files: &[SourceFile]) -> Option<Node> {
+    let expr = hcl_edit::parser::parse_expr(raw).ok()?;
+    let empty = ModuleConfig::default();
+    let constants = Evaluator::new(&empty, files, HashMap::new());
+    let node = constants.value(&expr, &Frame::default());
+    Some(Node::new(node.value, Span::default()))
+}
