@@ -14,6 +14,7 @@ use crate::eval::{Evaluator, Frame, unknown};
 /// once, as unknown, rather than exhausting memory (`count = 100000000`).
 pub const MAX_INSTANCES: usize = 10_000;
 
+#[derive(Clone)]
 pub(crate) enum Instances {
     Single(Map),
     Count(Vec<Map>),
@@ -27,21 +28,19 @@ pub(crate) enum Instances {
 
 impl Instances {
     /// `(address suffix, attributes, why existence is unknown)` per instance.
-    pub(crate) fn each(&self) -> Vec<(String, &Map, Option<&str>)> {
+    pub(crate) fn into_each(self) -> Vec<(String, Map, Option<String>)> {
         match self {
             Instances::Single(attrs) => vec![(String::new(), attrs, None)],
             Instances::Count(items) => items
-                .iter()
+                .into_iter()
                 .enumerate()
                 .map(|(i, attrs)| (format!("[{i}]"), attrs, None))
                 .collect(),
             Instances::ForEach(items) => items
-                .iter()
+                .into_iter()
                 .map(|(key, attrs)| (format!("[{key:?}]"), attrs, None))
                 .collect(),
-            Instances::Unknown { reason, attrs } => {
-                vec![(String::new(), attrs, Some(reason.as_str()))]
-            }
+            Instances::Unknown { reason, attrs } => vec![(String::new(), attrs, Some(reason))],
         }
     }
 }

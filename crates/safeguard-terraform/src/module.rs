@@ -47,7 +47,7 @@ pub fn module_document_with(
     let config = ModuleConfig::gather(&bodies);
     let variables = resolve_variables(&config, &document.files, sources, &mut document.errors);
     let evaluator = Evaluator::new(&config, &document.files, variables);
-    let mut objects = Vec::new();
+    let mut pending = Vec::new();
     let mut errors = Vec::new();
     let mut locals_blocks = 0;
     for (file_index, body) in &bodies {
@@ -55,15 +55,15 @@ pub fn module_document_with(
         for structure in body.iter() {
             match structure {
                 Structure::Block(block) => {
-                    read_block(
+                    let object = read_block(
                         &evaluator,
-                        &mut objects,
                         &mut errors,
                         &mut locals_blocks,
                         *file_index,
                         file,
                         block,
                     );
+                    pending.extend(object);
                 }
                 Structure::Attribute(attr) => errors.push(InputError::at_span(
                     file,
@@ -76,8 +76,13 @@ pub fn module_document_with(
             }
         }
     }
+    // The evaluator's cache shares each resource's instances; once it is
+    // gone they are owned here and move into the objects without a copy.
     drop(evaluator);
-    document.objects = objects;
+    document.objects = pending
+        .into_iter()
+        .flat_map(PendingObject::into_objects)
+        .collect();
     document.errors.extend(errors);
     document
 }
@@ -127,18 +132,47 @@ fn identity(
     }))
 }
 
+/// A top-level block whose instances are evaluated but not yet objects.
+struct PendingObject {
+    kind: String,
+    address: String,
+    file: usize,
+    span: Span,
+    header_span: Span,
+    instances: Rc<Instances>,
+}
+
+impl PendingObject {
+    fn into_objects(self) -> Vec<Object> {
+        let instances = Rc::try_unwrap(self.instances).unwrap_or_else(|shared| (*shared).clone());
+        instances
+            .into_each()
+            .into_iter()
+            .map(|(suffix, attrs, existence)| Object {
+                format: Format::Terraform,
+                kind: self.kind.clone(),
+                address: format!("{}{suffix}", self.address),
+                file: self.file,
+                span: self.span,
+                header_span: self.header_span,
+                attrs,
+                existence_unknown: existence,
+            })
+            .collect()
+    }
+}
+
 fn read_block(
     evaluator: &Evaluator<'_>,
-    objects: &mut Vec<Object>,
     errors: &mut Vec<InputError>,
     locals_blocks: &mut usize,
     file_index: usize,
     file: &SourceFile,
     block: &Block,
-) {
+) -> Option<PendingObject> {
     let (kind, address) = match identity(block, locals_blocks) {
         Ok(Some(identity)) => identity,
-        Ok(None) => return,
+        Ok(None) => return None,
         Err(wanted) => {
             let message = format!("a `{}` block takes {wanted}", block.ident.as_str());
             errors.push(InputError::at_span(
@@ -146,7 +180,7 @@ fn read_block(
                 span_of(block.ident.span()),
                 message,
             ));
-            return;
+            return None;
         }
     };
     let span = span_of(block.span());
@@ -172,16 +206,12 @@ fn read_block(
             &Frame::in_file(file_index),
         ))),
     };
-    for (suffix, attrs, existence) in instances.each() {
-        objects.push(Object {
-            format: Format::Terraform,
-            kind: kind.clone(),
-            address: format!("{address}{suffix}"),
-            file: file_index,
-            span,
-            header_span,
-            attrs: attrs.clone(),
-            existence_unknown: existence.map(str::to_owned),
-        });
-    }
+    Some(PendingObject {
+        kind,
+        address,
+        file: file_index,
+        span,
+        header_span,
+        instances,
+    })
 }

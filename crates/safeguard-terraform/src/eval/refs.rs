@@ -106,16 +106,13 @@ impl Evaluator<'_> {
                 format!("{} refers to the object's own computed values", text()),
                 Vec::new(),
             )),
-            (kind, [Step::Attr(name), rest @ ..])
-                if self
-                    .config
-                    .resources
-                    .contains_key(&format!("{kind}.{name}")) =>
-            {
-                self.resource_reference(&format!("{kind}.{name}"), rest, frame, span, &text())
-            }
-            (kind, [Step::Attr(name), ..]) if kind.contains('_') => {
-                Err(format!("reference to undeclared resource `{kind}.{name}`"))
+            (kind, [Step::Attr(name), rest @ ..]) => {
+                let address = format!("{kind}.{name}");
+                if self.config.resources.contains_key(&address) {
+                    self.resource_reference(&address, rest, frame, span, &text)
+                } else {
+                    Err(format!("reference to undeclared resource `{address}`"))
+                }
             }
             _ => Err(format!("unsupported reference `{}`", text())),
         }
@@ -162,12 +159,12 @@ impl Evaluator<'_> {
         steps: &[Step<'_>],
         frame: &Frame,
         span: Span,
-        text: &str,
+        text: &dyn Fn() -> String,
     ) -> EvalResult {
         let Some(instances) = self.resource_instances(address) else {
             return Ok(unknown(
                 span,
-                format!("{text} depends on itself (a cycle)"),
+                format!("{} depends on itself (a cycle)", text()),
                 vec![address.to_owned()],
             ));
         };
@@ -179,7 +176,7 @@ impl Evaluator<'_> {
                 if let Value::Unknown(_) = index.value {
                     return Ok(unknown(
                         span,
-                        format!("{text}: the instance index is unknown"),
+                        format!("{}: the instance index is unknown", text()),
                         vec![address.to_owned()],
                     ));
                 }
@@ -202,7 +199,7 @@ impl Evaluator<'_> {
                 if let Value::Unknown(_) = key.value {
                     return Ok(unknown(
                         span,
-                        format!("{text}: the instance key is unknown"),
+                        format!("{}: the instance key is unknown", text()),
                         vec![address.to_owned()],
                     ));
                 }
@@ -214,15 +211,17 @@ impl Evaluator<'_> {
             }
             (Instances::Unknown { .. } | Instances::Count(_) | Instances::ForEach(_), _) => {
                 // The whole collection, or an unknown expansion: not one object.
-                let reason =
-                    format!("{text} refers to instances that are not evaluated one by one");
+                let reason = format!(
+                    "{} refers to instances that are not evaluated one by one",
+                    text()
+                );
                 return Ok(unknown(span, reason, vec![address.to_owned()]));
             }
         };
         match rest {
             [] => Ok(unknown(
                 span,
-                format!("{text} is the whole object"),
+                format!("{} is the whole object", text()),
                 vec![instance_address],
             )),
             [Step::Attr(attr), tail @ ..] => match attrs.get(attr) {
@@ -231,13 +230,13 @@ impl Evaluator<'_> {
                 }
                 _ => Ok(unknown(
                     span,
-                    format!("{text} is computed by the provider"),
+                    format!("{} is computed by the provider", text()),
                     vec![instance_address],
                 )),
             },
             _ => Ok(unknown(
                 span,
-                format!("{text} is computed by the provider"),
+                format!("{} is computed by the provider", text()),
                 vec![instance_address],
             )),
         }
