@@ -13,7 +13,7 @@ mod policy;
 mod schema;
 mod vocabulary;
 
-pub use compile::compile_policy;
+pub use compile::{compile_policy, did_you_mean};
 pub use condition::{Condition, ExistsObject, Leaf, Operator, ReferencedBy};
 pub use error::PolicyError;
 pub use loader::{PolicySet, load_dir, load_sources};

@@ -60,13 +60,29 @@ fn findings_name_exact_rules_objects_and_lines() {
     assert_eq!(
         finding_lines(&json(&output)),
         vec![
+            "testdata/clinic/database.tf:1 aws-rds-deletion-protection fail aws_db_instance.patients",
+            "testdata/clinic/database.tf:1 aws-rds-log-exports fail aws_db_instance.patients",
+            "testdata/clinic/database.tf:15 aws-rds-deletion-protection fail aws_db_instance.reporting",
             "testdata/clinic/database.tf:15 aws-rds-instance-storage-encrypted fail aws_db_instance.reporting",
+            "testdata/clinic/database.tf:15 aws-rds-log-exports fail aws_db_instance.reporting",
             "testdata/clinic/database.tf:22 aws-rds-backup-enabled fail aws_db_instance.reporting",
+            "testdata/clinic/database.tf:25 aws-rds-deletion-protection fail aws_rds_cluster.claims",
+            "testdata/clinic/database.tf:25 aws-rds-log-exports fail aws_rds_cluster.claims",
             "testdata/clinic/database.tf:39 aws-elasticache-in-transit-encryption fail aws_elasticache_replication_group.sessions",
+            "testdata/clinic/logging.tf:8 aws-cloudwatch-log-group-kms fail aws_cloudwatch_log_group.portal_access",
+            "testdata/clinic/logging.tf:13 aws-cloudwatch-log-group-kms fail aws_cloudwatch_log_group.portal_app",
             "testdata/clinic/logging.tf:15 aws-cloudwatch-log-retention fail aws_cloudwatch_log_group.portal_app",
+            "testdata/clinic/logging.tf:18 aws-cloudwatch-log-group-kms fail aws_cloudwatch_log_group.audit_events",
             "testdata/clinic/logging.tf:20 aws-cloudwatch-log-retention unknown aws_cloudwatch_log_group.audit_events",
+            "testdata/clinic/network.tf:1 aws-lb-access-logs fail aws_lb.portal",
             "testdata/clinic/network.tf:40 aws-lb-listener-tls fail aws_lb_listener.lab_results",
+            "testdata/clinic/storage.tf:1 aws-s3-bucket-object-lock fail aws_s3_bucket.records",
+            "testdata/clinic/storage.tf:1 aws-s3-bucket-policy-secure-transport fail aws_s3_bucket.records",
+            "testdata/clinic/storage.tf:1 aws-s3-bucket-versioning fail aws_s3_bucket.records",
             "testdata/clinic/storage.tf:16 aws-s3-bucket-encryption fail aws_s3_bucket.referrals",
+            "testdata/clinic/storage.tf:16 aws-s3-bucket-object-lock fail aws_s3_bucket.referrals",
+            "testdata/clinic/storage.tf:16 aws-s3-bucket-policy-secure-transport fail aws_s3_bucket.referrals",
+            "testdata/clinic/storage.tf:16 aws-s3-bucket-versioning fail aws_s3_bucket.referrals",
         ]
     );
 }
@@ -179,7 +195,7 @@ fn clean_tree_exits_zero() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(
         stdout(&output),
-        "Checked 1 file (1 object) against 13 policies: 0 failed, 0 unknown, 1 passed, 0 errors.\n"
+        "Checked 1 file (1 object) against 93 policies: 0 failed, 0 unknown, 1 passed, 0 errors.\n"
     );
 }
 
@@ -193,20 +209,37 @@ fn select_and_ignore_take_rule_ids_and_safeguards() {
             .unwrap();
         finding_lines(&json(&output))
     };
+    // Selection must equal filtering the full run: nothing else changes.
+    let full = json(
+        &safeguard(&repo_root())
+            .args(["check", "testdata/clinic", "--format", "json"])
+            .output()
+            .unwrap(),
+    );
+    let expected = |keep: &dyn Fn(&serde_json::Value) -> bool| -> Vec<String> {
+        let findings: Vec<serde_json::Value> = full["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| keep(f))
+            .cloned()
+            .collect();
+        finding_lines(&serde_json::json!({ "findings": findings }))
+    };
     let only_backup = lines(&["--select", "backup"]);
-    assert_eq!(
-        only_backup,
-        vec![
-            "testdata/clinic/database.tf:22 aws-rds-backup-enabled fail aws_db_instance.reporting"
-        ]
+    assert_eq!(only_backup, expected(&|f| f["safeguard"] == "backup"));
+    assert!(
+        only_backup.contains(
+            &"testdata/clinic/database.tf:22 aws-rds-backup-enabled fail aws_db_instance.reporting"
+                .to_owned()
+        )
     );
     let without = lines(&["--ignore", "encryption-at-rest,aws-lb-listener-tls"]);
-    assert_eq!(without.len(), 4, "{without:?}");
-    assert!(
-        without
-            .iter()
-            .all(|l| !l.contains("encrypted") && !l.contains("listener"))
+    assert_eq!(
+        without,
+        expected(&|f| f["safeguard"] != "encryption-at-rest" && f["rule"] != "aws-lb-listener-tls")
     );
+    assert!(without.len() < full["findings"].as_array().unwrap().len());
 }
 
 #[test]
@@ -233,7 +266,14 @@ fn unknown_selector_is_a_configuration_error() {
 fn naming_one_file_reports_only_that_file_with_its_module_as_context() {
     // storage.tf's EBS volume passes only because main.tf enables default encryption.
     let output = safeguard(&repo_root())
-        .args(["check", "testdata/clinic/storage.tf", "--format", "json"])
+        .args([
+            "check",
+            "testdata/clinic/storage.tf",
+            "--format",
+            "json",
+            "--select",
+            "aws-s3-bucket-encryption,aws-ebs-volume-encrypted",
+        ])
         .output()
         .unwrap();
     assert_eq!(

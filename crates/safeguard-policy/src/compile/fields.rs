@@ -139,7 +139,7 @@ impl<'a> Ctx<'a> {
 }
 
 /// The allowed word closest to `word`, if it is close enough to be a typo.
-pub(crate) fn did_you_mean<'w>(word: &str, allowed: &[&'w str]) -> Option<&'w str> {
+pub fn did_you_mean<'w>(word: &str, allowed: &[&'w str]) -> Option<&'w str> {
     allowed
         .iter()
         .map(|candidate| (edit_distance(word, candidate), *candidate))

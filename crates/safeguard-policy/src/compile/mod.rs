@@ -13,7 +13,8 @@ use crate::policy::Fix;
 use crate::{
     AppliesTo, Example, Examples, MessageTemplate, Policy, PolicyError, Safeguard, Scope, Severity,
 };
-use fields::{Ctx, did_you_mean};
+use fields::Ctx;
+pub use fields::did_you_mean;
 
 /// Every top-level key a policy file may have.
 pub(crate) const TOP_LEVEL_KEYS: [&str; 14] = [

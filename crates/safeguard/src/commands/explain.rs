@@ -9,9 +9,11 @@ pub fn run(args: &ExplainArgs) -> Result<u8> {
     let set = policy_set(&args.policies);
     let had_errors = report_policy_errors(&set);
     let Some(policy) = set.policies.iter().find(|p| p.id == args.id) else {
-        let mut ids: Vec<&str> = set.policies.iter().map(|p| p.id.as_str()).collect();
-        ids.sort_unstable();
-        bail!("no policy `{}` (known: {})", args.id, ids.join(", "));
+        let ids: Vec<&str> = set.policies.iter().map(|p| p.id.as_str()).collect();
+        match safeguard_policy::did_you_mean(&args.id, &ids) {
+            Some(close) => bail!("no policy `{}` (did you mean `{close}`?)", args.id),
+            None => bail!("no policy `{}` (`safeguard rules` lists them)", args.id),
+        }
     };
     let mut out = String::new();
     let _ = writeln!(out, "{}: {}", policy.id, policy.title);
