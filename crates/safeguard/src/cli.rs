@@ -32,6 +32,14 @@ pub enum OutputFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Human,
+    Json,
+    /// The policy catalogue, as in docs/policies.md.
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SeverityArg {
     Critical,
     High,
@@ -91,8 +99,8 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
+    pub format: RulesFormat,
     #[command(flatten)]
     pub policies: PolicyArgs,
 }

@@ -129,3 +129,17 @@ fn schema_file_is_generated_from_the_compiler_vocabulary() {
         "regenerate with `safeguard schema > policies/schema.json`"
     );
 }
+
+#[test]
+fn policy_catalogue_doc_is_current() {
+    let output = safeguard(&repo_root())
+        .args(["rules", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let committed = fs::read_to_string(repo_root().join("docs/policies.md")).unwrap();
+    assert_eq!(
+        stdout(&output),
+        committed,
+        "regenerate with `safeguard rules --format markdown > docs/policies.md`"
+    );
+}
