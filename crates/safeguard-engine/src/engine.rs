@@ -120,16 +120,29 @@ fn object_finding(
     policy: &Arc<Policy>,
     document: &Document,
     object: &Object,
-    outcome: Outcome,
+    mut outcome: Outcome,
 ) -> Finding {
-    let (span, label_span) = match outcome.culprit {
-        Some(culprit) if outcome.status != Status::Pass => (culprit, culprit),
-        _ => (object.span, object.header_span),
+    // An object that may not exist cannot definitely fail.
+    if let (Status::Fail, Some(existence)) = (outcome.status, &object.existence_unknown) {
+        outcome.status = Status::Unknown;
+        let reason = outcome.reason.take().unwrap_or_default();
+        outcome.reason = Some(format!(
+            "{reason}, but whether {} exists is unknown: {existence}",
+            object.address
+        ));
+    }
+    let (file, span, label_span) = match outcome.culprit {
+        Some(culprit) if outcome.status != Status::Pass => (
+            culprit.file.map_or(object.file, |f| f as usize),
+            culprit.span,
+            culprit.span,
+        ),
+        _ => (object.file, object.span, object.header_span),
     };
     finding(
         policy,
         document,
-        object.file,
+        file,
         &object.address,
         &object.kind,
         span,

@@ -363,3 +363,17 @@ fn when_gates_the_policy_and_unknown_when_is_reported() {
         )
     );
 }
+
+#[test]
+fn failure_on_an_object_that_may_not_exist_is_unknown() {
+    let tf = "variable \"n\" {}\nresource \"aws_db_instance\" \"r\" {\n  count = var.n\n  storage_encrypted = false\n}\n";
+    let findings = run("aws_db_instance", EQUALS_TRUE, tf);
+    assert_eq!(
+        verdicts(&findings),
+        vec![(
+            "aws_db_instance.r".into(),
+            Status::Unknown,
+            "`storage_encrypted` is false, expected true, but whether aws_db_instance.r exists is unknown: count depends on var.n has no value (no default, no tfvars entry, --var or TF_VAR_n)".into()
+        )]
+    );
+}

@@ -7,6 +7,11 @@ use safeguard_source::Span;
 pub struct Node {
     pub value: Value,
     pub span: Span,
+    /// The index in [`crate::Document::files`] of the file the value was
+    /// written in, when that is not the file of the object holding it (a
+    /// Terraform module argument, written in the caller). `None`: the span is
+    /// in the object's own file.
+    pub origin: Option<u32>,
 }
 
 /// The format-neutral value tree.
@@ -91,7 +96,11 @@ impl Map {
 impl Node {
     #[must_use]
     pub fn new(value: Value, span: Span) -> Self {
-        Self { value, span }
+        Self {
+            value,
+            span,
+            origin: None,
+        }
     }
 
     #[must_use]

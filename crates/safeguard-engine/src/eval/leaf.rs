@@ -4,7 +4,7 @@ use safeguard_source::Span;
 
 use super::compare::{as_number, as_text, values_equal};
 use super::path::{Subject, resolve};
-use super::{Outcome, Scope, all, any};
+use super::{Culprit, Outcome, Scope, all, any};
 use crate::Status;
 
 /// Evaluates `attr: PATH` with its operator.
@@ -52,10 +52,11 @@ pub(crate) fn evaluate(leaf: &Leaf, subject: Subject<'_>, scope: Scope<'_>) -> O
                     "whether `{name}` is set cannot be known: {}",
                     describe_unknown(unknown)
                 ),
-                Some(*span),
+                Some(Culprit::of(node, *span)),
             );
         }
-        let span = resolved.found[0].1;
+        let (node, span) = resolved.found[0];
+        let span = Culprit::of(node, span);
         let status = if expected { Status::Pass } else { Status::Fail };
         return Outcome::new(status, format!("`{name}` is set"), Some(span));
     }
@@ -63,7 +64,7 @@ pub(crate) fn evaluate(leaf: &Leaf, subject: Subject<'_>, scope: Scope<'_>) -> O
     let outcomes = resolved
         .found
         .iter()
-        .map(|(node, span)| judge(leaf, node, Some(*span), scope));
+        .map(|(node, span)| judge(leaf, node, Some(Culprit::of(node, *span)), scope));
     if leaf.operator.is_negative() {
         all(outcomes)
     } else {
@@ -98,7 +99,7 @@ fn absent(leaf: &Leaf) -> Outcome {
 }
 
 /// Judges one present value.
-fn judge(leaf: &Leaf, node: &Node, span: Option<Span>, scope: Scope<'_>) -> Outcome {
+fn judge(leaf: &Leaf, node: &Node, span: Option<Culprit>, scope: Scope<'_>) -> Outcome {
     let name = leaf.path.as_str();
     let value = &node.value;
     if let Value::Unknown(unknown) = value {
@@ -150,7 +151,7 @@ fn compare(
     holds: impl Fn(f64) -> bool,
     words: &str,
     name: &str,
-    span: Option<Span>,
+    span: Option<Culprit>,
 ) -> Outcome {
     let bound = safeguard_model::Value::Number(bound);
     match as_number(value) {
@@ -170,7 +171,7 @@ fn compare(
     }
 }
 
-fn contains(value: &Value, needle: &Value, name: &str, span: Option<Span>) -> Outcome {
+fn contains(value: &Value, needle: &Value, name: &str, span: Option<Culprit>) -> Outcome {
     let found = match value {
         Value::List(items) => {
             if items.iter().any(|item| values_equal(&item.value, needle)) {
@@ -214,14 +215,17 @@ fn items(
     condition: &Condition,
     any_item: bool,
     name: &str,
-    span: Option<Span>,
+    span: Option<Culprit>,
     scope: Scope<'_>,
 ) -> Outcome {
     let single;
     let items: &[Node] = match value {
         Value::List(items) => items,
         Value::Map(_) => {
-            single = [Node::new(value.clone(), span.unwrap_or_default())];
+            single = [Node::new(
+                value.clone(),
+                span.map(|c| c.span).unwrap_or_default(),
+            )];
             &single
         }
         _ => {

@@ -16,17 +16,43 @@ use safeguard_source::Span;
 use crate::Status;
 pub(crate) use path::Subject;
 
+/// Where the value responsible is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Culprit {
+    pub span: Span,
+    /// `None`: in the judged object's own file; otherwise the document file
+    /// the value was written in (a module argument in the caller).
+    pub file: Option<u32>,
+}
+
+impl Culprit {
+    /// A found value's location: its own span where it was written in
+    /// another file, else the whole `key = value` entry.
+    pub(crate) fn of(node: &safeguard_model::Node, entry_span: Span) -> Self {
+        match node.origin {
+            Some(file) => Culprit {
+                span: node.span,
+                file: Some(file),
+            },
+            None => Culprit {
+                span: entry_span,
+                file: None,
+            },
+        }
+    }
+}
+
 /// The result of one condition.
 #[derive(Debug, Clone)]
 pub(crate) struct Outcome {
     pub status: Status,
     pub reason: Option<String>,
-    /// The attribute responsible, in the judged object's file.
-    pub culprit: Option<Span>,
+    /// The attribute responsible.
+    pub culprit: Option<Culprit>,
 }
 
 impl Outcome {
-    pub(crate) fn new(status: Status, reason: impl Into<String>, culprit: Option<Span>) -> Self {
+    pub(crate) fn new(status: Status, reason: impl Into<String>, culprit: Option<Culprit>) -> Self {
         Self {
             status,
             reason: Some(reason.into()),
