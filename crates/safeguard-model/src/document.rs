@@ -17,6 +17,9 @@ pub struct Document {
     pub files: Vec<SourceFile>,
     pub objects: Vec<Object>,
     pub errors: Vec<InputError>,
+    /// Other directories this document read as part of itself (Terraform
+    /// local modules), so they are not judged again as documents of their own.
+    pub included_dirs: Vec<PathBuf>,
 }
 
 impl Document {
@@ -28,6 +31,7 @@ impl Document {
             files: Vec::new(),
             objects: Vec::new(),
             errors: Vec::new(),
+            included_dirs: Vec::new(),
         }
     }
 

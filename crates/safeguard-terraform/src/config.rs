@@ -20,6 +20,8 @@ pub(crate) struct ModuleConfig<'a> {
     pub locals: HashMap<String, (usize, &'a Attribute)>,
     /// `T.N` and `data.T.N` to their blocks.
     pub resources: HashMap<String, Declared<'a>>,
+    /// Module calls by name.
+    pub modules: HashMap<String, Declared<'a>>,
 }
 
 pub(crate) fn label_text(label: &BlockLabel) -> &str {
@@ -52,6 +54,9 @@ impl<'a> ModuleConfig<'a> {
                     }
                     ("resource", [kind, name]) => {
                         config.resources.insert(format!("{kind}.{name}"), declared);
+                    }
+                    ("module", [name]) => {
+                        config.modules.insert((*name).to_owned(), declared);
                     }
                     ("data", [kind, name]) => {
                         config

@@ -14,6 +14,7 @@ use safeguard_source::{SourceFile, Span};
 
 use crate::config::ModuleConfig;
 use crate::eval::{Evaluator, Frame, unknown};
+use crate::modules::FileRegistry;
 
 /// One source of variable values. Callers list them lowest precedence first.
 #[derive(Debug, Clone)]
@@ -78,7 +79,7 @@ fn convert(value: Node, type_expr: Option<&Expression>) -> Node {
 
 pub(crate) fn resolve_variables(
     config: &ModuleConfig<'_>,
-    files: &[SourceFile],
+    files: &FileRegistry,
     sources: &[VarSource],
     errors: &mut Vec<InputError>,
 ) -> HashMap<String, Node> {
@@ -90,7 +91,7 @@ pub(crate) fn resolve_variables(
         let default = declared.block.body.get_attribute("default");
         let value = match default {
             Some(attr) => {
-                let constants = Evaluator::new(&empty, files, HashMap::new());
+                let constants = Evaluator::new(&empty, files, None, HashMap::new());
                 constants.value(&attr.value, &Frame::in_file(declared.file))
             }
             None => unknown(
@@ -120,7 +121,7 @@ pub(crate) fn resolve_variables(
                 let value = if takes_raw_strings(type_of(name)) {
                     Some(Node::new(Value::String(raw.clone()), Span::default()))
                 } else {
-                    parse_raw(raw, files)
+                    parse_raw(raw)
                 };
                 if let Some(value) = value {
                     values.insert(name.clone(), convert(value, type_of(name)));
@@ -128,8 +129,8 @@ pub(crate) fn resolve_variables(
             }
             VarSource::Tfvars(file) => match hcl_edit::parser::parse_body(file.text()) {
                 Ok(body) => {
-                    let constants =
-                        Evaluator::new(&empty, std::slice::from_ref(file), HashMap::new());
+                    let tfvars_file = FileRegistry::new(vec![file.clone()]);
+                    let constants = Evaluator::new(&empty, &tfvars_file, None, HashMap::new());
                     for structure in body.iter() {
                         match structure {
                             Structure::Attribute(attr) => {
@@ -193,10 +194,11 @@ pub(crate) fn resolve_variables(
 }
 
 /// A complex-typed `--var`/`TF_VAR_` value, written in HCL syntax.
-fn parse_raw(raw: &str, files: &[SourceFile]) -> Option<Node> {
+fn parse_raw(raw: &str) -> Option<Node> {
     let expr = hcl_edit::parser::parse_expr(raw).ok()?;
     let empty = ModuleConfig::default();
-    let constants = Evaluator::new(&empty, files, HashMap::new());
+    let none = FileRegistry::default();
+    let constants = Evaluator::new(&empty, &none, None, HashMap::new());
     let node = constants.value(&expr, &Frame::default());
     Some(Node::new(node.value, Span::default()))
 }

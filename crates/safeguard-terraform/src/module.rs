@@ -5,53 +5,131 @@ use hcl_edit::structure::{Block, Body, Structure};
 use safeguard_model::{Document, Format, InputError, Object};
 use safeguard_source::{SourceFile, Span};
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::Path;
+
+use safeguard_model::{Map, Node};
+
 use crate::config::{ModuleConfig, label_text};
 use crate::eval::{Evaluator, Frame};
 use crate::expand::{Instances, body_map, expand_block};
 use crate::inputs::{VarSource, resolve_variables};
+use crate::modules::{Build, FileRegistry, ModuleLoader, ModuleScope, address_in_module};
 
 /// Builds the document for one module directory from its decoded `.tf`
-/// files, with no variable values beyond the declarations' defaults.
+/// files, with no variable values beyond the declarations' defaults and no
+/// local modules.
 #[must_use]
 pub fn module_document(address: impl Into<String>, files: Vec<SourceFile>) -> Document {
     module_document_with(address, files, &[])
 }
 
 /// Builds the document for one module directory, with variable values from
-/// `sources` (lowest precedence first; see [`VarSource`]).
-///
-/// Files are read in the order given (callers sort them by path, so addresses
-/// such as `locals[1]` are stable). A file that fails to parse contributes an
-/// [`InputError`] and no objects; the other files are still read.
+/// `sources` (lowest precedence first; see [`VarSource`]) and no local modules.
 #[must_use]
 pub fn module_document_with(
     address: impl Into<String>,
     files: Vec<SourceFile>,
     sources: &[VarSource],
 ) -> Document {
+    root_module_document(address, Path::new("."), files, sources, None)
+}
+
+/// Builds the document for a root module in `dir`: its objects, and those of
+/// the local modules it calls (read through `loader`), evaluated with the
+/// call's arguments and addressed `module.NAME.…`.
+///
+/// Files are read in the order given (callers sort them by path, so addresses
+/// such as `locals[1]` are stable). A file that fails to parse contributes an
+/// [`InputError`] and no objects; the other files are still read.
+#[must_use]
+pub fn root_module_document(
+    address: impl Into<String>,
+    dir: &Path,
+    files: Vec<SourceFile>,
+    sources: &[VarSource],
+    loader: Option<&dyn ModuleLoader>,
+) -> Document {
+    let indices: Vec<usize> = (0..files.len()).collect();
+    let build = Build {
+        files: FileRegistry::new(files),
+        loader,
+        errors: RefCell::default(),
+        included_dirs: RefCell::default(),
+    };
+    let scope = ModuleScope {
+        build: &build,
+        dir: dir.to_path_buf(),
+        prefix: String::new(),
+        stack: Vec::new(),
+    };
+    let (objects, _outputs) = build_module(&scope, &indices, VarInput::Sources(sources));
     let mut document = Document::new(Format::Terraform, address);
+    document.objects = objects;
+    document.errors = build.errors.into_inner();
+    document.included_dirs = build.included_dirs.into_inner();
+    document.files = build.files.into_files();
+    document
+}
+
+/// Where a module's variable values come from.
+pub(crate) enum VarInput<'s> {
+    /// A root module: defaults, tfvars, environment and command line.
+    Sources(&'s [VarSource]),
+    /// A called module: the call's arguments over the defaults.
+    Given(HashMap<String, Node>),
+}
+
+/// Evaluates one module of the tree: its objects (addressed with the scope's
+/// prefix, children included) and its outputs.
+pub(crate) fn build_module(
+    scope: &ModuleScope<'_>,
+    indices: &[usize],
+    vars: VarInput<'_>,
+) -> (Vec<Object>, Map) {
+    let build = scope.build;
     let mut bodies: Vec<(usize, Body)> = Vec::new();
-    for file in files {
-        let index = document.add_file(file.clone());
+    for &index in indices {
+        let Some(file) = build.files.get(index) else {
+            continue;
+        };
         match hcl_edit::parser::parse_body(file.text()) {
             Ok(body) => bodies.push((index, body)),
             Err(err) => {
                 let offset = u32::try_from(err.location().offset()).unwrap_or(u32::MAX);
                 let message = format!("invalid HCL: {}", err.message().trim());
-                document
-                    .errors
-                    .push(InputError::at_span(&file, Span::empty_at(offset), message));
+                build.errors.borrow_mut().push(InputError::at_span(
+                    &file,
+                    Span::empty_at(offset),
+                    message,
+                ));
             }
         }
     }
     let config = ModuleConfig::gather(&bodies);
-    let variables = resolve_variables(&config, &document.files, sources, &mut document.errors);
-    let evaluator = Evaluator::new(&config, &document.files, variables);
-    let mut pending = Vec::new();
     let mut errors = Vec::new();
+    let variables = match vars {
+        VarInput::Sources(sources) => {
+            resolve_variables(&config, &build.files, sources, &mut errors)
+        }
+        VarInput::Given(arguments) => {
+            let mut values = resolve_variables(&config, &build.files, &[], &mut errors);
+            for (name, value) in arguments {
+                if values.contains_key(&name) {
+                    values.insert(name, value);
+                }
+            }
+            values
+        }
+    };
+    let evaluator = Evaluator::new(&config, &build.files, Some(scope), variables);
+    let mut pending = Vec::new();
     let mut locals_blocks = 0;
     for (file_index, body) in &bodies {
-        let file = &document.files[*file_index];
+        let Some(file) = build.files.get(*file_index) else {
+            continue;
+        };
         for structure in body.iter() {
             match structure {
                 Structure::Block(block) => {
@@ -60,13 +138,19 @@ pub fn module_document_with(
                         &mut errors,
                         &mut locals_blocks,
                         *file_index,
-                        file,
+                        &file,
                         block,
                     );
+                    if block.ident.as_str() == "module"
+                        && let Some(name) = block.labels.first().map(label_text)
+                    {
+                        // Evaluate every call, referenced or not: its objects are judged.
+                        evaluator.module_call(name);
+                    }
                     pending.extend(object);
                 }
                 Structure::Attribute(attr) => errors.push(InputError::at_span(
-                    file,
+                    &file,
                     span_of(attr.span()),
                     format!(
                         "unexpected top-level argument `{}` (Terraform allows only blocks here)",
@@ -76,15 +160,29 @@ pub fn module_document_with(
             }
         }
     }
+    let children = evaluator.child_objects.take();
     // The evaluator's cache shares each resource's instances; once it is
     // gone they are owned here and move into the objects without a copy.
     drop(evaluator);
-    document.objects = pending
+    build.errors.borrow_mut().extend(errors);
+    let mut objects: Vec<Object> = pending
         .into_iter()
         .flat_map(PendingObject::into_objects)
         .collect();
-    document.errors.extend(errors);
-    document
+    let mut outputs = Map::default();
+    for object in &objects {
+        if object.kind == "output"
+            && let Some(value) = object.attrs.get("value")
+        {
+            let name = object.address.trim_start_matches("output.").to_owned();
+            outputs.insert(name, value.key_span, value.value.clone());
+        }
+    }
+    for object in &mut objects {
+        address_in_module(object, &scope.prefix);
+    }
+    objects.extend(children);
+    (objects, outputs)
 }
 
 fn span_of(range: Option<std::ops::Range<usize>>) -> Span {

@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -68,6 +68,18 @@ impl CheckReport {
     }
 }
 
+/// What judging one unit produced.
+struct UnitResult {
+    dir: PathBuf,
+    /// The user named files of this unit on the command line.
+    named: bool,
+    findings: Vec<Finding>,
+    errors: Vec<InputError>,
+    files: Vec<PathBuf>,
+    objects: usize,
+    included_dirs: Vec<PathBuf>,
+}
+
 /// Loads the bundled packs, then each extra folder.
 #[must_use]
 pub fn load_policies(bundled: &[(PathBuf, String)], dirs: &[PathBuf]) -> PolicySet {
@@ -135,12 +147,20 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                     if let Some(only) = &unit.report_only {
                         findings.retain(|f| only.iter().any(|p| p == f.file.path()));
                     }
-                    (
+                    let files: Vec<PathBuf> = document
+                        .files
+                        .iter()
+                        .map(|f| f.path().to_path_buf())
+                        .collect();
+                    UnitResult {
+                        dir: unit.dir.clone(),
+                        named: unit.report_only.is_some(),
                         findings,
-                        document.errors,
-                        unit.files.len(),
-                        document.objects.len(),
-                    )
+                        errors: document.errors,
+                        files,
+                        objects: document.objects.len(),
+                        included_dirs: document.included_dirs,
+                    }
                 })
                 .collect::<Vec<_>>()
         };
@@ -148,12 +168,25 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             Ok(pool) => pool.install(evaluate),
             Err(_) => evaluate(),
         };
-        for (findings, errors, files, objects) in results {
-            report.findings.extend(findings);
-            report.input_errors.extend(errors);
-            report.files += files;
-            report.objects += objects;
+        // A directory some scanned module calls as a local module was judged
+        // there, with the caller's arguments; judging it again on its own
+        // would repeat findings (or guess at its inputs). Named files are
+        // always reported.
+        let included: HashSet<PathBuf> = results
+            .iter()
+            .flat_map(|r| r.included_dirs.iter().cloned())
+            .collect();
+        let mut counted: HashSet<PathBuf> = HashSet::new();
+        for result in results {
+            if !result.named && included.contains(&result.dir) {
+                continue;
+            }
+            report.findings.extend(result.findings);
+            report.input_errors.extend(result.errors);
+            counted.extend(result.files);
+            report.objects += result.objects;
         }
+        report.files += counted.len();
     }
     if options.fail_on.is_none() {
         report.fail_on = fail_on_from_config.unwrap_or(Severity::Info);

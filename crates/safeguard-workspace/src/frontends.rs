@@ -1,11 +1,13 @@
 //! Reading files and handing them to the frontend of their format.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use safeguard_model::{Document, Format, InputError, InputErrorLocation};
 use safeguard_source::{DecodeError, SourceFile, decode};
-use safeguard_terraform::{VarSource, is_auto_loaded_var_file, sort_auto_loaded};
+use safeguard_terraform::{
+    LoadedModule, ModuleLoader, VarSource, is_auto_loaded_var_file, sort_auto_loaded,
+};
 
 use crate::walk::TerraformUnit;
 
@@ -74,8 +76,16 @@ pub(crate) fn terraform_document(unit: &TerraformUnit, external: &ExternalVars) 
         }
     }
     vars.extend(external.later.iter().cloned());
-    let mut document =
-        safeguard_terraform::module_document_with(unit.dir.display().to_string(), sources, &vars);
+    let loader = ModuleFiles {
+        root: std::fs::canonicalize(&unit.root).unwrap_or_else(|_| unit.root.clone()),
+    };
+    let mut document = safeguard_terraform::root_module_document(
+        unit.dir.display().to_string(),
+        &unit.dir,
+        sources,
+        &vars,
+        Some(&loader),
+    );
     document.errors.splice(0..0, errors);
     document
 }
@@ -111,5 +121,50 @@ pub fn parse_snippet(format: Format, text: &str) -> Result<Document, String> {
             vec![SourceFile::new("example.tf", text)],
         )),
         other => Err(format!("no frontend reads `{other}` yet")),
+    }
+}
+
+/// Reads local Terraform modules for the frontend, never from outside the
+/// scanned root (a `source = "../../../../etc"` is refused).
+struct ModuleFiles {
+    root: PathBuf,
+}
+
+impl ModuleLoader for ModuleFiles {
+    fn load(&self, caller_dir: &Path, source: &str) -> Result<LoadedModule, String> {
+        let dir = crate::walk::clean(&caller_dir.join(source));
+        let real = fs::canonicalize(&dir).map_err(|err| {
+            format!(
+                "module source `{source}` ({}) cannot be read: {err}",
+                dir.display()
+            )
+        })?;
+        if !real.starts_with(&self.root) {
+            return Err(format!(
+                "module source `{source}` leaves the scanned root ({}); not read",
+                real.display()
+            ));
+        }
+        let entries = fs::read_dir(&dir).map_err(|err| {
+            format!(
+                "module source `{source}` ({}) cannot be read: {err}",
+                dir.display()
+            )
+        })?;
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| crate::walk::clean(&e.path()))
+            .filter(|p| crate::walk::is_terraform_file(p) && p.is_file())
+            .collect();
+        paths.sort();
+        let mut files = Vec::new();
+        let mut errors = Vec::new();
+        for path in paths {
+            match read_source(&path) {
+                Ok(file) => files.push(file),
+                Err(err) => errors.push(err),
+            }
+        }
+        Ok(LoadedModule { dir, files, errors })
     }
 }

@@ -22,15 +22,27 @@ pub(crate) struct TerraformUnit {
     /// When the user named single files, findings are reported only for them;
     /// the rest of the module is read for context.
     pub report_only: Option<Vec<PathBuf>>,
+    /// The scanned root the unit was found under: local modules may not be
+    /// read from outside it.
+    pub root: PathBuf,
 }
 
-/// Drops `.` components, so `./infra/main.tf` and `infra/main.tf` are one
-/// file when a directory and a file in it are both named.
+/// Drops `.` components and resolves `..` where it can, lexically, so
+/// `./infra/main.tf`, `infra/main.tf` and `infra/envs/../main.tf` are one
+/// file whichever way they were reached.
 pub(crate) fn clean(path: &Path) -> PathBuf {
-    let cleaned: PathBuf = path
-        .components()
-        .filter(|c| !matches!(c, std::path::Component::CurDir))
-        .collect();
+    use std::path::Component;
+    let mut parts: Vec<Component<'_>> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(parts.last(), Some(Component::Normal(_))) => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    let cleaned: PathBuf = parts.into_iter().collect();
     if cleaned.as_os_str().is_empty() {
         PathBuf::from(".")
     } else {
@@ -111,7 +123,7 @@ pub(crate) fn collect_units(
         })
     });
     errors.extend(found_errors.into_inner().expect("walker lock"));
-    group_by_directory(files.into_inner().expect("walker lock"))
+    group_by_directory(files.into_inner().expect("walker lock"), root)
 }
 
 /// A symlink is read only when it resolves to a Terraform file inside the
@@ -198,10 +210,16 @@ fn single_file_unit(file: &Path, errors: &mut Vec<InputError>) -> Option<Terrafo
         dir: clean(dir),
         files,
         report_only: Some(vec![clean(file)]),
+        // A named file's modules may come from anywhere below the current
+        // directory (`../modules/db` from `envs/prod/main.tf`).
+        root: std::env::current_dir()
+            .ok()
+            .filter(|cwd| std::path::absolute(file).is_ok_and(|f| f.starts_with(cwd)))
+            .unwrap_or_else(|| clean(dir)),
     })
 }
 
-fn group_by_directory(files: Vec<PathBuf>) -> Vec<TerraformUnit> {
+fn group_by_directory(files: Vec<PathBuf>, root: &Path) -> Vec<TerraformUnit> {
     let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     for file in files {
         let file = clean(&file);
@@ -216,6 +234,7 @@ fn group_by_directory(files: Vec<PathBuf>) -> Vec<TerraformUnit> {
                 dir,
                 files,
                 report_only: None,
+                root: root.to_path_buf(),
             }
         })
         .collect()

@@ -24,6 +24,7 @@ use safeguard_source::{SourceFile, Span};
 
 use crate::config::ModuleConfig;
 use crate::expand::Instances;
+use crate::modules::{FileRegistry, ModuleCall, ModuleScope};
 
 /// How deep evaluation may nest (calls through locals, resources and
 /// expressions) before it stops with an unknown.
@@ -70,8 +71,15 @@ impl Frame {
 
 pub(crate) struct Evaluator<'a> {
     pub config: &'a ModuleConfig<'a>,
-    pub files: &'a [SourceFile],
+    pub files: &'a FileRegistry,
+    /// Where this module sits in the module tree; `None` for evaluating
+    /// constants (variable defaults, tfvars).
+    pub scope: Option<&'a ModuleScope<'a>>,
     pub variables: HashMap<String, Node>,
+    /// Local module calls, evaluated once each.
+    pub(crate) modules: RefCell<HashMap<String, std::rc::Rc<ModuleCall>>>,
+    /// Objects of the modules this one calls, already addressed.
+    pub(crate) child_objects: RefCell<Vec<safeguard_model::Object>>,
     locals: RefCell<HashMap<String, Node>>,
     resources: RefCell<HashMap<String, std::rc::Rc<Instances>>>,
     /// Locals and resources being evaluated, to turn cycles into unknowns.
@@ -82,13 +90,17 @@ pub(crate) struct Evaluator<'a> {
 impl<'a> Evaluator<'a> {
     pub(crate) fn new(
         config: &'a ModuleConfig<'a>,
-        files: &'a [SourceFile],
+        files: &'a FileRegistry,
+        scope: Option<&'a ModuleScope<'a>>,
         variables: HashMap<String, Node>,
     ) -> Self {
         Self {
             config,
             files,
+            scope,
             variables,
+            modules: RefCell::default(),
+            child_objects: RefCell::default(),
             locals: RefCell::default(),
             resources: RefCell::default(),
             in_progress: RefCell::default(),
@@ -133,7 +145,16 @@ impl<'a> Evaluator<'a> {
         result
     }
 
-    pub(crate) fn file(&self, index: usize) -> Option<&SourceFile> {
+    /// An address in this module as seen from the root: references carry
+    /// it, so relations match objects of any module.
+    pub(crate) fn absolute(&self, address: &str) -> String {
+        match self.scope {
+            Some(scope) if !scope.prefix.is_empty() => format!("{}{address}", scope.prefix),
+            _ => address.to_owned(),
+        }
+    }
+
+    pub(crate) fn file(&self, index: usize) -> Option<SourceFile> {
         self.files.get(index)
     }
 
@@ -180,6 +201,7 @@ pub(crate) fn unknown(span: Span, reason: impl Into<String>, references: Vec<Str
 pub(crate) fn respan(mut node: Node, span: Span) -> Node {
     fn walk(node: &mut Node, span: Span) {
         node.span = span;
+        node.origin = None;
         match &mut node.value {
             Value::List(items) => items.iter_mut().for_each(|item| walk(item, span)),
             Value::Map(map) => {

@@ -9,6 +9,7 @@ use safeguard_source::Span;
 use super::ops::{format_number, to_number, to_string};
 use super::{EvalResult, Evaluator, Frame, respan, unknown};
 use crate::expand::Instances;
+use crate::modules::ModuleCall;
 
 /// One operator of a traversal, with index expressions evaluated lazily.
 enum Step<'e> {
@@ -46,6 +47,10 @@ impl Evaluator<'_> {
         }
         match (root, steps.as_slice()) {
             ("var", [Step::Attr(name), rest @ ..]) => match self.variables.get(*name) {
+                // A module argument keeps pointing at the caller's argument.
+                Some(value) if value.origin.is_some() => {
+                    self.apply_keeping_origin(value.clone(), rest, frame)
+                }
                 Some(value) => self.apply(respan(value.clone(), span), rest, frame, span),
                 None => Err(format!("undeclared variable `var.{name}`")),
             },
@@ -89,18 +94,16 @@ impl Evaluator<'_> {
                 Vec::new(),
             )),
             ("data", [Step::Attr(kind), Step::Attr(name), ..]) => {
-                let address = format!("data.{kind}.{name}");
+                let address = self.absolute(&format!("data.{kind}.{name}"));
                 Ok(unknown(
                     span,
                     format!("{} is read from the provider at plan time", text()),
                     vec![address],
                 ))
             }
-            ("module", [Step::Attr(name), ..]) => Ok(unknown(
-                span,
-                format!("{} is a module output, not evaluated", text()),
-                vec![format!("module.{name}")],
-            )),
+            ("module", [Step::Attr(name), rest @ ..]) => {
+                self.module_reference(name, rest, frame, span, &text)
+            }
             ("self", _) => Ok(unknown(
                 span,
                 format!("{} refers to the object's own computed values", text()),
@@ -161,23 +164,24 @@ impl Evaluator<'_> {
         span: Span,
         text: &dyn Fn() -> String,
     ) -> EvalResult {
+        let absolute = self.absolute(address);
         let Some(instances) = self.resource_instances(address) else {
             return Ok(unknown(
                 span,
                 format!("{} depends on itself (a cycle)", text()),
-                vec![address.to_owned()],
+                vec![absolute.clone()],
             ));
         };
         // Select the instance the steps name.
         let (attrs, instance_address, rest) = match (&*instances, steps) {
-            (Instances::Single(attrs), rest) => (attrs, address.to_owned(), rest),
+            (Instances::Single(attrs), rest) => (attrs, absolute.clone(), rest),
             (Instances::Count(items), [Step::Index(expr), rest @ ..]) => {
                 let index = self.eval(expr, frame)?;
                 if let Value::Unknown(_) = index.value {
                     return Ok(unknown(
                         span,
                         format!("{}: the instance index is unknown", text()),
-                        vec![address.to_owned()],
+                        vec![absolute.clone()],
                     ));
                 }
                 let i = to_number(&index.value)?;
@@ -188,7 +192,7 @@ impl Evaluator<'_> {
                     None
                 };
                 match item {
-                    Some(attrs) => (attrs, format!("{address}[{}]", format_number(i)), rest),
+                    Some(attrs) => (attrs, format!("{absolute}[{}]", format_number(i)), rest),
                     None => {
                         return Err(format!("{address} has no instance [{}]", format_number(i)));
                     }
@@ -200,12 +204,12 @@ impl Evaluator<'_> {
                     return Ok(unknown(
                         span,
                         format!("{}: the instance key is unknown", text()),
-                        vec![address.to_owned()],
+                        vec![absolute.clone()],
                     ));
                 }
                 let key = to_string(&key.value)?;
                 match items.iter().find(|(k, _)| *k == key) {
-                    Some((_, attrs)) => (attrs, format!("{address}[{key:?}]"), rest),
+                    Some((_, attrs)) => (attrs, format!("{absolute}[{key:?}]"), rest),
                     None => return Err(format!("{address} has no instance [{key:?}]")),
                 }
             }
@@ -215,7 +219,7 @@ impl Evaluator<'_> {
                     "{} refers to instances that are not evaluated one by one",
                     text()
                 );
-                return Ok(unknown(span, reason, vec![address.to_owned()]));
+                return Ok(unknown(span, reason, vec![absolute.clone()]));
             }
         };
         match rest {
@@ -240,6 +244,102 @@ impl Evaluator<'_> {
                 vec![instance_address],
             )),
         }
+    }
+
+    /// `module.NAME.OUTPUT`: an output of a local module, evaluated with
+    /// the call's arguments; unknown for remote or unreadable modules.
+    fn module_reference(
+        &self,
+        name: &str,
+        steps: &[Step<'_>],
+        frame: &Frame,
+        span: Span,
+        text: &dyn Fn() -> String,
+    ) -> EvalResult {
+        let address = self.absolute(&format!("module.{name}"));
+        let Some(call) = self.module_call(name) else {
+            return Err(format!("reference to undeclared module `module.{name}`"));
+        };
+        let (outputs, rest) = match (&*call, steps) {
+            (ModuleCall::Single(outputs), rest) => (outputs, rest),
+            (ModuleCall::Count(items), [Step::Index(expr), rest @ ..]) => {
+                let index = self.eval(expr, frame)?;
+                if let Value::Unknown(_) = index.value {
+                    return Ok(unknown(
+                        span,
+                        format!("{}: the module instance index is unknown", text()),
+                        vec![address],
+                    ));
+                }
+                let i = to_number(&index.value)?;
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // checked
+                let item = if i >= 0.0 && i.fract() == 0.0 {
+                    items.get(i as usize)
+                } else {
+                    None
+                };
+                (
+                    item.ok_or_else(|| {
+                        format!("module.{name} has no instance [{}]", format_number(i))
+                    })?,
+                    rest,
+                )
+            }
+            (ModuleCall::ForEach(items), [Step::Index(expr), rest @ ..]) => {
+                let key = self.eval(expr, frame)?;
+                if let Value::Unknown(_) = key.value {
+                    return Ok(unknown(
+                        span,
+                        format!("{}: the module instance key is unknown", text()),
+                        vec![address],
+                    ));
+                }
+                let key = to_string(&key.value)?;
+                let item = items
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, outputs)| outputs);
+                (
+                    item.ok_or_else(|| format!("module.{name} has no instance [{key:?}]"))?,
+                    rest,
+                )
+            }
+            (ModuleCall::Unknown(reason), _) => {
+                return Ok(unknown(span, reason.clone(), vec![address]));
+            }
+            (ModuleCall::Count(_) | ModuleCall::ForEach(_), _) => {
+                return Ok(unknown(
+                    span,
+                    format!(
+                        "{} refers to module instances not evaluated one by one",
+                        text()
+                    ),
+                    vec![address],
+                ));
+            }
+        };
+        match rest {
+            [Step::Attr(output), tail @ ..] => match outputs.get(output) {
+                Some(entry) => self.apply(respan(entry.value.clone(), span), tail, frame, span),
+                None => Err(format!("module.{name} has no output `{output}`")),
+            },
+            _ => Ok(unknown(
+                span,
+                format!("{} is the whole module", text()),
+                vec![address],
+            )),
+        }
+    }
+
+    /// Applies steps to a value written elsewhere (a module argument),
+    /// keeping its own location.
+    fn apply_keeping_origin(&self, node: Node, steps: &[Step<'_>], frame: &Frame) -> EvalResult {
+        let (span, origin) = (node.span, node.origin);
+        let mut result = self.apply(node, steps, frame, span)?;
+        if result.origin.is_none() {
+            result.origin = origin;
+        }
+        Ok(result)
     }
 
     /// Applies attribute access, indexing and splats to a value.

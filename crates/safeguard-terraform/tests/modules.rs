@@ -1,0 +1,259 @@
+//! Local modules: evaluated with the caller's arguments, addressed
+//! `module.NAME.…`, outputs flowing back, never fetched when remote.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use safeguard_model::{Document, Value};
+use safeguard_source::{ColumnUnit, SourceFile};
+use safeguard_terraform::{LoadedModule, ModuleLoader, root_module_document};
+
+/// Modules kept in memory: directory → files.
+struct Memory(HashMap<PathBuf, Vec<(&'static str, &'static str)>>);
+
+impl ModuleLoader for Memory {
+    fn load(&self, caller_dir: &Path, source: &str) -> Result<LoadedModule, String> {
+        let mut dir = caller_dir.to_path_buf();
+        for part in source.split('/') {
+            match part {
+                "." | "" => {}
+                ".." => {
+                    dir.pop();
+                }
+                other => dir.push(other),
+            }
+        }
+        let files = self
+            .0
+            .get(&dir)
+            .ok_or_else(|| format!("no module at {}", dir.display()))?;
+        let files = files
+            .iter()
+            .map(|(name, text)| SourceFile::new(dir.join(name), *text))
+            .collect();
+        Ok(LoadedModule {
+            dir,
+            files,
+            errors: Vec::new(),
+        })
+    }
+}
+
+fn root(text: &'static str, modules: Vec<(&str, Vec<(&'static str, &'static str)>)>) -> Document {
+    let loader = Memory(
+        modules
+            .into_iter()
+            .map(|(dir, files)| (PathBuf::from(dir), files))
+            .collect(),
+    );
+    root_module_document(
+        "infra",
+        Path::new("infra"),
+        vec![SourceFile::new("infra/main.tf", text)],
+        &[],
+        Some(&loader),
+    )
+}
+
+const DB_MODULE: (&str, &str) = (
+    "main.tf",
+    r#"variable "encrypted" {
+  default = true
+}
+variable "name" {}
+resource "aws_db_instance" "this" {
+  identifier        = var.name
+  storage_encrypted = var.encrypted
+}
+output "id" { value = aws_db_instance.this.identifier }
+"#,
+);
+
+fn addresses(doc: &Document) -> Vec<&str> {
+    doc.objects.iter().map(|o| o.address.as_str()).collect()
+}
+
+fn object_attr(doc: &Document, address: &str, name: &str) -> Value {
+    let object = doc
+        .objects
+        .iter()
+        .find(|o| o.address == address)
+        .unwrap_or_else(|| panic!("no {address} in {:?}", addresses(doc)));
+    object
+        .attrs
+        .get(name)
+        .map_or(Value::Null, |e| e.value.value.clone())
+}
+
+#[test]
+fn a_module_called_twice_is_evaluated_with_each_callers_arguments() {
+    let doc = root(
+        r#"module "billing" {
+  source    = "./modules/db"
+  name      = "billing"
+  encrypted = false
+}
+module "clinical" {
+  source = "./modules/db"
+  name   = "clinical"
+}
+output "billing_id" { value = module.billing.id }
+"#,
+        vec![("infra/modules/db", vec![DB_MODULE])],
+    );
+    assert!(doc.errors.is_empty(), "{:?}", doc.errors);
+    assert_eq!(
+        object_attr(
+            &doc,
+            "module.billing.aws_db_instance.this",
+            "storage_encrypted"
+        ),
+        Value::Bool(false)
+    );
+    assert_eq!(
+        object_attr(
+            &doc,
+            "module.clinical.aws_db_instance.this",
+            "storage_encrypted"
+        ),
+        Value::Bool(true)
+    );
+    assert_eq!(
+        object_attr(&doc, "output.billing_id", "value"),
+        Value::String("billing".into())
+    );
+    assert_eq!(
+        doc.included_dirs,
+        vec![
+            PathBuf::from("infra/modules/db"),
+            PathBuf::from("infra/modules/db")
+        ]
+    );
+
+    // The argument keeps the caller's location.
+    let object = doc
+        .objects
+        .iter()
+        .find(|o| o.address == "module.billing.aws_db_instance.this")
+        .unwrap();
+    let value = &object.attrs.get("storage_encrypted").unwrap().value;
+    let origin = value.origin.expect("written in the caller") as usize;
+    let file = &doc.files[origin];
+    assert_eq!(file.path(), Path::new("infra/main.tf"));
+    assert_eq!(file.slice(value.span), "false");
+    let lc = file
+        .line_index()
+        .line_column(value.span.start, file.text(), ColumnUnit::Chars);
+    assert_eq!((lc.line, lc.column), (4, 15));
+    // Objects of the module live in the module's file.
+    assert_eq!(
+        doc.files[object.file].path(),
+        Path::new("infra/modules/db/main.tf")
+    );
+}
+
+#[test]
+fn nested_modules_and_for_each_calls_get_full_addresses() {
+    let doc = root(
+        r#"module "stack" {
+  for_each = toset(["a", "b"])
+  source   = "./stack"
+  name     = each.key
+}
+"#,
+        vec![
+            (
+                "infra/stack",
+                vec![(
+                    "main.tf",
+                    "variable \"name\" {}\nmodule \"db\" {\n  source = \"../modules/db\"\n  name   = \"${var.name}-db\"\n}\n",
+                )],
+            ),
+            ("infra/modules/db", vec![DB_MODULE]),
+        ],
+    );
+    assert!(doc.errors.is_empty(), "{:?}", doc.errors);
+    let dbs: Vec<&str> = addresses(&doc)
+        .into_iter()
+        .filter(|a| a.ends_with("aws_db_instance.this"))
+        .collect();
+    assert_eq!(
+        dbs,
+        vec![
+            "module.stack[\"a\"].module.db.aws_db_instance.this",
+            "module.stack[\"b\"].module.db.aws_db_instance.this"
+        ]
+    );
+    assert_eq!(
+        object_attr(
+            &doc,
+            "module.stack[\"b\"].module.db.aws_db_instance.this",
+            "identifier"
+        ),
+        Value::String("b-db".into())
+    );
+}
+
+#[test]
+fn remote_modules_are_never_fetched_and_their_outputs_are_unknown() {
+    let doc = root(
+        "module \"vpc\" {\n  source = \"terraform-aws-modules/vpc/aws\"\n}\noutput \"id\" { value = module.vpc.vpc_id }\n",
+        vec![],
+    );
+    assert!(doc.errors.is_empty(), "{:?}", doc.errors);
+    let Value::Unknown(id) = object_attr(&doc, "output.id", "value") else {
+        panic!()
+    };
+    assert_eq!(
+        id.reason,
+        "module.vpc comes from `terraform-aws-modules/vpc/aws`, which is never fetched"
+    );
+    assert_eq!(id.references, vec!["module.vpc".to_owned()]);
+}
+
+#[test]
+fn missing_module_and_module_cycles_are_located_errors() {
+    let doc = root("module \"gone\" {\n  source = \"./nowhere\"\n}\n", vec![]);
+    assert_eq!(doc.errors.len(), 1);
+    assert_eq!(
+        doc.errors[0].message,
+        "module.gone: no module at infra/nowhere"
+    );
+    let doc = root(
+        "module \"a\" {\n  source = \"./a\"\n}\n",
+        vec![
+            (
+                "infra",
+                vec![("main.tf", "module \"a\" {\n  source = \"./a\"\n}\n")],
+            ),
+            (
+                "infra/a",
+                vec![("main.tf", "module \"back\" {\n  source = \"../\"\n}\n")],
+            ),
+        ],
+    );
+    let messages: Vec<&str> = doc.errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        vec!["module.back calls `../`, which calls it back (a module cycle); not read"]
+    );
+}
+
+#[test]
+fn an_unknown_module_count_keeps_its_objects_as_maybe_existing() {
+    let doc = root(
+        "variable \"n\" {}\nmodule \"db\" {\n  count  = var.n\n  source = \"./db\"\n  name   = \"x\"\n}\n",
+        vec![("infra/db", vec![DB_MODULE])],
+    );
+    let db = doc
+        .objects
+        .iter()
+        .find(|o| o.address == "module.db.aws_db_instance.this")
+        .expect("kept");
+    assert!(
+        db.existence_unknown
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("count depends on var.n has no value")
+    );
+}
