@@ -1,5 +1,5 @@
 use std::collections::{BTreeMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -68,6 +68,30 @@ impl CheckReport {
     }
 }
 
+/// Judges a JSON file if it is a Terraform plan or state; `None` for any
+/// other JSON (it is not ours to read, and not counted).
+fn plan_result(path: &Path, engine: &Engine) -> Option<UnitResult> {
+    let file = match read_source(path) {
+        Ok(file) => file,
+        // An unreadable .json may not be a plan at all: say so only when it is named.
+        Err(_) => return None,
+    };
+    if !safeguard_terraform::looks_like_plan(file.text()) {
+        return None;
+    }
+    let document = safeguard_terraform::plan_document(file);
+    let findings = engine.evaluate(&document);
+    Some(UnitResult {
+        dir: path.to_path_buf(),
+        named: true,
+        findings,
+        errors: document.errors,
+        files: vec![path.to_path_buf()],
+        objects: document.objects.len(),
+        included_dirs: Vec::new(),
+    })
+}
+
 /// What judging one unit produced.
 struct UnitResult {
     dir: PathBuf,
@@ -127,14 +151,18 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         let engine = build_engine(options, &config, &mut report);
 
         let mut units = Vec::new();
+        let mut json_files = Vec::new();
         for path in &paths {
             units.extend(collect_units(
                 path,
                 &config,
                 threads,
                 &mut report.input_errors,
+                &mut json_files,
             ));
         }
+        json_files.sort();
+        json_files.dedup();
         let units = merge_units(units);
         let var_sources =
             external_var_sources(&options.terraform, &config, &mut report.input_errors);
@@ -164,10 +192,17 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                 })
                 .collect::<Vec<_>>()
         };
-        let results = match &pool {
-            Ok(pool) => pool.install(evaluate),
-            Err(_) => evaluate(),
+        let plans = || {
+            json_files
+                .par_iter()
+                .filter_map(|path| plan_result(path, &engine))
+                .collect::<Vec<_>>()
         };
+        let (mut results, plan_results) = match &pool {
+            Ok(pool) => pool.install(|| (evaluate(), plans())),
+            Err(_) => (evaluate(), plans()),
+        };
+        results.extend(plan_results);
         // A directory some scanned module calls as a local module was judged
         // there, with the caller's arguments; judging it again on its own
         // would repeat findings (or guess at its inputs). Named files are

@@ -50,6 +50,12 @@ pub(crate) fn clean(path: &Path) -> PathBuf {
     }
 }
 
+/// JSON files are read only to see whether they are Terraform plans or
+/// states (`terraform show -json`); others are skipped without a word.
+pub(crate) fn is_json_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "json")
+}
+
 pub(crate) fn is_terraform_file(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "tf")
 }
@@ -64,6 +70,7 @@ pub(crate) fn collect_units(
     config: &Config,
     threads: usize,
     errors: &mut Vec<InputError>,
+    json_files: &mut Vec<PathBuf>,
 ) -> Vec<TerraformUnit> {
     let metadata = match std::fs::metadata(root) {
         Ok(metadata) => metadata,
@@ -73,11 +80,16 @@ pub(crate) fn collect_units(
         }
     };
     if metadata.is_file() {
+        if is_json_file(root) {
+            json_files.push(clean(root));
+            return Vec::new();
+        }
         return single_file_unit(root, errors).into_iter().collect();
     }
 
     let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     let files = Mutex::new(Vec::new());
+    let found_json = Mutex::new(Vec::new());
     let found_errors = Mutex::new(Vec::new());
     let mut builder = WalkBuilder::new(root);
     builder
@@ -112,6 +124,8 @@ pub(crate) fn collect_units(
                         }
                     } else if kind.is_file() && is_terraform_file(path) {
                         files.lock().expect("walker lock").push(path.to_path_buf());
+                    } else if kind.is_file() && is_json_file(path) {
+                        found_json.lock().expect("walker lock").push(clean(path));
                     }
                 }
                 Err(err) => found_errors
@@ -123,6 +137,7 @@ pub(crate) fn collect_units(
         })
     });
     errors.extend(found_errors.into_inner().expect("walker lock"));
+    json_files.extend(found_json.into_inner().expect("walker lock"));
     group_by_directory(files.into_inner().expect("walker lock"), root)
 }
 
@@ -186,7 +201,7 @@ fn single_file_unit(file: &Path, errors: &mut Vec<InputError>) -> Option<Terrafo
     if !is_terraform_file(file) {
         errors.push(error(
             file,
-            "not a file safeguard reads (expected a .tf file)",
+            "not a file safeguard reads (expected a .tf file or a Terraform plan's .json)",
         ));
         return None;
     }
