@@ -1,0 +1,107 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::path::{Path, PathBuf};
+
+use safeguard_mail::{PostfixOptions, postfix_document};
+use safeguard_model::{Document, Object, Value};
+use safeguard_source::SourceFile;
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// The repository's sibling `shared/fixtures/mail/NAME`.
+pub fn shared(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/mail")
+        .join(name)
+}
+
+pub fn read(path: &Path) -> SourceFile {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    SourceFile::new(path, text)
+}
+
+pub fn dir_document(dir: &Path, options: &PostfixOptions) -> Document {
+    postfix_document(
+        "postfix",
+        read(&dir.join("main.cf")),
+        Some(read(&dir.join("master.cf"))),
+        options,
+    )
+}
+
+pub fn text_document(main: &str, master: Option<&str>, options: &PostfixOptions) -> Document {
+    postfix_document(
+        "postfix",
+        SourceFile::new("main.cf", main),
+        master.map(|m| SourceFile::new("master.cf", m)),
+        options,
+    )
+}
+
+pub fn object<'a>(doc: &'a Document, address: &str) -> &'a Object {
+    doc.objects
+        .iter()
+        .find(|o| o.address == address)
+        .unwrap_or_else(|| panic!("no object {address}; have {:?}", addresses(doc)))
+}
+
+pub fn addresses(doc: &Document) -> Vec<(&str, &str)> {
+    doc.objects
+        .iter()
+        .map(|o| (o.kind.as_str(), o.address.as_str()))
+        .collect()
+}
+
+pub fn attr(doc: &Document, address: &str, name: &str) -> Value {
+    object(doc, address)
+        .attrs
+        .get(name)
+        .unwrap_or_else(|| panic!("{address} has no {name}"))
+        .value
+        .value
+        .clone()
+}
+
+pub fn string(doc: &Document, address: &str, name: &str) -> String {
+    match attr(doc, address, name) {
+        Value::String(s) => s,
+        other => panic!("{address}.{name} is {other}, not a string"),
+    }
+}
+
+pub fn boolean(doc: &Document, address: &str, name: &str) -> bool {
+    match attr(doc, address, name) {
+        Value::Bool(b) => b,
+        other => panic!("{address}.{name} is {other}, not a bool"),
+    }
+}
+
+/// Where a parameter's value came from (`sources.NAME`).
+pub fn source(doc: &Document, address: &str, name: &str) -> String {
+    let sources = attr(doc, address, "sources");
+    let map = sources.as_map().expect("sources is a map");
+    map.get(name)
+        .and_then(|e| e.value.value.as_str().map(str::to_owned))
+        .unwrap_or_else(|| panic!("{address}.sources has no {name}"))
+}
+
+/// The source text an attribute's value span covers, in the file it names
+/// (its object's file unless the node has an origin).
+pub fn value_text<'a>(doc: &'a Document, address: &str, name: &str) -> &'a str {
+    let object = object(doc, address);
+    let entry = object.attrs.get(name).expect("attribute");
+    let file = entry.value.origin.map_or(object.file, |f| f as usize);
+    doc.files[file].slice(entry.value.span)
+}
+
+/// The file index an attribute's value points into.
+pub fn value_file(doc: &Document, address: &str, name: &str) -> usize {
+    let object = object(doc, address);
+    let entry = object.attrs.get(name).expect("attribute");
+    entry.value.origin.map_or(object.file, |f| f as usize)
+}
