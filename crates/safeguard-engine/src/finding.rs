@@ -55,9 +55,15 @@ pub fn sort_findings(findings: &mut [Finding]) {
 }
 
 fn compare(a: &Finding, b: &Finding) -> Ordering {
-    a.file
-        .path()
-        .cmp(b.file.path())
+    // Findings of one file share its buffer; otherwise compare the paths'
+    // bytes, which orders as deterministically as components and costs far
+    // less over hundreds of thousands of findings.
+    let by_path = if a.file.ptr_eq(&b.file) {
+        Ordering::Equal
+    } else {
+        a.file.path().as_os_str().cmp(b.file.path().as_os_str())
+    };
+    by_path
         .then(a.span.start.cmp(&b.span.start))
         .then_with(|| a.policy.id.cmp(&b.policy.id))
         .then_with(|| a.object.cmp(&b.object))

@@ -11,6 +11,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// A scan allocates and frees millions of small values (spanned trees,
+/// strings); glibc's allocator spent over 40% of a 10,000-file check in
+/// malloc and free. mimalloc is built for exactly this pattern.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match commands::run(cli) {
