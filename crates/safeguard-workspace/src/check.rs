@@ -92,6 +92,28 @@ fn plan_result(path: &Path, engine: &Engine) -> Option<UnitResult> {
     })
 }
 
+/// Judges a Postfix configuration directory (`main.cf`, and `master.cf`
+/// when present).
+fn postfix_result(dir: &Path, engine: &Engine) -> UnitResult {
+    let (document, unreadable) = crate::frontends::postfix_document(dir);
+    let findings = engine.evaluate(&document);
+    let mut errors = unreadable;
+    errors.extend(document.errors);
+    UnitResult {
+        dir: dir.to_path_buf(),
+        named: true,
+        findings,
+        errors,
+        files: document
+            .files
+            .iter()
+            .map(|f| f.path().to_path_buf())
+            .collect(),
+        objects: document.objects.len(),
+        included_dirs: Vec::new(),
+    }
+}
+
 /// What judging one unit produced.
 struct UnitResult {
     dir: PathBuf,
@@ -152,6 +174,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
 
         let mut units = Vec::new();
         let mut json_files = Vec::new();
+        let mut mail_dirs = Vec::new();
         for path in &paths {
             units.extend(collect_units(
                 path,
@@ -159,10 +182,13 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                 threads,
                 &mut report.input_errors,
                 &mut json_files,
+                &mut mail_dirs,
             ));
         }
         json_files.sort();
         json_files.dedup();
+        mail_dirs.sort();
+        mail_dirs.dedup();
         let units = merge_units(units);
         let var_sources =
             external_var_sources(&options.terraform, &config, &mut report.input_errors);
@@ -198,11 +224,18 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                 .filter_map(|path| plan_result(path, &engine))
                 .collect::<Vec<_>>()
         };
-        let (mut results, plan_results) = match &pool {
-            Ok(pool) => pool.install(|| (evaluate(), plans())),
-            Err(_) => (evaluate(), plans()),
+        let mail = || {
+            mail_dirs
+                .par_iter()
+                .map(|dir| postfix_result(dir, &engine))
+                .collect::<Vec<_>>()
+        };
+        let (mut results, (plan_results, mail_results)) = match &pool {
+            Ok(pool) => pool.install(|| (evaluate(), (plans(), mail()))),
+            Err(_) => (evaluate(), (plans(), mail())),
         };
         results.extend(plan_results);
+        results.extend(mail_results);
         // A directory some scanned module calls as a local module was judged
         // there, with the caller's arguments; judging it again on its own
         // would repeat findings (or guess at its inputs). Named files are

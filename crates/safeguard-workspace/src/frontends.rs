@@ -110,6 +110,35 @@ fn auto_loaded_var_files(dir: &Path) -> Vec<std::path::PathBuf> {
         .collect()
 }
 
+/// Reads a Postfix configuration directory into its document; the
+/// second value lists files that could not be read.
+pub(crate) fn postfix_document(dir: &Path) -> (Document, Vec<InputError>) {
+    let mut errors = Vec::new();
+    let main = read_source(&dir.join("main.cf"))
+        .map_err(|e| errors.push(e))
+        .ok();
+    let master_path = dir.join("master.cf");
+    let master = if master_path.exists() {
+        read_source(&master_path).map_err(|e| errors.push(e)).ok()
+    } else {
+        None
+    };
+    let address = dir.display().to_string();
+    let document = match main {
+        Some(main) => safeguard_mail::postfix_document(
+            &address,
+            main,
+            master,
+            &safeguard_mail::PostfixOptions::default(),
+        ),
+        None => Document::new(Format::Postfix, address),
+    };
+    (document, errors)
+}
+
+/// The line that separates main.cf from master.cf in a Postfix policy example.
+pub const MASTER_CF_MARKER: &str = "--- master.cf ---";
+
 /// Parses an input snippet (a policy example) in the given format.
 ///
 /// # Errors
@@ -120,6 +149,19 @@ pub fn parse_snippet(format: Format, text: &str) -> Result<Document, String> {
             "example",
             vec![SourceFile::new("example.tf", text)],
         )),
+        Format::Postfix => {
+            // main.cf, then optionally master.cf after a marker line.
+            let (main, master) = match text.split_once(&format!("{MASTER_CF_MARKER}\n")) {
+                Some((main, master)) => (main, Some(master)),
+                None => (text, None),
+            };
+            Ok(safeguard_mail::postfix_document(
+                "example",
+                SourceFile::new("main.cf", main),
+                master.map(|m| SourceFile::new("master.cf", m)),
+                &safeguard_mail::PostfixOptions::default(),
+            ))
+        }
         other => Err(format!("no frontend reads `{other}` yet")),
     }
 }

@@ -50,6 +50,12 @@ pub(crate) fn clean(path: &Path) -> PathBuf {
     }
 }
 
+/// `main.cf` or `master.cf`: a Postfix configuration directory.
+pub(crate) fn is_postfix_file(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n == "main.cf" || n == "master.cf")
+}
+
 /// JSON files are read only to see whether they are Terraform plans or
 /// states (`terraform show -json`); others are skipped without a word.
 pub(crate) fn is_json_file(path: &Path) -> bool {
@@ -71,6 +77,7 @@ pub(crate) fn collect_units(
     threads: usize,
     errors: &mut Vec<InputError>,
     json_files: &mut Vec<PathBuf>,
+    mail_dirs: &mut Vec<PathBuf>,
 ) -> Vec<TerraformUnit> {
     let metadata = match std::fs::metadata(root) {
         Ok(metadata) => metadata,
@@ -84,12 +91,21 @@ pub(crate) fn collect_units(
             json_files.push(clean(root));
             return Vec::new();
         }
+        if is_postfix_file(root) {
+            mail_dirs.push(clean(
+                root.parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new(".")),
+            ));
+            return Vec::new();
+        }
         return single_file_unit(root, errors).into_iter().collect();
     }
 
     let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     let files = Mutex::new(Vec::new());
     let found_json = Mutex::new(Vec::new());
+    let found_mail = Mutex::new(Vec::new());
     let found_errors = Mutex::new(Vec::new());
     let mut builder = WalkBuilder::new(root);
     builder
@@ -126,6 +142,9 @@ pub(crate) fn collect_units(
                         files.lock().expect("walker lock").push(path.to_path_buf());
                     } else if kind.is_file() && is_json_file(path) {
                         found_json.lock().expect("walker lock").push(clean(path));
+                    } else if kind.is_file() && path.file_name().is_some_and(|n| n == "main.cf") {
+                        let dir = path.parent().unwrap_or(Path::new("."));
+                        found_mail.lock().expect("walker lock").push(clean(dir));
                     }
                 }
                 Err(err) => found_errors
@@ -138,6 +157,7 @@ pub(crate) fn collect_units(
     });
     errors.extend(found_errors.into_inner().expect("walker lock"));
     json_files.extend(found_json.into_inner().expect("walker lock"));
+    mail_dirs.extend(found_mail.into_inner().expect("walker lock"));
     group_by_directory(files.into_inner().expect("walker lock"), root)
 }
 

@@ -1,0 +1,110 @@
+//! Postfix configurations through the CLI, on the real fixtures in
+//! `../shared/fixtures/mail/` (see its README for provenance).
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{finding_lines, json, repo_root, safeguard, write};
+
+const POSTFIX_POLICIES: &str =
+    "postfix-sasl-service-forces-tls,postfix-sasl-only-after-tls,postfix-smtpd-tls12-minimum";
+
+fn fixture(name: &str) -> PathBuf {
+    repo_root().join("../shared/fixtures/mail").join(name)
+}
+
+/// Copies a fixture's main.cf and master.cf into a scratch tree.
+fn copy_fixture(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["main.cf", "master.cf"] {
+        let text = std::fs::read(fixture(name).join(file)).unwrap();
+        write(dir.path(), &format!("postfix/{file}"), text);
+    }
+    dir
+}
+
+#[test]
+fn docker_mailserver_is_compliant_per_service() {
+    // SASL is enabled only on its TLS-enforced submission services, in
+    // master.cf; port 25 has no SASL and must not be flagged for it.
+    let dir = copy_fixture("docker-mailserver");
+    let output = safeguard(dir.path())
+        .args([
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--select",
+            POSTFIX_POLICIES,
+        ])
+        .output()
+        .unwrap();
+    let report = json(&output);
+    assert_eq!(finding_lines(&report), Vec::<String>::new());
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(report["summary"]["pass"], 7);
+    assert_eq!(report["summary"]["files"], 2);
+}
+
+#[test]
+fn debian_default_postfix_allows_tls_1_0_by_default() {
+    let dir = copy_fixture("debian-bookworm-postfix");
+    let output = safeguard(dir.path())
+        .args([
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--select",
+            POSTFIX_POLICIES,
+        ])
+        .output()
+        .unwrap();
+    let report = json(&output);
+    assert_eq!(
+        finding_lines(&report),
+        vec!["postfix/master.cf:12 postfix-smtpd-tls12-minimum fail postfix.service[smtp/inet]"]
+    );
+    assert_eq!(
+        report["findings"][0]["reason"],
+        "`min_tls_version` is \"TLSv1\", expected one of [\"TLSv1.2\", \"TLSv1.3\"]"
+    );
+}
+
+#[test]
+fn a_master_cf_override_is_where_the_finding_points() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "mail/main.cf",
+        "smtpd_tls_security_level = may\nsmtpd_tls_auth_only = yes\n",
+    );
+    write(
+        dir.path(),
+        "mail/master.cf",
+        "smtp      inet  n       -       y       -       -       smtpd\nsubmission inet n       -       y       -       -       smtpd\n  -o smtpd_sasl_auth_enable=yes\n  -o smtpd_tls_security_level=may\n",
+    );
+    let output = safeguard(dir.path())
+        .args([
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--select",
+            "postfix-sasl-service-forces-tls",
+        ])
+        .output()
+        .unwrap();
+    let report = json(&output);
+    assert_eq!(
+        finding_lines(&report),
+        vec![
+            "mail/master.cf:4 postfix-sasl-service-forces-tls fail postfix.service[submission/inet]"
+        ]
+    );
+    assert_eq!(
+        report["findings"][0]["range"]["start"]["column"], 31,
+        "the `-o` value `may`"
+    );
+}
