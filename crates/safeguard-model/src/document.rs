@@ -17,6 +17,9 @@ pub struct Document {
     pub files: Vec<SourceFile>,
     pub objects: Vec<Object>,
     pub errors: Vec<InputError>,
+    /// Things worth knowing that are not errors and do not change the exit
+    /// code (a remote Terraform module that was not read).
+    pub notes: Vec<InputError>,
     /// Other directories this document read as part of itself (Terraform
     /// local modules), so they are not judged again as documents of their own.
     pub included_dirs: Vec<PathBuf>,
@@ -31,6 +34,7 @@ impl Document {
             files: Vec::new(),
             objects: Vec::new(),
             errors: Vec::new(),
+            notes: Vec::new(),
             included_dirs: Vec::new(),
         }
     }

@@ -77,6 +77,22 @@ pub fn render_human(report: &CheckReport, options: &OutputOptions, human: HumanO
             }
         }
     }
+    for note in &report.notes {
+        let path = display_path(&note.path, &options.cwd);
+        let at = match &note.location {
+            InputErrorLocation::Span { file, span } => {
+                let lc = file.line_index().line_column(
+                    span.start,
+                    file.text(),
+                    safeguard_source::ColumnUnit::Chars,
+                );
+                format!(":{}:{}", lc.line, lc.column)
+            }
+            InputErrorLocation::Position { line, column } => format!(":{line}:{column}"),
+            InputErrorLocation::None => String::new(),
+        };
+        let _ = writeln!(out, "note: {path}{at}: {}", note.message);
+    }
     let _ = writeln!(out, "{}", summary_line(report));
     out
 }

@@ -12,6 +12,8 @@ struct JsonReport<'a> {
     version: u32,
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError>,
+    /// Worth knowing, not errors (a remote module not read); no effect on the exit code.
+    notes: Vec<JsonError>,
     summary: JsonSummary,
 }
 
@@ -48,6 +50,7 @@ struct JsonSummary {
     suppressed: usize,
     pass: usize,
     errors: usize,
+    notes: usize,
 }
 
 /// Renders the report as pretty-printed JSON with a trailing newline.
@@ -72,6 +75,11 @@ pub fn render_json(report: &CheckReport, options: &OutputOptions) -> String {
             suppressed: None,
         })
         .collect();
+    let notes: Vec<JsonError> = report
+        .notes
+        .iter()
+        .map(|note| input_error(note, options))
+        .collect();
     let errors = errors(report, options);
     let counts = counts(&report.findings);
     let summary = JsonSummary {
@@ -83,11 +91,13 @@ pub fn render_json(report: &CheckReport, options: &OutputOptions) -> String {
         suppressed: 0,
         pass: counts.pass,
         errors: errors.len(),
+        notes: notes.len(),
     };
     let json = JsonReport {
         version: 1,
         findings,
         errors,
+        notes,
         summary,
     };
     let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
@@ -125,17 +135,33 @@ fn errors(report: &CheckReport, options: &OutputOptions) -> Vec<JsonError> {
                 .map(|(file, span)| span_range(file, *span)),
         });
     }
-    for error in &report.input_errors {
-        let range = match &error.location {
-            InputErrorLocation::None => None,
-            InputErrorLocation::Position { line, column } => Some(point((*line, *column))),
-            InputErrorLocation::Span { file, span } => Some(span_range(file, *span)),
-        };
-        errors.push(JsonError {
-            file: display_path(&error.path, &options.cwd),
-            message: error.message.clone(),
-            range,
-        });
-    }
+    errors.extend(
+        report
+            .input_errors
+            .iter()
+            .map(|error| input_error(error, options)),
+    );
     errors
+}
+
+fn input_error(error: &safeguard_model::InputError, options: &OutputOptions) -> JsonError {
+    let range = match &error.location {
+        InputErrorLocation::None => None,
+        InputErrorLocation::Position { line, column } => {
+            let position = Position {
+                line: *line,
+                column: *column,
+            };
+            Some(Range {
+                start: position,
+                end: position,
+            })
+        }
+        InputErrorLocation::Span { file, span } => Some(span_range(file, *span)),
+    };
+    JsonError {
+        file: display_path(&error.path, &options.cwd),
+        message: error.message.clone(),
+        range,
+    }
 }

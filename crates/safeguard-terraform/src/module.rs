@@ -56,6 +56,7 @@ pub fn root_module_document(
         files: FileRegistry::new(files),
         loader,
         errors: RefCell::default(),
+        notes: RefCell::default(),
         included_dirs: RefCell::default(),
     };
     let scope = ModuleScope {
@@ -63,11 +64,13 @@ pub fn root_module_document(
         dir: dir.to_path_buf(),
         prefix: String::new(),
         stack: Vec::new(),
+        key: String::new(),
     };
     let (objects, _outputs) = build_module(&scope, &indices, VarInput::Sources(sources));
     let mut document = Document::new(Format::Terraform, address);
     document.objects = objects;
     document.errors = build.errors.into_inner();
+    document.notes = build.notes.into_inner();
     document.included_dirs = build.included_dirs.into_inner();
     document.files = build.files.into_files();
     document

@@ -40,6 +40,14 @@ pub trait ModuleLoader {
     /// # Errors
     /// Why the module cannot be read (missing, outside the scanned root).
     fn load(&self, caller_dir: &Path, source: &str) -> Result<LoadedModule, String>;
+
+    /// The copy of a remote module that `terraform init` installed for the
+    /// root module in `root_dir` (`.terraform/modules/modules.json`), by its
+    /// key (`vpc`, `vpc.subnets`). `None` when nothing is installed for it.
+    fn installed(&self, root_dir: &Path, key: &str) -> Option<Result<LoadedModule, String>> {
+        let _ = (root_dir, key);
+        None
+    }
 }
 
 /// A module directory read by a [`ModuleLoader`].
@@ -84,6 +92,8 @@ pub(crate) struct Build<'b> {
     pub files: FileRegistry,
     pub loader: Option<&'b dyn ModuleLoader>,
     pub errors: RefCell<Vec<InputError>>,
+    /// Things worth knowing that are not errors (a remote module not read).
+    pub notes: RefCell<Vec<InputError>>,
     /// Directories read as local modules, so callers can avoid judging them
     /// a second time as roots of their own.
     pub included_dirs: RefCell<Vec<PathBuf>>,
@@ -95,8 +105,12 @@ pub(crate) struct ModuleScope<'b> {
     pub dir: PathBuf,
     /// Prefix of this module's addresses: `""` for the root, `module.a.` below.
     pub prefix: String,
-    /// Directories of the calling modules, for cycle detection.
+    /// Directories of the calling modules, for cycle detection; the first is
+    /// the root module's.
     pub stack: Vec<PathBuf>,
+    /// The module's key in `.terraform/modules/modules.json`: `""` for the
+    /// root, `a` for `module.a`, `a.b` below it.
+    pub key: String,
 }
 
 /// The outputs of a module call, per instance.
@@ -140,13 +154,18 @@ impl Evaluator<'_> {
         let Some(source) = source_attr.and_then(|a| a.value.as_str()) else {
             return ModuleCall::Unknown(format!("module.{name} has no literal `source`"));
         };
-        if !(source.starts_with("./") || source.starts_with("../")) {
-            return ModuleCall::Unknown(format!(
-                "module.{name} comes from `{source}`, which is never fetched"
-            ));
-        }
+        let local = source.starts_with("./") || source.starts_with("../");
         let Some(loader) = build.loader else {
-            return ModuleCall::Unknown(format!("module.{name} (`{source}`) is not read here"));
+            return ModuleCall::Unknown(if local {
+                format!("module.{name} (`{source}`) is not read here")
+            } else {
+                format!("module.{name} comes from `{source}`, which is never fetched")
+            });
+        };
+        let key = if scope.key.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{}.{name}", scope.key)
         };
         let report = |message: String| {
             if let Some(file) = self.file(file) {
@@ -163,7 +182,31 @@ impl Evaluator<'_> {
             report(message.clone());
             return ModuleCall::Unknown(message);
         }
-        let loaded = match loader.load(&scope.dir, source) {
+        let root_dir = scope.stack.first().unwrap_or(&scope.dir);
+        let loaded = if local {
+            loader.load(&scope.dir, source)
+        } else {
+            match loader.installed(root_dir, &key) {
+                Some(installed) => installed,
+                None => {
+                    // Never fetched: say once, as a note, that it was not read.
+                    let message = format!(
+                        "module.{name} comes from `{source}`, which is never fetched; its resources are not checked (after `terraform init`, the installed copy is read)"
+                    );
+                    if let Some(file) = self.file(file) {
+                        build.notes.borrow_mut().push(InputError::at_span(
+                            &file,
+                            source_span,
+                            message,
+                        ));
+                    }
+                    return ModuleCall::Unknown(format!(
+                        "module.{name} comes from `{source}`, which is never fetched"
+                    ));
+                }
+            }
+        };
+        let loaded = match loaded {
             Ok(loaded) => loaded,
             Err(message) => {
                 let message = format!("module.{name}: {message}");
@@ -192,6 +235,7 @@ impl Evaluator<'_> {
                 dir: loaded.dir.clone(),
                 prefix,
                 stack,
+                key: key.clone(),
             };
             let indices: Vec<usize> = loaded
                 .files

@@ -51,6 +51,8 @@ pub struct CheckReport {
     /// Every verdict, passes included, sorted by path, position and rule.
     pub findings: Vec<Finding>,
     pub input_errors: Vec<InputError>,
+    /// Worth knowing, not errors: they do not change the exit code.
+    pub notes: Vec<InputError>,
     pub policy_errors: Vec<PolicyError>,
     pub config_errors: Vec<ConfigError>,
     pub files: usize,
@@ -86,6 +88,7 @@ fn plan_result(path: &Path, engine: &Engine) -> Option<UnitResult> {
         named: true,
         findings,
         errors: document.errors,
+        notes: document.notes,
         files: vec![path.to_path_buf()],
         objects: document.objects.len(),
         included_dirs: Vec::new(),
@@ -104,6 +107,7 @@ fn postfix_result(dir: &Path, engine: &Engine) -> UnitResult {
         named: true,
         findings,
         errors,
+        notes: document.notes,
         files: document
             .files
             .iter()
@@ -121,6 +125,7 @@ struct UnitResult {
     named: bool,
     findings: Vec<Finding>,
     errors: Vec<InputError>,
+    notes: Vec<InputError>,
     files: Vec<PathBuf>,
     objects: usize,
     included_dirs: Vec<PathBuf>,
@@ -211,6 +216,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                         named: unit.report_only.is_some(),
                         findings,
                         errors: document.errors,
+                        notes: document.notes,
                         files,
                         objects: document.objects.len(),
                         included_dirs: document.included_dirs,
@@ -251,6 +257,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             }
             report.findings.extend(result.findings);
             report.input_errors.extend(result.errors);
+            report.notes.extend(result.notes);
             counted.extend(result.files);
             report.objects += result.objects;
         }
@@ -261,6 +268,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
     }
     sort_findings(&mut report.findings);
     sort_input_errors(&mut report.input_errors);
+    sort_input_errors(&mut report.notes);
     report
 }
 

@@ -172,9 +172,9 @@ struct ModuleFiles {
     root: PathBuf,
 }
 
-impl ModuleLoader for ModuleFiles {
-    fn load(&self, caller_dir: &Path, source: &str) -> Result<LoadedModule, String> {
-        let dir = crate::walk::clean(&caller_dir.join(source));
+impl ModuleFiles {
+    /// Reads a module directory's `.tf` files, if it lies inside the root.
+    fn read_dir(&self, dir: PathBuf, source: &str) -> Result<LoadedModule, String> {
         let real = fs::canonicalize(&dir).map_err(|err| {
             format!(
                 "module source `{source}` ({}) cannot be read: {err}",
@@ -208,5 +208,35 @@ impl ModuleLoader for ModuleFiles {
             }
         }
         Ok(LoadedModule { dir, files, errors })
+    }
+}
+
+impl ModuleLoader for ModuleFiles {
+    fn load(&self, caller_dir: &Path, source: &str) -> Result<LoadedModule, String> {
+        self.read_dir(crate::walk::clean(&caller_dir.join(source)), source)
+    }
+
+    /// `terraform init` records where it installed each module in
+    /// `.terraform/modules/modules.json` (`{"Modules": [{"Key", "Source", "Dir"}]}`,
+    /// `Dir` relative to the root module).
+    fn installed(&self, root_dir: &Path, key: &str) -> Option<Result<LoadedModule, String>> {
+        let manifest = root_dir.join(".terraform/modules/modules.json");
+        let text = fs::read_to_string(&manifest).ok()?;
+        let json: serde_json::Value = match serde_json::from_str(&text) {
+            Ok(json) => json,
+            Err(err) => {
+                return Some(Err(format!(
+                    "{} is not valid JSON: {err}",
+                    manifest.display()
+                )));
+            }
+        };
+        let entry = json["Modules"]
+            .as_array()?
+            .iter()
+            .find(|m| m["Key"].as_str() == Some(key))?;
+        let dir = entry["Dir"].as_str()?;
+        let source = entry["Source"].as_str().unwrap_or(dir);
+        Some(self.read_dir(crate::walk::clean(&root_dir.join(dir)), source))
     }
 }

@@ -132,3 +132,79 @@ fn split_s3_resources_across_files_relate() {
         vec!["s3/buckets.tf:4 aws-s3-bucket-encryption fail aws_s3_bucket.bare"]
     );
 }
+
+#[test]
+fn a_remote_module_not_installed_is_one_note_and_no_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "infra/main.tf",
+        "module \"db\" {\n  source  = \"example-org/db/aws\"\n  version = \"1.2.0\"\n}\n",
+    );
+    let output = safeguard(dir.path())
+        .args([
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--select",
+            "aws-rds-instance-storage-encrypted",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "a note does not fail the run"
+    );
+    let report = json(&output);
+    assert_eq!(report["errors"], serde_json::json!([]));
+    let notes = report["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0]["file"], "infra/main.tf");
+    assert_eq!(
+        notes[0]["range"]["start"],
+        serde_json::json!({ "line": 2, "column": 13 })
+    );
+    assert!(
+        notes[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("module.db comes from `example-org/db/aws`, which is never fetched")
+    );
+}
+
+#[test]
+fn a_remote_module_installed_by_terraform_init_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "infra/main.tf",
+        "module \"db\" {\n  source    = \"example-org/db/aws\"\n  encrypted = false\n}\n",
+    );
+    write(dir.path(), "infra/.terraform/modules/db/main.tf", DB);
+    write(
+        dir.path(),
+        "infra/.terraform/modules/modules.json",
+        r#"{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"db","Source":"registry.terraform.io/example-org/db/aws","Version":"1.2.0","Dir":".terraform/modules/db"}]}"#,
+    );
+    let output = safeguard(dir.path())
+        .args([
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--select",
+            "aws-rds-instance-storage-encrypted",
+        ])
+        .output()
+        .unwrap();
+    let report = json(&output);
+    assert_eq!(report["notes"], serde_json::json!([]));
+    assert_eq!(
+        finding_lines(&report),
+        vec![
+            "infra/main.tf:3 aws-rds-instance-storage-encrypted fail module.db.aws_db_instance.this"
+        ]
+    );
+}
