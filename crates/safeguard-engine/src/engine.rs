@@ -6,6 +6,7 @@ use safeguard_policy::{Policy, Scope as PolicyScope};
 use safeguard_source::Span;
 
 use crate::eval::{Outcome, Scope, Subject, evaluate};
+use crate::phi::{PhiScope, PhiStatus};
 use crate::{Finding, Status};
 
 /// Policies indexed for evaluation. Each object is judged only by the
@@ -17,6 +18,7 @@ pub struct Engine {
     /// Format, then type, to policy indexes: looked up by `&str`, no allocation per object.
     by_kind: HashMap<Format, HashMap<String, Vec<usize>>>,
     document_scoped: Vec<usize>,
+    phi: Option<PhiScope>,
 }
 
 impl Engine {
@@ -45,6 +47,13 @@ impl Engine {
         engine
     }
 
+    /// Restricts `phi-only` policies to objects marked as holding PHI.
+    #[must_use]
+    pub fn with_phi_scope(mut self, phi: Option<PhiScope>) -> Self {
+        self.phi = phi;
+        self
+    }
+
     #[must_use]
     pub fn policies(&self) -> &[Arc<Policy>] {
         &self.policies
@@ -69,7 +78,24 @@ impl Engine {
                     document,
                     object: Some(object),
                 };
-                if let Some(outcome) = judge(policy, Subject::Attrs(&object.attrs), scope) {
+                let phi = match (&self.phi, policy.applies_to.phi_only) {
+                    (Some(phi), true) => phi.status(object, document),
+                    _ => PhiStatus::Marked,
+                };
+                if let PhiStatus::NotMarked = phi {
+                    continue;
+                }
+                if let Some(mut outcome) = judge(policy, Subject::Attrs(&object.attrs), scope) {
+                    // A failure on an object that may not hold PHI is not a
+                    // definite failure of a PHI-only policy.
+                    if let (Status::Fail, PhiStatus::Unknown(why)) = (outcome.status, &phi) {
+                        outcome.status = Status::Unknown;
+                        let reason = outcome.reason.take().unwrap_or_default();
+                        outcome.reason = Some(format!(
+                            "{reason}, but whether {} holds PHI is unknown: {why}",
+                            object.address
+                        ));
+                    }
                     findings.push(object_finding(policy, document, object, outcome));
                 }
             }

@@ -7,6 +7,8 @@
 mod engine;
 mod eval;
 mod finding;
+mod phi;
 
 pub use engine::Engine;
 pub use finding::{Finding, Status, sort_findings};
+pub use phi::PhiScope;

@@ -32,6 +32,10 @@ pub struct AppliesTo {
     pub format: Format,
     pub types: Vec<String>,
     pub scope: Scope,
+    /// Judge only objects marked as holding PHI, when the configuration
+    /// names the tag that marks them (`[phi]` in safeguard.toml); without
+    /// one, every object of the types is in scope.
+    pub phi_only: bool,
 }
 
 /// `object`: evaluated on each object of the listed types. `document`:

@@ -54,7 +54,8 @@ pub fn json_schema() -> Value {
                 "properties": {
                     "format": { "enum": formats },
                     "type": string_or_list.clone(),
-                    "scope": { "enum": ["object", "document"], "default": "object" }
+                    "scope": { "enum": ["object", "document"], "default": "object" },
+                    "phi-only": { "type": "boolean", "default": false, "description": "Judge only objects tagged as holding PHI, when safeguard.toml's [phi] names the tag." }
                 }
             },
             "when": { "$ref": "#/definitions/condition" },

@@ -350,6 +350,7 @@ fn build_engine(options: &CheckOptions, config: &Config, report: &mut CheckRepor
         .collect();
     report.policies = report.policies.max(policies.len());
     Engine::new(policies.into_iter().map(|p| Arc::clone(&p)).collect())
+        .with_phi_scope(config.phi.clone())
 }
 
 fn sort_input_errors(errors: &mut [InputError]) {

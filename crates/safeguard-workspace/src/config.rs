@@ -37,6 +37,20 @@ struct RawConfig {
     exclude: Vec<Spanned<String>>,
     #[serde(default)]
     var_files: Vec<Spanned<String>>,
+    phi: Option<RawPhi>,
+}
+
+/// `[phi]`: the tag that marks data stores holding PHI.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPhi {
+    tag: String,
+    #[serde(default = "default_phi_values")]
+    values: Vec<String>,
+}
+
+fn default_phi_values() -> Vec<String> {
+    vec!["phi".to_owned()]
 }
 
 /// A loaded configuration. Relative paths and globs are resolved against the
@@ -53,6 +67,8 @@ pub struct Config {
     pub exclude: GlobSet,
     /// Terraform variable files (`var-files`), applied to every module scanned.
     pub var_files: Vec<PathBuf>,
+    /// The tag marking PHI data stores, for `phi-only` policies.
+    pub phi: Option<safeguard_engine::PhiScope>,
 }
 
 /// A rule id or safeguard name from `select`/`ignore`, with its 1-based
@@ -166,6 +182,10 @@ pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
         fail_on,
         exclude,
         var_files,
+        phi: raw.phi.map(|phi| safeguard_engine::PhiScope {
+            tag: phi.tag,
+            values: phi.values,
+        }),
     })
 }
 

@@ -76,9 +76,11 @@ fn findings_name_exact_rules_objects_and_lines() {
             "testdata/clinic/logging.tf:20 aws-cloudwatch-log-retention unknown aws_cloudwatch_log_group.audit_events",
             "testdata/clinic/network.tf:1 aws-lb-access-logs fail aws_lb.portal",
             "testdata/clinic/network.tf:40 aws-lb-listener-tls fail aws_lb_listener.lab_results",
+            "testdata/clinic/storage.tf:1 aws-s3-bucket-access-logging fail aws_s3_bucket.records",
             "testdata/clinic/storage.tf:1 aws-s3-bucket-object-lock fail aws_s3_bucket.records",
             "testdata/clinic/storage.tf:1 aws-s3-bucket-policy-secure-transport fail aws_s3_bucket.records",
             "testdata/clinic/storage.tf:1 aws-s3-bucket-versioning fail aws_s3_bucket.records",
+            "testdata/clinic/storage.tf:16 aws-s3-bucket-access-logging fail aws_s3_bucket.referrals",
             "testdata/clinic/storage.tf:16 aws-s3-bucket-encryption fail aws_s3_bucket.referrals",
             "testdata/clinic/storage.tf:16 aws-s3-bucket-object-lock fail aws_s3_bucket.referrals",
             "testdata/clinic/storage.tf:16 aws-s3-bucket-policy-secure-transport fail aws_s3_bucket.referrals",
@@ -195,7 +197,7 @@ fn clean_tree_exits_zero() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(
         stdout(&output),
-        "Checked 1 file (1 object) against 96 policies: 0 failed, 0 unknown, 1 passed, 0 errors.\n"
+        "Checked 1 file (1 object) against 97 policies: 0 failed, 0 unknown, 1 passed, 0 errors.\n"
     );
 }
 

@@ -189,7 +189,11 @@ fn severity(ctx: &mut Ctx<'_>, node: &Node) -> Option<Severity> {
 
 fn applies_to(ctx: &mut Ctx<'_>, node: &Node) -> Option<AppliesTo> {
     let map = ctx.map(node, "`applies-to`")?;
-    ctx.reject_unknown_keys(map, &["format", "type", "scope"], "`applies-to`");
+    ctx.reject_unknown_keys(
+        map,
+        &["format", "type", "scope", "phi-only"],
+        "`applies-to`",
+    );
     let format = ctx
         .required(map, "format", node.span, "`applies-to`")
         .and_then(|entry| {
@@ -222,10 +226,28 @@ fn applies_to(ctx: &mut Ctx<'_>, node: &Node) -> Option<AppliesTo> {
             }
         },
     };
+    let phi_only = match map.get("phi-only").map(|e| &e.value) {
+        None => Some(false),
+        Some(Node {
+            value: Value::Bool(b),
+            ..
+        }) => Some(*b),
+        Some(other) => {
+            ctx.error(
+                other.span,
+                format!(
+                    "`phi-only` takes true or false, found {}",
+                    other.value.type_name()
+                ),
+            );
+            None
+        }
+    };
     Some(AppliesTo {
         format: format?,
         types: types?,
         scope: scope?,
+        phi_only: phi_only?,
     })
 }
 
