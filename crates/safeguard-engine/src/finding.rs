@@ -35,7 +35,7 @@ impl fmt::Display for Status {
 pub struct Finding {
     pub policy: Arc<Policy>,
     pub status: Status,
-    /// The policy's message for this object (its title for a pass).
+    /// The policy's message for this object (empty for a pass).
     pub message: String,
     /// What was observed: why it failed, or why it cannot be known.
     pub reason: Option<String>,
