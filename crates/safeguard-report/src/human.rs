@@ -15,6 +15,26 @@ use safeguard_workspace::CheckReport;
 use crate::location::display_path;
 use crate::{OutputOptions, counts};
 
+/// miette diagnostics are errors shown by their message; each of the
+/// diagnostic types below is one.
+macro_rules! message_error {
+    ($type:ident) => {
+        impl fmt::Debug for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.message)
+            }
+        }
+
+        impl fmt::Display for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.message)
+            }
+        }
+
+        impl std::error::Error for $type {}
+    };
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct HumanOptions {
     /// Colour and emphasis; off when stdout is not a terminal or `NO_COLOR` is set.
@@ -176,19 +196,7 @@ impl FindingDiagnostic {
     }
 }
 
-impl fmt::Debug for FindingDiagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl fmt::Display for FindingDiagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for FindingDiagnostic {}
+message_error!(FindingDiagnostic);
 
 impl Diagnostic for FindingDiagnostic {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
@@ -233,19 +241,7 @@ impl Snippet {
     }
 }
 
-impl fmt::Debug for Snippet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl fmt::Display for Snippet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Snippet {}
+message_error!(Snippet);
 
 impl Diagnostic for Snippet {
     fn severity(&self) -> Option<miette::Severity> {
@@ -278,19 +274,7 @@ impl Plain {
     }
 }
 
-impl fmt::Debug for Plain {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl fmt::Display for Plain {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Plain {}
+message_error!(Plain);
 
 impl Diagnostic for Plain {
     fn severity(&self) -> Option<miette::Severity> {

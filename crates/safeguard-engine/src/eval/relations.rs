@@ -1,5 +1,5 @@
 use safeguard_model::{Object, Value};
-use safeguard_policy::{ExistsObject, ReferencedBy};
+use safeguard_policy::{Condition, ExistsObject, ReferencedBy};
 
 use super::path::{Subject, resolve};
 use super::{Outcome, Scope, any, evaluate};
@@ -35,23 +35,7 @@ pub(crate) fn referenced_by(relation: &ReferencedBy, scope: Scope<'_>) -> Outcom
             Link::Maybe(reason) => outcomes.push(Outcome::new(Status::Unknown, reason, None)),
             Link::Yes => {
                 let outcome = match &relation.require {
-                    Some(require) => {
-                        let inner = evaluate(
-                            require,
-                            Subject::Attrs(&candidate.attrs),
-                            Scope {
-                                object: Some(candidate),
-                                ..scope
-                            },
-                        );
-                        let reason = inner.reason.map(|r| format!("{}: {r}", candidate.address));
-                        // Spans inside another object do not locate this finding.
-                        Outcome {
-                            status: inner.status,
-                            reason,
-                            culprit: None,
-                        }
-                    }
+                    Some(require) => judge_candidate(require, candidate, scope),
                     None => Outcome::new(
                         Status::Pass,
                         format!("{} references it", candidate.address),
@@ -123,22 +107,7 @@ pub(crate) fn exists_object(relation: &ExistsObject, scope: Scope<'_>) -> Outcom
     let mut outcomes = Vec::new();
     for candidate in candidates(scope, &relation.types) {
         let outcome = match &relation.filter {
-            Some(filter) => {
-                let inner = evaluate(
-                    filter,
-                    Subject::Attrs(&candidate.attrs),
-                    Scope {
-                        object: Some(candidate),
-                        ..scope
-                    },
-                );
-                let reason = inner.reason.map(|r| format!("{}: {r}", candidate.address));
-                Outcome {
-                    status: inner.status,
-                    reason,
-                    culprit: None,
-                }
-            }
+            Some(filter) => judge_candidate(filter, candidate, scope),
             None => Outcome::new(Status::Pass, format!("{} exists", candidate.address), None),
         };
         outcomes.push(outcome);
@@ -151,6 +120,26 @@ pub(crate) fn exists_object(relation: &ExistsObject, scope: Scope<'_>) -> Outcom
         );
     }
     any(outcomes.into_iter())
+}
+
+/// A condition judged on another object of the document, its reason
+/// prefixed with that object's address. Spans inside another object do not
+/// locate the finding about this one.
+fn judge_candidate(condition: &Condition, candidate: &Object, scope: Scope<'_>) -> Outcome {
+    let inner = evaluate(
+        condition,
+        Subject::Attrs(&candidate.attrs),
+        Scope {
+            object: Some(candidate),
+            ..scope
+        },
+    );
+    let reason = inner.reason.map(|r| format!("{}: {r}", candidate.address));
+    Outcome {
+        status: inner.status,
+        reason,
+        culprit: None,
+    }
 }
 
 fn candidates<'a>(scope: Scope<'a>, types: &'a [String]) -> impl Iterator<Item = &'a Object> + 'a {
