@@ -1,5 +1,10 @@
 //! The mail frontend owns reading mail-server configuration into safeguard's
-//! model. This first part covers Postfix: `main.cf` and `master.cf` read with
+//! model: Postfix (below) and Dovecot (see [`dovecot`]: the
+//! [`dovecot_document`] objects `dovecot.config` and `dovecot.protocol`,
+//! [`read_dovecot`], [`render_doveconf_n`], and the [`IncludeLoader`] that
+//! serves `!include` files).
+//!
+//! Postfix: `main.cf` and `master.cf` read with
 //! Postfix's own rules (logical lines, last definition wins, `$name`
 //! expansion, `-o` overrides per service), the settings in effect for each
 //! SMTP server and client service (master.cf overrides, then main.cf, then
@@ -32,6 +37,7 @@
 
 mod defaults;
 mod document;
+pub mod dovecot;
 mod expand;
 mod logical;
 mod main_cf;
@@ -49,6 +55,11 @@ mod version;
 
 pub use defaults::{default_names, default_value};
 pub use document::{PostfixOptions, postfix_document};
+pub use dovecot::{
+    DovecotConfig, DovecotError, DovecotErrorKind, DovecotVersion, FsIncludeLoader, IncludeLoader,
+    dovecot_default_names, dovecot_default_value, dovecot_document, read_dovecot,
+    render_doveconf_n,
+};
 pub use expand::{
     ExpandError, Expansion, Lookup, MAX_DEPTH, MAX_OUTPUT, MAX_REFERENCES, Resolve, expand,
     references,
