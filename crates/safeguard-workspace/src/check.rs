@@ -118,6 +118,28 @@ fn postfix_result(dir: &Path, engine: &Engine) -> UnitResult {
     }
 }
 
+/// Judges a Dovecot configuration (`dovecot.conf` and what it includes).
+fn dovecot_result(file: &Path, root: &Path, engine: &Engine) -> UnitResult {
+    let (document, unreadable) = crate::frontends::dovecot_document(file, root);
+    let findings = engine.evaluate(&document);
+    let mut errors = unreadable;
+    errors.extend(document.errors);
+    UnitResult {
+        dir: file.to_path_buf(),
+        named: true,
+        findings,
+        errors,
+        notes: document.notes,
+        files: document
+            .files
+            .iter()
+            .map(|f| f.path().to_path_buf())
+            .collect(),
+        objects: document.objects.len(),
+        included_dirs: Vec::new(),
+    }
+}
+
 /// What judging one unit produced.
 struct UnitResult {
     dir: PathBuf,
@@ -180,6 +202,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         let mut units = Vec::new();
         let mut json_files = Vec::new();
         let mut mail_dirs = Vec::new();
+        let mut dovecot_files = Vec::new();
         for path in &paths {
             units.extend(collect_units(
                 path,
@@ -188,12 +211,17 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                 &mut report.input_errors,
                 &mut json_files,
                 &mut mail_dirs,
+                &mut dovecot_files,
             ));
         }
         json_files.sort();
         json_files.dedup();
         mail_dirs.sort();
         mail_dirs.dedup();
+        dovecot_files.sort();
+        dovecot_files.dedup();
+        // Dovecot includes are read only inside the scanned root.
+        let include_root = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
         let units = merge_units(units);
         let var_sources =
             external_var_sources(&options.terraform, &config, &mut report.input_errors);
@@ -236,12 +264,19 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                 .map(|dir| postfix_result(dir, &engine))
                 .collect::<Vec<_>>()
         };
-        let (mut results, (plan_results, mail_results)) = match &pool {
-            Ok(pool) => pool.install(|| (evaluate(), (plans(), mail()))),
-            Err(_) => (evaluate(), (plans(), mail())),
+        let dovecot = || {
+            dovecot_files
+                .par_iter()
+                .map(|file| dovecot_result(file, &include_root, &engine))
+                .collect::<Vec<_>>()
+        };
+        let (mut results, (plan_results, (mail_results, dovecot_results))) = match &pool {
+            Ok(pool) => pool.install(|| (evaluate(), (plans(), (mail(), dovecot())))),
+            Err(_) => (evaluate(), (plans(), (mail(), dovecot()))),
         };
         results.extend(plan_results);
         results.extend(mail_results);
+        results.extend(dovecot_results);
         // A directory some scanned module calls as a local module was judged
         // there, with the caller's arguments; judging it again on its own
         // would repeat findings (or guess at its inputs). Named files are

@@ -136,6 +136,25 @@ pub(crate) fn postfix_document(dir: &Path) -> (Document, Vec<InputError>) {
     (document, errors)
 }
 
+/// Reads a Dovecot configuration into its document; includes are read only
+/// inside `root`. The second value lists files that could not be read.
+pub(crate) fn dovecot_document(file: &Path, root: &Path) -> (Document, Vec<InputError>) {
+    match read_source(file) {
+        Ok(main) => {
+            let root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+            let loader = safeguard_mail::FsIncludeLoader::new(root);
+            (
+                safeguard_mail::dovecot_document(&file.display().to_string(), main, Some(&loader)),
+                Vec::new(),
+            )
+        }
+        Err(err) => (
+            Document::new(Format::Dovecot, file.display().to_string()),
+            vec![err],
+        ),
+    }
+}
+
 /// The line that separates main.cf from master.cf in a Postfix policy example.
 pub const MASTER_CF_MARKER: &str = "--- master.cf ---";
 
@@ -162,6 +181,11 @@ pub fn parse_snippet(format: Format, text: &str) -> Result<Document, String> {
                 &safeguard_mail::PostfixOptions::default(),
             ))
         }
+        Format::Dovecot => Ok(safeguard_mail::dovecot_document(
+            "example",
+            SourceFile::new("dovecot.conf", text),
+            None,
+        )),
         other => Err(format!("no frontend reads `{other}` yet")),
     }
 }

@@ -78,6 +78,7 @@ pub(crate) fn collect_units(
     errors: &mut Vec<InputError>,
     json_files: &mut Vec<PathBuf>,
     mail_dirs: &mut Vec<PathBuf>,
+    dovecot_files: &mut Vec<PathBuf>,
 ) -> Vec<TerraformUnit> {
     let metadata = match std::fs::metadata(root) {
         Ok(metadata) => metadata,
@@ -89,6 +90,10 @@ pub(crate) fn collect_units(
     if metadata.is_file() {
         if is_json_file(root) {
             json_files.push(clean(root));
+            return Vec::new();
+        }
+        if root.file_name().is_some_and(|n| n == "dovecot.conf") {
+            dovecot_files.push(clean(root));
             return Vec::new();
         }
         if is_postfix_file(root) {
@@ -106,6 +111,7 @@ pub(crate) fn collect_units(
     let files = Mutex::new(Vec::new());
     let found_json = Mutex::new(Vec::new());
     let found_mail = Mutex::new(Vec::new());
+    let found_dovecot = Mutex::new(Vec::new());
     let found_errors = Mutex::new(Vec::new());
     let mut builder = WalkBuilder::new(root);
     builder
@@ -142,6 +148,10 @@ pub(crate) fn collect_units(
                         files.lock().expect("walker lock").push(path.to_path_buf());
                     } else if kind.is_file() && is_json_file(path) {
                         found_json.lock().expect("walker lock").push(clean(path));
+                    } else if kind.is_file()
+                        && path.file_name().is_some_and(|n| n == "dovecot.conf")
+                    {
+                        found_dovecot.lock().expect("walker lock").push(clean(path));
                     } else if kind.is_file() && path.file_name().is_some_and(|n| n == "main.cf") {
                         let dir = path.parent().unwrap_or(Path::new("."));
                         found_mail.lock().expect("walker lock").push(clean(dir));
@@ -158,6 +168,7 @@ pub(crate) fn collect_units(
     errors.extend(found_errors.into_inner().expect("walker lock"));
     json_files.extend(found_json.into_inner().expect("walker lock"));
     mail_dirs.extend(found_mail.into_inner().expect("walker lock"));
+    dovecot_files.extend(found_dovecot.into_inner().expect("walker lock"));
     group_by_directory(files.into_inner().expect("walker lock"), root)
 }
 

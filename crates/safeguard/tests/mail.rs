@@ -108,3 +108,46 @@ fn a_master_cf_override_is_where_the_finding_points() {
         "the `-o` value `may`"
     );
 }
+
+const DOVECOT_POLICIES: &str =
+    "dovecot-ssl-required,dovecot-no-cleartext-auth,dovecot-tls12-minimum";
+
+#[test]
+fn dovecot_tree_with_includes_and_a_protocol_override() {
+    // docker-mailserver's real 10-ssl.conf (Dovecot 2.3) leaves `ssl` at its
+    // default `yes`: TLS offered, not required. A pop3 section turns it off.
+    let dir = tempfile::tempdir().unwrap();
+    let ssl = std::fs::read(fixture("docker-mailserver").join("10-ssl.dovecot23.conf")).unwrap();
+    write(
+        dir.path(),
+        "dovecot/dovecot.conf",
+        "protocols = imap pop3\n!include conf.d/*.conf\n",
+    );
+    write(dir.path(), "dovecot/conf.d/10-ssl.conf", ssl);
+    write(
+        dir.path(),
+        "dovecot/conf.d/20-pop3.conf",
+        "protocol pop3 {\n  ssl = no # legacy devices\n}\n",
+    );
+    let output = safeguard(dir.path())
+        .args([
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--select",
+            DOVECOT_POLICIES,
+        ])
+        .output()
+        .unwrap();
+    let report = json(&output);
+    assert_eq!(
+        finding_lines(&report),
+        vec![
+            "dovecot/conf.d/20-pop3.conf:2 dovecot-ssl-required fail dovecot.protocol[pop3]",
+            "dovecot/dovecot.conf:1 dovecot-ssl-required fail dovecot.protocol[imap]",
+        ]
+    );
+    assert_eq!(report["errors"], serde_json::json!([]));
+    assert_eq!(report["summary"]["files"], 3);
+}
