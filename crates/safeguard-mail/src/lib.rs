@@ -43,6 +43,7 @@ mod logical;
 mod main_cf;
 mod master_cf;
 mod namespaces;
+mod pieces;
 mod ports;
 mod protocols;
 mod registry;

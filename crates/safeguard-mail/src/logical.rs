@@ -13,21 +13,15 @@ use std::ops::Range;
 
 use safeguard_source::Span;
 
+use crate::pieces::PieceMap;
+
 use crate::syntax::is_space;
 
 /// One logical line: its joined text and the way back to source offsets.
 #[derive(Debug, Clone)]
 pub(crate) struct LogicalLine {
     pub(crate) text: String,
-    pieces: Vec<Piece>,
-}
-
-/// A stretch of `text` copied unchanged from the source.
-#[derive(Debug, Clone, Copy)]
-struct Piece {
-    text_start: usize,
-    source_start: usize,
-    len: usize,
+    pieces: PieceMap,
 }
 
 impl LogicalLine {
@@ -35,43 +29,12 @@ impl LogicalLine {
     /// at a join belongs to no source text: a range starting there starts at
     /// the next piece, one ending there ends with the previous piece.
     pub(crate) fn span(&self, range: Range<usize>) -> Span {
-        let start = self.source_start_of(range.start);
-        if range.end <= range.start {
-            return Span::from_range(start..start);
-        }
-        let end = self.source_end_of(range.end).max(start);
-        Span::from_range(start..end)
+        self.pieces.span(range)
     }
 
     /// The whole logical line in the source, continuation lines included.
     pub(crate) fn full_span(&self) -> Span {
         self.span(0..self.text.len())
-    }
-
-    fn source_start_of(&self, offset: usize) -> usize {
-        for piece in &self.pieces {
-            if offset < piece.text_start + piece.len {
-                return piece.source_start + offset.saturating_sub(piece.text_start);
-            }
-        }
-        self.pieces
-            .last()
-            .map_or(0, |piece| piece.source_start + piece.len)
-    }
-
-    fn source_end_of(&self, offset: usize) -> usize {
-        let last = offset.saturating_sub(1);
-        let mut previous_end = None;
-        for piece in &self.pieces {
-            if last < piece.text_start {
-                break;
-            }
-            if last < piece.text_start + piece.len {
-                return piece.source_start + (last - piece.text_start) + 1;
-            }
-            previous_end = Some(piece.source_start + piece.len);
-        }
-        previous_end.unwrap_or(0)
     }
 }
 
@@ -86,7 +49,7 @@ pub(crate) fn logical_lines(text: &str) -> (Vec<LogicalLine>, Vec<Span>) {
     while next < physical.len() {
         let mut line = LogicalLine {
             text: String::new(),
-            pieces: Vec::new(),
+            pieces: PieceMap::default(),
         };
         while let Some(range) = physical.get(next).cloned() {
             next += 1;
@@ -168,11 +131,8 @@ fn add_piece(line: &mut LogicalLine, text: &str, range: Range<usize>) {
     let Some(piece_text) = text.get(range.clone()) else {
         return;
     };
-    line.pieces.push(Piece {
-        text_start: line.text.len(),
-        source_start: range.start,
-        len: piece_text.len(),
-    });
+    line.pieces
+        .record(line.text.len(), range.start, piece_text.len());
     line.text.push_str(piece_text);
 }
 

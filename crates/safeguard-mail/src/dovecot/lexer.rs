@@ -16,6 +16,7 @@ use safeguard_source::Span;
 
 use crate::dovecot::error::DovecotErrorKind;
 use crate::dovecot::model::ValueForm;
+use crate::pieces::PieceMap;
 
 /// One logical line of a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,15 +175,7 @@ fn content(text: &str, range: Range<usize>) -> Option<Range<usize>> {
 #[derive(Debug, Default)]
 struct Joined {
     text: String,
-    pieces: Vec<Piece>,
-}
-
-/// A stretch of `text` copied unchanged from the source.
-#[derive(Debug, Clone, Copy)]
-struct Piece {
-    text_start: usize,
-    source_start: usize,
-    len: usize,
+    pieces: PieceMap,
 }
 
 impl Joined {
@@ -190,11 +183,8 @@ impl Joined {
         let Some(piece) = source.get(range.clone()) else {
             return;
         };
-        self.pieces.push(Piece {
-            text_start: self.text.len(),
-            source_start: range.start,
-            len: piece.len(),
-        });
+        self.pieces
+            .record(self.text.len(), range.start, piece.len());
         self.text.push_str(piece);
     }
 
@@ -202,38 +192,7 @@ impl Joined {
     /// belongs to no source text: a range starting there starts at the next
     /// piece, one ending there ends with the previous piece.
     fn span(&self, range: Range<usize>) -> Span {
-        let start = self.source_start_of(range.start);
-        if range.end <= range.start {
-            return Span::from_range(start..start);
-        }
-        let end = self.source_end_of(range.end).max(start);
-        Span::from_range(start..end)
-    }
-
-    fn source_start_of(&self, offset: usize) -> usize {
-        for piece in &self.pieces {
-            if offset < piece.text_start + piece.len {
-                return piece.source_start + offset.saturating_sub(piece.text_start);
-            }
-        }
-        self.pieces
-            .last()
-            .map_or(0, |piece| piece.source_start + piece.len)
-    }
-
-    fn source_end_of(&self, offset: usize) -> usize {
-        let last = offset.saturating_sub(1);
-        let mut previous_end = None;
-        for piece in &self.pieces {
-            if last < piece.text_start {
-                break;
-            }
-            if last < piece.text_start + piece.len {
-                return piece.source_start + (last - piece.text_start) + 1;
-            }
-            previous_end = Some(piece.source_start + piece.len);
-        }
-        previous_end.unwrap_or(0)
+        self.pieces.span(range)
     }
 
     fn text_of(&self, range: Range<usize>) -> String {
