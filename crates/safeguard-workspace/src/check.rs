@@ -81,63 +81,27 @@ fn plan_result(path: &Path, engine: &Engine) -> Option<UnitResult> {
     if !safeguard_terraform::looks_like_plan(file.text()) {
         return None;
     }
-    let document = safeguard_terraform::plan_document(file);
-    let findings = engine.evaluate(&document);
-    Some(UnitResult {
-        dir: path.to_path_buf(),
-        named: true,
-        findings,
-        errors: document.errors,
-        notes: document.notes,
-        files: vec![path.to_path_buf()],
-        objects: document.objects.len(),
-        included_dirs: Vec::new(),
-    })
+    Some(UnitResult::judge(
+        path,
+        true,
+        safeguard_terraform::plan_document(file),
+        engine,
+    ))
 }
 
 /// Judges a Postfix configuration directory (`main.cf`, and `master.cf`
 /// when present).
 fn postfix_result(dir: &Path, engine: &Engine) -> UnitResult {
-    let (document, unreadable) = crate::frontends::postfix_document(dir);
-    let findings = engine.evaluate(&document);
-    let mut errors = unreadable;
-    errors.extend(document.errors);
-    UnitResult {
-        dir: dir.to_path_buf(),
-        named: true,
-        findings,
-        errors,
-        notes: document.notes,
-        files: document
-            .files
-            .iter()
-            .map(|f| f.path().to_path_buf())
-            .collect(),
-        objects: document.objects.len(),
-        included_dirs: Vec::new(),
-    }
+    let (mut document, unreadable) = crate::frontends::postfix_document(dir);
+    document.errors.splice(0..0, unreadable);
+    UnitResult::judge(dir, true, document, engine)
 }
 
 /// Judges a Dovecot configuration (`dovecot.conf` and what it includes).
 fn dovecot_result(file: &Path, root: &Path, engine: &Engine) -> UnitResult {
-    let (document, unreadable) = crate::frontends::dovecot_document(file, root);
-    let findings = engine.evaluate(&document);
-    let mut errors = unreadable;
-    errors.extend(document.errors);
-    UnitResult {
-        dir: file.to_path_buf(),
-        named: true,
-        findings,
-        errors,
-        notes: document.notes,
-        files: document
-            .files
-            .iter()
-            .map(|f| f.path().to_path_buf())
-            .collect(),
-        objects: document.objects.len(),
-        included_dirs: Vec::new(),
-    }
+    let (mut document, unreadable) = crate::frontends::dovecot_document(file, root);
+    document.errors.splice(0..0, unreadable);
+    UnitResult::judge(file, true, document, engine)
 }
 
 /// What judging one unit produced.
@@ -151,6 +115,33 @@ struct UnitResult {
     files: Vec<PathBuf>,
     objects: usize,
     included_dirs: Vec<PathBuf>,
+}
+
+impl UnitResult {
+    /// Judges a document and keeps what the report needs of it; the
+    /// document itself is dropped here.
+    fn judge(
+        dir: &Path,
+        named: bool,
+        document: safeguard_model::Document,
+        engine: &Engine,
+    ) -> Self {
+        let findings = engine.evaluate(&document);
+        UnitResult {
+            dir: dir.to_path_buf(),
+            named,
+            findings,
+            files: document
+                .files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect(),
+            objects: document.objects.len(),
+            errors: document.errors,
+            notes: document.notes,
+            included_dirs: document.included_dirs,
+        }
+    }
 }
 
 /// Loads the bundled packs, then each extra folder.
@@ -230,25 +221,14 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                 .par_iter()
                 .map(|unit| {
                     let document = terraform_document(unit, &var_sources);
-                    let mut findings = engine.evaluate(&document);
+                    let mut result =
+                        UnitResult::judge(&unit.dir, unit.report_only.is_some(), document, &engine);
                     if let Some(only) = &unit.report_only {
-                        findings.retain(|f| only.iter().any(|p| p == f.file.path()));
+                        result
+                            .findings
+                            .retain(|f| only.iter().any(|p| p == f.file.path()));
                     }
-                    let files: Vec<PathBuf> = document
-                        .files
-                        .iter()
-                        .map(|f| f.path().to_path_buf())
-                        .collect();
-                    UnitResult {
-                        dir: unit.dir.clone(),
-                        named: unit.report_only.is_some(),
-                        findings,
-                        errors: document.errors,
-                        notes: document.notes,
-                        files,
-                        objects: document.objects.len(),
-                        included_dirs: document.included_dirs,
-                    }
+                    result
                 })
                 .collect::<Vec<_>>()
         };
