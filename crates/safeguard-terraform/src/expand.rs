@@ -8,7 +8,7 @@ use safeguard_model::{Entry, Map, Node, Unknown, Value};
 use safeguard_source::Span;
 
 use crate::config::label_text;
-use crate::eval::{Evaluator, Frame, unknown};
+use crate::eval::{Evaluator, Frame, key_value_pairs, unknown};
 
 /// The most instances one block may expand to; beyond it the block is judged
 /// once, as unknown, rather than exhausting memory (`count = 100000000`).
@@ -266,27 +266,11 @@ fn dynamic_block(evaluator: &Evaluator<'_>, map: &mut Map, block: &Block, frame:
         .body
         .get_attribute("for_each")
         .map(|a| evaluator.value(&a.value, frame));
-    let items: Vec<(Node, Node)> = match collection.as_ref().map(|c| &c.value) {
-        Some(Value::List(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                #[allow(clippy::cast_precision_loss)] // list indexes are small
-                (Node::new(Value::Number(i as f64), item.span), item.clone())
-            })
-            .collect(),
-        Some(Value::Map(m)) => m
-            .entries
-            .iter()
-            .map(|e| {
-                (
-                    Node::new(Value::String(e.key.clone()), e.key_span),
-                    e.value.clone(),
-                )
-            })
-            .collect(),
-        Some(Value::Null) => Vec::new(),
-        other => {
+    let pairs = collection.as_ref().and_then(|c| key_value_pairs(&c.value));
+    let items: Vec<(Node, Node)> = match (pairs, collection.as_ref().map(|c| &c.value)) {
+        (Some(pairs), _) => pairs,
+        (None, Some(Value::Null)) => Vec::new(),
+        (None, other) => {
             let (reason, references) = match other {
                 Some(Value::Unknown(u)) => (
                     format!("dynamic \"{name}\" block: for_each depends on {}", u.reason),

@@ -153,12 +153,7 @@ pub(crate) fn resolve_variables(
                     }
                 }
                 Err(err) => {
-                    let offset = u32::try_from(err.location().offset()).unwrap_or(u32::MAX);
-                    errors.push(InputError::at_span(
-                        file,
-                        Span::empty_at(offset),
-                        format!("invalid HCL: {}", err.message().trim()),
-                    ));
+                    errors.push(crate::module::parse_error(file, &err));
                 }
             },
             VarSource::TfvarsJson(file) => {

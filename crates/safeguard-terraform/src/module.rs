@@ -99,15 +99,7 @@ pub(crate) fn build_module(
         };
         match hcl_edit::parser::parse_body(file.text()) {
             Ok(body) => bodies.push((index, body)),
-            Err(err) => {
-                let offset = u32::try_from(err.location().offset()).unwrap_or(u32::MAX);
-                let message = format!("invalid HCL: {}", err.message().trim());
-                build.errors.borrow_mut().push(InputError::at_span(
-                    &file,
-                    Span::empty_at(offset),
-                    message,
-                ));
-            }
+            Err(err) => build.errors.borrow_mut().push(parse_error(&file, &err)),
         }
     }
     let config = ModuleConfig::gather(&bodies);
@@ -186,6 +178,16 @@ pub(crate) fn build_module(
     }
     objects.extend(children);
     (objects, outputs)
+}
+
+/// An HCL syntax error, located where the parser stopped.
+pub(crate) fn parse_error(file: &SourceFile, err: &hcl_edit::parser::Error) -> InputError {
+    let offset = u32::try_from(err.location().offset()).unwrap_or(u32::MAX);
+    InputError::at_span(
+        file,
+        Span::empty_at(offset),
+        format!("invalid HCL: {}", err.message().trim()),
+    )
 }
 
 fn span_of(range: Option<std::ops::Range<usize>>) -> Span {

@@ -4,7 +4,7 @@ use safeguard_model::{Map, Node, Value};
 use safeguard_source::Span;
 
 use super::ops::{binary, truthy};
-use super::{EvalResult, Evaluator, Frame, first_unknown, unknown};
+use super::{EvalResult, Evaluator, Frame, first_unknown, key_value_pairs, unknown};
 
 pub(crate) fn span_of(expr: &Expression) -> Span {
     expr.span().map(Span::from_range).unwrap_or_default()
@@ -121,29 +121,11 @@ impl Evaluator<'_> {
 
     fn for_expr(&self, for_expr: &ForExpr, frame: &Frame, span: Span) -> EvalResult {
         let collection = self.eval(&for_expr.intro.collection_expr, frame)?;
-        let items: Vec<(Node, Node)> = match &collection.value {
+        let items = match &collection.value {
             Value::Unknown(_) => return Ok(Node::new(collection.value, span)),
-            Value::List(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| {
-                    #[allow(clippy::cast_precision_loss)] // list indexes are small
-                    let key = Node::new(Value::Number(i as f64), item.span);
-                    (key, item.clone())
-                })
-                .collect(),
-            Value::Map(map) => map
-                .entries
-                .iter()
-                .map(|e| {
-                    (
-                        Node::new(Value::String(e.key.clone()), e.key_span),
-                        e.value.clone(),
-                    )
-                })
-                .collect(),
             Value::Null => return Err("cannot iterate over null".to_owned()),
-            other => return Err(format!("cannot iterate over a {}", other.type_name())),
+            other => key_value_pairs(other)
+                .ok_or_else(|| format!("cannot iterate over a {}", other.type_name()))?,
         };
         let key_var = for_expr
             .intro

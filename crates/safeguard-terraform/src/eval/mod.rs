@@ -244,3 +244,33 @@ pub(crate) use functions::from_json;
 pub(crate) fn display(value: &Value) -> String {
     ops::to_string(value).unwrap_or_else(|_| value.to_string())
 }
+
+/// The (key, value) pairs Terraform iterates a collection as (`for`
+/// expressions, template `for` directives, `dynamic` blocks): a list by
+/// index, a map by key. `None` for anything else.
+pub(crate) fn key_value_pairs(value: &Value) -> Option<Vec<(Node, Node)>> {
+    match value {
+        Value::List(items) => Some(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    #[allow(clippy::cast_precision_loss)] // list indexes are small
+                    (Node::new(Value::Number(i as f64), item.span), item.clone())
+                })
+                .collect(),
+        ),
+        Value::Map(map) => Some(
+            map.entries
+                .iter()
+                .map(|e| {
+                    (
+                        Node::new(Value::String(e.key.clone()), e.key_span),
+                        e.value.clone(),
+                    )
+                })
+                .collect(),
+        ),
+        _ => None,
+    }
+}

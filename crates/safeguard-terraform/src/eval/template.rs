@@ -3,7 +3,7 @@ use safeguard_model::{Node, Value};
 use safeguard_source::Span;
 
 use super::ops::{to_string, truthy};
-use super::{EvalResult, Evaluator, Frame, first_unknown};
+use super::{EvalResult, Evaluator, Frame, first_unknown, key_value_pairs};
 
 /// Anything a template can be built from.
 pub(crate) trait TemplateSource {
@@ -101,30 +101,9 @@ impl Evaluator<'_> {
                         if let Some(unknown) = first_unknown([&collection], span) {
                             return Ok(Some(unknown));
                         }
-                        let items: Vec<(Node, Node)> = match &collection.value {
-                            Value::List(items) => items
-                                .iter()
-                                .enumerate()
-                                .map(|(i, item)| {
-                                    #[allow(clippy::cast_precision_loss)] // list indexes are small
-                                    let key = Node::new(Value::Number(i as f64), span);
-                                    (key, item.clone())
-                                })
-                                .collect(),
-                            Value::Map(map) => map
-                                .entries
-                                .iter()
-                                .map(|e| {
-                                    (
-                                        Node::new(Value::String(e.key.clone()), span),
-                                        e.value.clone(),
-                                    )
-                                })
-                                .collect(),
-                            other => {
-                                return Err(format!("cannot iterate over a {}", other.type_name()));
-                            }
-                        };
+                        let items = key_value_pairs(&collection.value).ok_or_else(|| {
+                            format!("cannot iterate over a {}", collection.value.type_name())
+                        })?;
                         for (key, value) in items {
                             let mut inner = frame.clone();
                             if let Some(key_var) = &for_expr.key_var {
