@@ -17,6 +17,8 @@
 //! missing Dovecot is a failure. CI installs it with
 //! `apt-get install -y --no-install-recommends dovecot-core dovecot-imapd dovecot-pop3d`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -49,44 +51,8 @@ fn read(path: &Path) -> SourceFile {
     SourceFile::new(path, text)
 }
 
-/// A unified-style diff of two texts, line by line (LCS), for failures.
-fn diff(expected: &str, actual: &str) -> String {
-    let a: Vec<&str> = expected.lines().collect();
-    let b: Vec<&str> = actual.lines().collect();
-    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j) = (0, 0);
-    let mut out = String::from("--- doveconf\n+++ safeguard\n");
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            out.push_str(&format!("  {}\n", a[i]));
-            i += 1;
-            j += 1;
-        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out.push_str(&format!("+ {}\n", b[j]));
-            j += 1;
-        } else {
-            out.push_str(&format!("- {}\n", a[i]));
-            i += 1;
-        }
-    }
-    out
-}
-
 fn assert_same(what: &str, expected: &str, actual: &str) {
-    assert!(
-        expected == actual,
-        "{what} differs:\n{}",
-        diff(expected, actual)
-    );
+    common::assert_same_output("doveconf", what, expected, actual);
 }
 
 /// doveconf's output without its `# ` header lines.

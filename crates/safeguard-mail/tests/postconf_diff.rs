@@ -12,6 +12,8 @@
 //! Without `postconf` the live part is skipped, unless `CI` is set, where a
 //! missing Postfix is a failure.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -72,44 +74,8 @@ fn parse_dir(dir: &Path) -> (MainCf, MasterCf) {
     (main, master)
 }
 
-/// A unified-style diff of two texts, line by line (LCS), for failures.
-fn diff(expected: &str, actual: &str) -> String {
-    let a: Vec<&str> = expected.lines().collect();
-    let b: Vec<&str> = actual.lines().collect();
-    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j) = (0, 0);
-    let mut out = String::from("--- postconf\n+++ safeguard\n");
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            out.push_str(&format!("  {}\n", a[i]));
-            i += 1;
-            j += 1;
-        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out.push_str(&format!("+ {}\n", b[j]));
-            j += 1;
-        } else {
-            out.push_str(&format!("- {}\n", a[i]));
-            i += 1;
-        }
-    }
-    out
-}
-
 fn assert_same(what: &str, expected: &str, actual: &str) {
-    assert!(
-        expected == actual,
-        "{what} differs:\n{}",
-        diff(expected, actual)
-    );
+    common::assert_same_output("postconf", what, expected, actual);
 }
 
 /// `-Px` comparison: exact lines byte for byte; for inexact lines (their
@@ -119,7 +85,10 @@ fn assert_same_px(what: &str, expected: &str, main: &MainCf, master: &MasterCf) 
     let theirs: Vec<&str> = expected.lines().collect();
     let rendered: String = ours.iter().map(|l| l.render() + "\n").collect();
     if ours.len() != theirs.len() {
-        panic!("{what} differs:\n{}", diff(expected, &rendered));
+        panic!(
+            "{what} differs:\n{}",
+            common::diff("postconf", expected, &rendered)
+        );
     }
     let mut skipped = 0;
     for (line, their) in ours.iter().zip(&theirs) {
@@ -128,7 +97,7 @@ fn assert_same_px(what: &str, expected: &str, main: &MainCf, master: &MasterCf) 
             assert!(
                 mine == *their,
                 "{what} differs:\n{}",
-                diff(expected, &rendered)
+                common::diff("postconf", expected, &rendered)
             );
         } else {
             skipped += 1;
@@ -136,7 +105,7 @@ fn assert_same_px(what: &str, expected: &str, main: &MainCf, master: &MasterCf) 
             assert!(
                 their.starts_with(&prefix),
                 "{what} differs:\n{}",
-                diff(expected, &rendered)
+                common::diff("postconf", expected, &rendered)
             );
         }
     }

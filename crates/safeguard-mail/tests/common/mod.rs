@@ -105,3 +105,44 @@ pub fn value_file(doc: &Document, address: &str, name: &str) -> usize {
     let entry = object.attrs.get(name).expect("attribute");
     entry.value.origin.map_or(object.file, |f| f as usize)
 }
+
+/// Fails with a line diff (LCS) when a real tool's output and ours differ.
+pub fn assert_same_output(tool: &str, what: &str, expected: &str, actual: &str) {
+    assert!(
+        expected == actual,
+        "{what} differs:\n{}",
+        diff(tool, expected, actual)
+    );
+}
+
+/// A unified-style diff of two texts, line by line (LCS), for failures.
+pub fn diff(tool: &str, expected: &str, actual: &str) -> String {
+    let a: Vec<&str> = expected.lines().collect();
+    let b: Vec<&str> = actual.lines().collect();
+    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    let mut out = format!("--- {tool}\n+++ safeguard\n");
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            out.push_str(&format!("  {}\n", a[i]));
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            out.push_str(&format!("+ {}\n", b[j]));
+            j += 1;
+        } else {
+            out.push_str(&format!("- {}\n", a[i]));
+            i += 1;
+        }
+    }
+    out
+}
