@@ -68,7 +68,9 @@ pub fn root_module_document(
     };
     let (objects, _outputs) = build_module(&scope, &indices, VarInput::Sources(sources));
     let mut document = Document::new(Format::Terraform, address);
+    let providers = crate::providers::provider_requirements(&objects);
     document.objects = objects;
+    document.objects.extend(providers);
     document.errors = build.errors.into_inner();
     document.notes = build.notes.into_inner();
     document.included_dirs = build.included_dirs.into_inner();

@@ -4,10 +4,62 @@ use safeguard_model::{Document, Value};
 use safeguard_source::SourceFile;
 use safeguard_terraform::{VarSource, module_document, module_document_with};
 
+/// The module's objects from its blocks; the derived `required_provider`
+/// objects have their own test.
 fn module(text: &str) -> Document {
-    let doc = module_document("m", vec![SourceFile::new("main.tf", text)]);
+    let mut doc = module_document("m", vec![SourceFile::new("main.tf", text)]);
     assert!(doc.errors.is_empty(), "{:?}", doc.errors);
+    doc.objects.retain(|o| o.kind != "required_provider");
     doc
+}
+
+#[test]
+fn providers_in_use_become_objects_once_each() {
+    let doc = module_document(
+        "m",
+        vec![SourceFile::new(
+            "main.tf",
+            "terraform {\n  required_providers {\n    sendgrid = { source = \"Trois-Six/sendgrid\" }\n    aws = \"~> 5.0\"\n  }\n}\nresource \"aws_s3_bucket\" \"a\" {}\ndata \"aws_caller_identity\" \"me\" {}\nresource \"sendgrid_api_key\" \"k\" {}\nresource \"random_id\" \"r\" {\n  count = 0\n}\ndata \"terraform_remote_state\" \"net\" {}\n",
+        )],
+    );
+    let providers: Vec<(&str, String, String)> = doc
+        .objects
+        .iter()
+        .filter(|o| o.kind == "required_provider")
+        .map(|o| {
+            (
+                o.address.as_str(),
+                attr(&doc, &o.address, "source").to_string(),
+                attr(&doc, &o.address, "resource_types").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        providers,
+        vec![
+            (
+                "provider[\"registry.terraform.io/hashicorp/aws\"]",
+                "\"hashicorp/aws\"".to_owned(),
+                "[\"aws_s3_bucket\", \"aws_caller_identity\"]".to_owned()
+            ),
+            (
+                "provider[\"registry.terraform.io/trois-six/sendgrid\"]",
+                "\"trois-six/sendgrid\"".to_owned(),
+                "[\"sendgrid_api_key\"]".to_owned()
+            ),
+        ]
+    );
+    // The declared source locates the object; the bare constraint does not
+    // name a source, so aws points at its first use.
+    let sendgrid = doc
+        .objects
+        .iter()
+        .find(|o| o.kind == "required_provider" && o.address.contains("sendgrid"))
+        .unwrap();
+    assert_eq!(
+        &doc.files[sendgrid.file].text()[sendgrid.span.range()],
+        "\"Trois-Six/sendgrid\""
+    );
 }
 
 /// The value of `locals { x = EXPR }` (with `extra` configuration beside it), rendered.
@@ -100,7 +152,13 @@ fn parse_error_is_located_and_other_files_still_read() {
     let bad = SourceFile::new("bad.tf", "resource \"a\" \"b\" {\n  x = \n}\n");
     let good = SourceFile::new("good.tf", "resource \"aws_efs_file_system\" \"f\" {}\n");
     let doc = module_document("m", vec![bad, good]);
-    assert_eq!(addresses(&doc), vec!["aws_efs_file_system.f"]);
+    assert_eq!(
+        addresses(&doc),
+        vec![
+            "aws_efs_file_system.f",
+            "provider[\"registry.terraform.io/hashicorp/aws\"]"
+        ]
+    );
     assert_eq!(doc.errors.len(), 1);
     assert!(
         doc.errors[0].message.starts_with("invalid HCL"),
