@@ -2,7 +2,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use safeguard_model::{Document, Format, Object};
-use safeguard_policy::{Policy, Scope as PolicyScope};
+use safeguard_policy::{BaaContext, Policy, Scope as PolicyScope};
 use safeguard_source::Span;
 
 use crate::eval::{Outcome, Scope, Subject, evaluate};
@@ -17,8 +17,12 @@ pub struct Engine {
     policies: Vec<Arc<Policy>>,
     /// Format, then type, to policy indexes: looked up by `&str`, no allocation per object.
     by_kind: HashMap<Format, HashMap<String, Vec<usize>>>,
+    /// Object-scope policies whose type is a pattern (`aws_*`): format,
+    /// prefix, policy index.
+    by_pattern: Vec<(Format, String, usize)>,
     document_scoped: Vec<usize>,
     phi: Option<PhiScope>,
+    baa: Arc<BaaContext>,
 }
 
 impl Engine {
@@ -32,6 +36,14 @@ impl Engine {
             match policy.applies_to.scope {
                 PolicyScope::Object => {
                     for kind in &policy.applies_to.types {
+                        if let Some(prefix) = kind.strip_suffix('*') {
+                            engine.by_pattern.push((
+                                policy.applies_to.format,
+                                prefix.to_owned(),
+                                index,
+                            ));
+                            continue;
+                        }
                         engine
                             .by_kind
                             .entry(policy.applies_to.format)
@@ -54,6 +66,14 @@ impl Engine {
         self
     }
 
+    /// The vendor catalogue, eligible-services lists and BAA register the
+    /// BAA-scope conditions consult.
+    #[must_use]
+    pub fn with_baa(mut self, baa: Arc<BaaContext>) -> Self {
+        self.baa = baa;
+        self
+    }
+
     #[must_use]
     pub fn policies(&self) -> &[Arc<Policy>] {
         &self.policies
@@ -65,21 +85,29 @@ impl Engine {
     pub fn evaluate(&self, document: &Document) -> Vec<Finding> {
         let mut findings = Vec::new();
         for object in &document.objects {
-            let Some(indexes) = self
+            let exact = self
                 .by_kind
                 .get(&object.format)
                 .and_then(|kinds| kinds.get(object.kind.as_str()))
-            else {
-                continue;
-            };
-            for &index in indexes {
+                .map_or(&[][..], Vec::as_slice);
+            let patterned = self
+                .by_pattern
+                .iter()
+                .filter(|(format, prefix, _)| {
+                    *format == object.format && object.kind.starts_with(prefix.as_str())
+                })
+                .map(|&(_, _, index)| index);
+            for index in exact.iter().copied().chain(patterned) {
                 let policy = &self.policies[index];
                 let scope = Scope {
                     document,
                     object: Some(object),
+                    baa: &self.baa,
                 };
                 let phi = match (&self.phi, policy.applies_to.phi_only) {
                     (Some(phi), true) => phi.status(object, document),
+                    // Nothing is known to hold PHI without a configured tag.
+                    (None, true) if policy.applies_to.phi_tagged_only => PhiStatus::NotMarked,
                     _ => PhiStatus::Marked,
                 };
                 if let PhiStatus::NotMarked = phi {
@@ -111,6 +139,7 @@ impl Engine {
             let scope = Scope {
                 document,
                 object: None,
+                baa: &self.baa,
             };
             if let Some(outcome) = judge(policy, Subject::Attrs(&empty), scope) {
                 findings.push(document_finding(policy, document, trigger, outcome));

@@ -14,6 +14,10 @@ pub enum Condition {
     Leaf(Leaf),
     ReferencedBy(ReferencedBy),
     ExistsObject(ExistsObject),
+    /// `hipaa-eligible-service: true`: the judged object's resource type
+    /// belongs to a service on its provider's eligible-services list. The
+    /// span is where the condition is written.
+    EligibleService(Span),
 }
 
 /// `attr: PATH` with one operator, e.g. `{attr: storage_encrypted, equals: true}`.
@@ -41,10 +45,13 @@ pub enum Operator {
     Contains(Value),
     AnyItem(Box<Condition>),
     AllItems(Box<Condition>),
+    /// The value names a vendor whose BAA status (catalogue and the
+    /// organisation's register together) is one of these keywords.
+    VendorBaa(Vec<String>),
 }
 
 impl Operator {
-    pub const NAMES: [&'static str; 11] = [
+    pub const NAMES: [&'static str; 12] = [
         "exists",
         "equals",
         "not-equals",
@@ -56,6 +63,7 @@ impl Operator {
         "contains",
         "any-item",
         "all-items",
+        "vendor-baa",
     ];
 
     #[must_use]
@@ -72,6 +80,7 @@ impl Operator {
             Operator::Contains(_) => "contains",
             Operator::AnyItem(_) => "any-item",
             Operator::AllItems(_) => "all-items",
+            Operator::VendorBaa(_) => "vendor-baa",
         }
     }
 

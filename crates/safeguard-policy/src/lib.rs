@@ -4,6 +4,7 @@
 //! bundled packs, and the JSON Schema editors use to autocomplete policy files.
 //! It knows nothing about input formats or how conditions are evaluated.
 
+mod catalogue;
 mod compile;
 mod condition;
 mod error;
@@ -13,11 +14,16 @@ mod policy;
 mod schema;
 mod vocabulary;
 
-pub use compile::{compile_policy, did_you_mean};
+pub use catalogue::is_iso_date;
+pub use catalogue::{
+    BaaContext, BaaOffer, BaaRegister, BaaStatus, DataFile, Eligibility, RegisteredBaa,
+    ServiceEntry, ServiceList, Vendor, VendorCatalogue,
+};
+pub use compile::{CompiledFile, compile_file, compile_policy, did_you_mean};
 pub use condition::{Condition, ExistsObject, Leaf, Operator, ReferencedBy};
 pub use error::PolicyError;
 pub use loader::{PolicySet, load_dir, load_sources};
 pub use path::{AttrPath, PathSegment};
-pub use policy::{AppliesTo, Example, Examples, MessageTemplate, Policy, Scope};
+pub use policy::{AppliesTo, Example, Examples, MessageTemplate, Policy, Scope, type_matches};
 pub use schema::json_schema;
 pub use vocabulary::{Safeguard, Severity};

@@ -5,12 +5,17 @@ use std::sync::Arc;
 
 use safeguard_source::{SourceFile, decode};
 
-use crate::{Policy, PolicyError, compile_policy};
+use crate::{
+    CompiledFile, DataFile, Policy, PolicyError, ServiceList, Vendor, VendorCatalogue, compile_file,
+};
 
 /// Policies loaded from one or more places, with every error met on the way.
 #[derive(Debug, Default, Clone)]
 pub struct PolicySet {
     pub policies: Vec<Arc<Policy>>,
+    /// The vendor catalogue and eligible-services lists found beside the policies.
+    pub vendors: VendorCatalogue,
+    pub services: Vec<ServiceList>,
     pub errors: Vec<PolicyError>,
 }
 
@@ -19,7 +24,25 @@ impl PolicySet {
     pub fn merge(&mut self, other: PolicySet) {
         self.policies.extend(other.policies);
         self.errors.extend(other.errors);
+        for vendor in other.vendors.vendors {
+            self.add_vendor(vendor, None);
+        }
+        self.vendors.as_of.extend(other.vendors.as_of);
+        self.services.extend(other.services);
         self.reject_duplicates();
+    }
+
+    /// Adds a catalogue vendor; a later file may not redefine an id.
+    fn add_vendor(&mut self, vendor: Vendor, file: Option<&SourceFile>) {
+        if self.vendors.get(&vendor.id).is_some() {
+            let message = format!("vendor `{}` is already in the catalogue", vendor.id);
+            self.errors.push(match file {
+                Some(file) => PolicyError::at(file, safeguard_source::Span::default(), message),
+                None => PolicyError::without_location(Path::new("policies"), message),
+            });
+            return;
+        }
+        self.vendors.vendors.push(vendor);
     }
 
     fn reject_duplicates(&mut self) {
@@ -119,8 +142,16 @@ fn collect_files(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<PolicyEr
 pub fn load_sources(sources: Vec<(PathBuf, String)>) -> PolicySet {
     let mut set = PolicySet::default();
     for (path, text) in sources {
-        match compile_policy(&SourceFile::new(path, text)) {
-            Ok(policy) => set.policies.push(Arc::new(policy)),
+        let file = SourceFile::new(path, text);
+        match compile_file(&file) {
+            Ok(CompiledFile::Policy(policy)) => set.policies.push(Arc::new(*policy)),
+            Ok(CompiledFile::Data(DataFile::Vendors { as_of, vendors })) => {
+                for vendor in vendors {
+                    set.add_vendor(vendor, Some(&file));
+                }
+                set.vendors.as_of.push(as_of);
+            }
+            Ok(CompiledFile::Data(DataFile::Services(list))) => set.services.push(list),
             Err(errors) => set.errors.extend(errors),
         }
     }

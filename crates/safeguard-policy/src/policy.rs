@@ -36,6 +36,10 @@ pub struct AppliesTo {
     /// names the tag that marks them (`[phi]` in safeguard.toml); without
     /// one, every object of the types is in scope.
     pub phi_only: bool,
+    /// `phi-only: tagged`: judge only objects the configured tag marks, and
+    /// none when no tag is configured (for checks that are meaningless on
+    /// objects not known to hold PHI).
+    pub phi_tagged_only: bool,
 }
 
 /// `object`: evaluated on each object of the listed types. `document`:
@@ -160,7 +164,17 @@ impl Policy {
     /// True when the policy judges objects of this format and type.
     #[must_use]
     pub fn applies_to_kind(&self, format: Format, kind: &str) -> bool {
-        self.applies_to.format == format && self.applies_to.types.iter().any(|t| t == kind)
+        self.applies_to.format == format
+            && self.applies_to.types.iter().any(|t| type_matches(t, kind))
+    }
+}
+
+/// `aws_*` names every type starting `aws_`; any other pattern one type.
+#[must_use]
+pub fn type_matches(pattern: &str, kind: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => kind.starts_with(prefix),
+        None => pattern == kind,
     }
 }
 

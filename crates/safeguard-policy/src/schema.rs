@@ -55,7 +55,7 @@ pub fn json_schema() -> Value {
                     "format": { "enum": formats },
                     "type": string_or_list.clone(),
                     "scope": { "enum": ["object", "document"], "default": "object" },
-                    "phi-only": { "type": "boolean", "default": false, "description": "Judge only objects tagged as holding PHI, when safeguard.toml's [phi] names the tag." }
+                    "phi-only": { "oneOf": [{ "type": "boolean" }, { "const": "tagged" }], "default": false, "description": "true: judge only objects tagged as holding PHI when safeguard.toml's [phi] names the tag (every object otherwise). `tagged`: judge only objects the configured tag marks, and nothing when no tag is configured." }
                 }
             },
             "when": { "$ref": "#/definitions/condition" },
@@ -106,7 +106,10 @@ pub fn json_schema() -> Value {
                           "properties": {
                               "type": string_or_list,
                               "where": { "$ref": "#/definitions/condition" }
-                          } } } }
+                          } } } },
+                    { "type": "object", "additionalProperties": false, "required": ["hipaa-eligible-service"],
+                      "properties": { "hipaa-eligible-service": { "const": true,
+                          "description": "The judged resource's type belongs to a service on its provider's eligible-services list (policies/catalogue)." } } }
                 ]
             }
         }
@@ -122,6 +125,16 @@ fn operator_schema(name: &str) -> Value {
         }
         "gte" | "lte" => json!({ "type": "number" }),
         "any-item" | "all-items" => json!({ "$ref": "#/definitions/condition" }),
+        "vendor-baa" => {
+            let keywords = crate::BaaStatus::KEYWORDS;
+            json!({
+                "description": "The value (provider source, resource type or host) names a vendor whose BAA status is one of these.",
+                "oneOf": [
+                    { "enum": keywords },
+                    { "type": "array", "items": { "enum": keywords }, "minItems": 1 }
+                ]
+            })
+        }
         _ => json!({ "not": { "type": ["object", "array"] } }),
     }
 }

@@ -72,7 +72,7 @@ fn unknown_operator() {
         errors(&text),
         vec![
             "policies/p.yaml:11:3: unknown operator `equal` (hint: did you mean `equals`?)",
-            "policies/p.yaml:10:3: `attr` needs an operator (hint: add one of: exists, equals, not-equals, in, not-in, matches, gte, lte, contains, any-item, all-items)",
+            "policies/p.yaml:10:3: `attr` needs an operator (hint: add one of: exists, equals, not-equals, in, not-in, matches, gte, lte, contains, any-item, all-items, vendor-baa)",
         ]
     );
 }
@@ -152,7 +152,7 @@ fn operator_without_attr_and_two_forms() {
     assert_eq!(
         errors(&text),
         vec![
-            "policies/p.yaml:10:3: a condition takes one of all, any, not, attr, referenced-by, exists-object, found all and any (hint: combine several conditions with `all` or `any`)"
+            "policies/p.yaml:10:3: a condition takes one of all, any, not, attr, referenced-by, exists-object, hipaa-eligible-service, found all and any (hint: combine several conditions with `all` or `any`)"
         ]
     );
 }

@@ -5,10 +5,11 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use safeguard_engine::{Engine, Finding, sort_findings};
 use safeguard_model::{InputError, InputErrorLocation};
-use safeguard_policy::{PolicyError, PolicySet, Severity, load_dir, load_sources};
+use safeguard_policy::{BaaContext, PolicyError, PolicySet, Severity, load_dir, load_sources};
 use safeguard_source::ColumnUnit;
 use safeguard_terraform::VarSource;
 
+use crate::baa_register::{build_register, today_utc};
 use crate::frontends::{ExternalVars, read_source, terraform_document};
 use crate::walk::{collect_units, merge_units};
 use crate::{Config, ConfigError, Selection, discover_config, load_config};
@@ -364,8 +365,28 @@ fn build_engine(options: &CheckOptions, config: &Config, report: &mut CheckRepor
         .filter(|p| selection.allows(p))
         .collect();
     report.policies = report.policies.max(policies.len());
+    let (register, register_errors) = build_register(
+        &config.baa,
+        &set.vendors,
+        config.path.as_ref(),
+        &today_utc(),
+    );
+    for error in register_errors {
+        if !report
+            .config_errors
+            .iter()
+            .any(|e| e.to_string() == error.to_string())
+        {
+            report.config_errors.push(error);
+        }
+    }
     Engine::new(policies.into_iter().map(|p| Arc::clone(&p)).collect())
         .with_phi_scope(config.phi.clone())
+        .with_baa(Arc::new(BaaContext {
+            vendors: set.vendors,
+            services: set.services,
+            register,
+        }))
 }
 
 fn sort_input_errors(errors: &mut [InputError]) {

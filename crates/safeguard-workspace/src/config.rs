@@ -7,6 +7,8 @@ use safeguard_policy::Severity;
 use safeguard_source::{ColumnUnit, LineIndex, Span, decode};
 use serde::Deserialize;
 use thiserror::Error;
+
+use crate::baa_register::RegisterEntry;
 use toml::Spanned;
 
 pub const CONFIG_FILE_NAME: &str = "safeguard.toml";
@@ -38,6 +40,24 @@ struct RawConfig {
     #[serde(default)]
     var_files: Vec<Spanned<String>>,
     phi: Option<RawPhi>,
+    #[serde(default)]
+    baa: Vec<RawBaa>,
+}
+
+/// `[[baa]]`: one signed Business Associate Agreement.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawBaa {
+    vendor: Spanned<String>,
+    signed: Spanned<String>,
+    expires: Option<Spanned<String>>,
+    reference: Option<String>,
+    #[serde(default)]
+    hosts: Vec<String>,
+    #[serde(default)]
+    providers: Vec<String>,
+    #[serde(default)]
+    resource_prefixes: Vec<String>,
 }
 
 /// `[phi]`: the tag that marks data stores holding PHI.
@@ -69,6 +89,9 @@ pub struct Config {
     pub var_files: Vec<PathBuf>,
     /// The tag marking PHI data stores, for `phi-only` policies.
     pub phi: Option<safeguard_engine::PhiScope>,
+    /// The organisation's register of signed BAAs, as written (checked
+    /// against the vendor catalogue when the policies are loaded).
+    pub baa: Vec<RegisterEntry>,
 }
 
 /// A rule id or safeguard name from `select`/`ignore`, with its 1-based
@@ -161,6 +184,36 @@ pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
             })
             .collect()
     };
+    let mut baa = Vec::new();
+    for raw_baa in raw.baa {
+        for date in std::iter::once(&raw_baa.signed).chain(&raw_baa.expires) {
+            if !safeguard_policy::is_iso_date(date.get_ref()) {
+                errors.push(error(
+                    position(date.span()),
+                    format!("`{}` is not a date written YYYY-MM-DD", date.get_ref()),
+                ));
+            }
+        }
+        let lower = |items: Vec<String>| -> Vec<String> {
+            items
+                .into_iter()
+                .map(|s| s.trim().to_ascii_lowercase())
+                .collect()
+        };
+        baa.push(RegisterEntry {
+            vendor_position: position(raw_baa.vendor.span()),
+            expires_position: raw_baa.expires.as_ref().and_then(|e| position(e.span())),
+            baa: safeguard_policy::RegisteredBaa {
+                vendor: raw_baa.vendor.into_inner(),
+                signed: raw_baa.signed.into_inner(),
+                expires: raw_baa.expires.map(Spanned::into_inner),
+                reference: raw_baa.reference,
+                hosts: lower(raw_baa.hosts),
+                providers: lower(raw_baa.providers),
+                resource_prefixes: lower(raw_baa.resource_prefixes),
+            },
+        });
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -186,6 +239,7 @@ pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
             tag: phi.tag,
             values: phi.values,
         }),
+        baa,
     })
 }
 

@@ -6,6 +6,7 @@
 //! CLI, the language server and the tests share; [`test_policies`] runs the
 //! policies' own examples through the same frontends and engine.
 
+mod baa_register;
 mod check;
 mod config;
 mod frontends;
@@ -13,6 +14,7 @@ mod policy_test;
 mod selection;
 mod walk;
 
+pub use baa_register::{RegisterEntry, build_register, today_utc};
 pub use check::{CheckOptions, CheckReport, TerraformInputs, check, load_policies};
 pub use config::{CONFIG_FILE_NAME, Config, ConfigError, Selector, discover_config, load_config};
 pub use frontends::parse_snippet;

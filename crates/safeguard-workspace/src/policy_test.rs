@@ -6,9 +6,9 @@
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use safeguard_engine::{Engine, Status};
+use safeguard_engine::{Engine, PhiScope, Status};
 use safeguard_model::InputErrorLocation;
-use safeguard_policy::{Example, Policy};
+use safeguard_policy::{BaaContext, Example, Policy};
 use safeguard_source::ColumnUnit;
 
 use crate::parse_snippet;
@@ -57,9 +57,11 @@ impl PolicyTestReport {
     }
 }
 
-/// Runs every example of every policy, in parallel; results keep policy order.
+/// Runs every example of every policy, in parallel; results keep policy
+/// order. `baa` holds the catalogues from the policy folders, with an empty
+/// register: examples see every available BAA as not yet signed.
 #[must_use]
-pub fn test_policies(policies: &[Arc<Policy>]) -> PolicyTestReport {
+pub fn test_policies(policies: &[Arc<Policy>], baa: &Arc<BaaContext>) -> PolicyTestReport {
     let results = policies
         .par_iter()
         .flat_map_iter(|policy| {
@@ -68,13 +70,13 @@ pub fn test_policies(policies: &[Arc<Policy>]) -> PolicyTestReport {
                 .pass
                 .iter()
                 .enumerate()
-                .map(|(i, e)| run_example(policy, ExampleKind::Pass, i + 1, e));
+                .map(|(i, e)| run_example(policy, baa, ExampleKind::Pass, i + 1, e));
             let fail = policy
                 .examples
                 .fail
                 .iter()
                 .enumerate()
-                .map(|(i, e)| run_example(policy, ExampleKind::Fail, i + 1, e));
+                .map(|(i, e)| run_example(policy, baa, ExampleKind::Fail, i + 1, e));
             pass.chain(fail).collect::<Vec<_>>()
         })
         .collect();
@@ -83,6 +85,7 @@ pub fn test_policies(policies: &[Arc<Policy>]) -> PolicyTestReport {
 
 fn run_example(
     policy: &Arc<Policy>,
+    baa: &Arc<BaaContext>,
     kind: ExampleKind,
     number: usize,
     example: &Example,
@@ -123,7 +126,16 @@ fn run_example(
         };
         result.actual.push(format!("error: {at}{}", error.message));
     }
-    let findings = Engine::new(vec![Arc::clone(policy)]).evaluate(&document);
+    // Examples of `phi-only: tagged` policies mark PHI with the tag the
+    // documentation uses, `data-classification = "phi"`.
+    let phi = policy.applies_to.phi_tagged_only.then(|| PhiScope {
+        tag: "data-classification".to_owned(),
+        values: vec!["phi".to_owned()],
+    });
+    let findings = Engine::new(vec![Arc::clone(policy)])
+        .with_phi_scope(phi)
+        .with_baa(Arc::clone(baa))
+        .evaluate(&document);
     // An object of the policy's types with no verdict was excluded by `when`;
     // a snippet without any such object tests nothing (a typo in its type).
     let applicable = document

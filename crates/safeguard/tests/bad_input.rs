@@ -149,7 +149,7 @@ fn policy_with_unknown_operator() {
     let errors = error_lines(&report);
     assert_eq!(
         errors[0],
-        "policies/bad.yaml:11:3 unknown operator `greater` (hint: operators are: exists, equals, not-equals, in, not-in, matches, gte, lte, contains, any-item, all-items)"
+        "policies/bad.yaml:11:3 unknown operator `greater` (hint: operators are: exists, equals, not-equals, in, not-in, matches, gte, lte, contains, any-item, all-items, vendor-baa)"
     );
     assert_eq!(finding_lines(&report), vec![GOOD_FINDING]);
 }

@@ -172,6 +172,11 @@ fn unknown_fails_only_when_asked() {
         "main.tf",
         "variable \"encrypt\" {}\nresource \"aws_efs_file_system\" \"f\" {\n  encrypted = var.encrypt\n}\n",
     );
+    common::write(
+        dir.path(),
+        "safeguard.toml",
+        "[[baa]]\nvendor = \"aws\"\nsigned = \"2024-01-01\"\n",
+    );
     let code = |mode: &str| {
         safeguard(dir.path())
             .args(["check", ".", "--unknown", mode])
@@ -193,11 +198,17 @@ fn clean_tree_exits_zero() {
         "main.tf",
         "resource \"aws_efs_file_system\" \"f\" {\n  encrypted = true\n}\n",
     );
+    // The AWS BAA is signed, so using AWS is no finding either.
+    common::write(
+        dir.path(),
+        "safeguard.toml",
+        "[[baa]]\nvendor = \"aws\"\nsigned = \"2024-01-01\"\n",
+    );
     let output = safeguard(dir.path()).args(["check"]).output().unwrap();
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(
         stdout(&output),
-        "Checked 1 file (1 object) against 116 policies: 0 failed, 0 unknown, 1 passed, 0 errors.\n"
+        "Checked 1 file (2 objects) against 119 policies: 0 failed, 0 unknown, 3 passed, 0 errors.\n"
     );
 }
 

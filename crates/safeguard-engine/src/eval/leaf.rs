@@ -137,6 +137,7 @@ fn judge(leaf: &Leaf, node: &Node, span: Option<Culprit>, scope: Scope<'_>) -> O
         Operator::Contains(needle) => contains(value, needle, name, span),
         Operator::AnyItem(condition) => items(value, condition, true, name, span, scope),
         Operator::AllItems(condition) => items(value, condition, false, name, span, scope),
+        Operator::VendorBaa(wanted) => super::baa::vendor_baa(name, value, wanted, span, scope),
     }
 }
 

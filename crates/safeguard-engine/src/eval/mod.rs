@@ -4,13 +4,14 @@
 //! fail. Every outcome carries a reason and, where one attribute is
 //! responsible, its span.
 
+mod baa;
 mod compare;
 mod leaf;
 mod path;
 mod relations;
 
 use safeguard_model::{Document, Object};
-use safeguard_policy::Condition;
+use safeguard_policy::{BaaContext, Condition};
 use safeguard_source::Span;
 
 use crate::Status;
@@ -67,6 +68,8 @@ impl Outcome {
 pub(crate) struct Scope<'a> {
     pub document: &'a Document,
     pub object: Option<&'a Object>,
+    /// What the BAA-scope conditions consult.
+    pub baa: &'a BaaContext,
 }
 
 pub(crate) fn evaluate(condition: &Condition, subject: Subject<'_>, scope: Scope<'_>) -> Outcome {
@@ -85,6 +88,7 @@ pub(crate) fn evaluate(condition: &Condition, subject: Subject<'_>, scope: Scope
         Condition::Leaf(leaf) => leaf::evaluate(leaf, subject, scope),
         Condition::ReferencedBy(relation) => relations::referenced_by(relation, scope),
         Condition::ExistsObject(relation) => relations::exists_object(relation, scope),
+        Condition::EligibleService(_) => baa::eligible_service(scope),
     }
 }
 

@@ -2,15 +2,16 @@ use regex::Regex;
 use safeguard_model::{Map, Node, Value};
 
 use super::fields::{Ctx, did_you_mean};
-use crate::{AttrPath, Condition, ExistsObject, Leaf, Operator, ReferencedBy};
+use crate::{AttrPath, BaaStatus, Condition, ExistsObject, Leaf, Operator, ReferencedBy};
 
-const FORMS: [&str; 6] = [
+const FORMS: [&str; 7] = [
     "all",
     "any",
     "not",
     "attr",
     "referenced-by",
     "exists-object",
+    "hipaa-eligible-service",
 ];
 
 /// Compiles a condition, recording every mistake in `ctx`.
@@ -46,6 +47,14 @@ pub(crate) fn condition(ctx: &mut Ctx<'_>, node: &Node) -> Option<Condition> {
             "attr" => leaf(ctx, node, map).map(Condition::Leaf),
             "referenced-by" => {
                 referenced_by(ctx, &map.get(form)?.value).map(Condition::ReferencedBy)
+            }
+            "hipaa-eligible-service" => {
+                ctx.reject_unknown_keys(map, &[form], "a `hipaa-eligible-service` condition");
+                let entry = map.get(form)?;
+                match entry.value.value {
+                    Value::Bool(true) => Some(Condition::EligibleService(entry.value.span)),
+                    ref other => type_error(ctx, &entry.value, form, "true", other),
+                }
             }
             _ => exists_object(ctx, &map.get(form)?.value).map(Condition::ExistsObject),
         },
@@ -213,6 +222,20 @@ fn operator(ctx: &mut Ctx<'_>, name: &str, node: &Node) -> Option<Operator> {
             }
             other => return type_error(ctx, node, name, "a number", other),
         },
+        "vendor-baa" => {
+            let words = ctx.string_or_list(node, "`vendor-baa`")?;
+            for word in &words {
+                if !BaaStatus::KEYWORDS.contains(&word.as_str()) {
+                    ctx.error_hint(
+                        node.span,
+                        format!("unknown BAA status `{word}`"),
+                        format!("use one of: {}", BaaStatus::KEYWORDS.join(", ")),
+                    );
+                    return None;
+                }
+            }
+            Operator::VendorBaa(words)
+        }
         "any-item" => Operator::AnyItem(Box::new(condition(ctx, node)?)),
         _ => Operator::AllItems(Box::new(condition(ctx, node)?)),
     })

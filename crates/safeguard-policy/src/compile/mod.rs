@@ -9,11 +9,12 @@ use std::str::FromStr;
 use safeguard_model::{Format, Map, Node, Value};
 use safeguard_source::{SourceFile, Span};
 
+use crate::catalogue::{DATA_FILE_KEY, DataFile, compile_data_file};
 use crate::policy::Fix;
 use crate::{
     AppliesTo, Example, Examples, MessageTemplate, Policy, PolicyError, Safeguard, Scope, Severity,
 };
-use fields::Ctx;
+pub(crate) use fields::Ctx;
 pub use fields::did_you_mean;
 
 /// Every top-level key a policy file may have.
@@ -39,6 +40,29 @@ pub(crate) const TOP_LEVEL_KEYS: [&str; 14] = [
 /// # Errors
 /// Every mistake found in the file, each located.
 pub fn compile_policy(file: &SourceFile) -> Result<Policy, Vec<PolicyError>> {
+    match compile_file(file)? {
+        CompiledFile::Policy(policy) => Ok(*policy),
+        CompiledFile::Data(_) => Err(vec![PolicyError::at(
+            file,
+            Span::default(),
+            "this is a catalogue data file, not a policy",
+        )]),
+    }
+}
+
+/// What a file of a policy folder holds.
+#[derive(Debug, Clone)]
+pub enum CompiledFile {
+    Policy(Box<Policy>),
+    /// A catalogue the BAA-scope conditions consult (top-level `catalogue:`).
+    Data(DataFile),
+}
+
+/// Compiles one file of a policy folder: a policy, or a catalogue data file.
+///
+/// # Errors
+/// Every mistake found in the file, each located.
+pub fn compile_file(file: &SourceFile) -> Result<CompiledFile, Vec<PolicyError>> {
     let documents = safeguard_yaml::parse_documents(file).map_err(|err| {
         vec![PolicyError::at(
             file,
@@ -63,9 +87,18 @@ pub fn compile_policy(file: &SourceFile) -> Result<Policy, Vec<PolicyError>> {
         }
     };
     let mut ctx = Ctx::new(file);
+    if let Value::Map(map) = &root.value
+        && map.get(DATA_FILE_KEY).is_some()
+    {
+        let data = compile_data_file(&mut ctx, map, root.span);
+        return match data {
+            Some(data) if ctx.errors.is_empty() => Ok(CompiledFile::Data(data)),
+            _ => Err(ctx.errors),
+        };
+    }
     let policy = compile_root(&mut ctx, root);
     match policy {
-        Some(policy) if ctx.errors.is_empty() => Ok(policy),
+        Some(policy) if ctx.errors.is_empty() => Ok(CompiledFile::Policy(Box::new(policy))),
         _ => Err(ctx.errors),
     }
 }
@@ -226,21 +259,25 @@ fn applies_to(ctx: &mut Ctx<'_>, node: &Node) -> Option<AppliesTo> {
             }
         },
     };
-    let phi_only = match map.get("phi-only").map(|e| &e.value) {
-        None => Some(false),
+    let (phi_only, phi_tagged_only) = match map.get("phi-only").map(|e| &e.value) {
+        None => (Some(false), false),
         Some(Node {
             value: Value::Bool(b),
             ..
-        }) => Some(*b),
+        }) => (Some(*b), false),
+        Some(Node {
+            value: Value::String(word),
+            ..
+        }) if word == "tagged" => (Some(true), true),
         Some(other) => {
             ctx.error(
                 other.span,
                 format!(
-                    "`phi-only` takes true or false, found {}",
-                    other.value.type_name()
+                    "`phi-only` takes true, false or `tagged`, found {}",
+                    other.value
                 ),
             );
-            None
+            (None, false)
         }
     };
     Some(AppliesTo {
@@ -248,6 +285,7 @@ fn applies_to(ctx: &mut Ctx<'_>, node: &Node) -> Option<AppliesTo> {
         types: types?,
         scope: scope?,
         phi_only: phi_only?,
+        phi_tagged_only,
     })
 }
 

@@ -1,7 +1,9 @@
 use std::fmt::Write as _;
 
 use anyhow::Result;
-use safeguard_policy::{PolicySet, load_dir};
+use std::sync::Arc;
+
+use safeguard_policy::{BaaContext, BaaRegister, PolicySet, load_dir};
 use safeguard_workspace::test_policies;
 
 use super::{print, report_policy_errors};
@@ -21,7 +23,12 @@ pub fn run(args: &crate::cli::TestArgs) -> Result<u8> {
 }
 
 fn render(set: &PolicySet) -> (String, usize) {
-    let report = test_policies(&set.policies);
+    let baa = Arc::new(BaaContext {
+        vendors: set.vendors.clone(),
+        services: set.services.clone(),
+        register: BaaRegister::default(),
+    });
+    let report = test_policies(&set.policies, &baa);
     let mut out = String::new();
     for policy in &set.policies {
         let results: Vec<_> = report
