@@ -98,6 +98,13 @@ impl Usage {
                     *span,
                     Node::new(Value::String(constraint.clone()), *span),
                 );
+                let (lowest, _) = major_bounds(constraint);
+                #[allow(clippy::cast_precision_loss)] // a major version is small
+                let lowest = lowest.map_or_else(
+                    || unknown_major(constraint, &self.source, "it is not a version constraint"),
+                    |low| Value::Number(low as f64),
+                );
+                attrs.insert("min_major_version", *span, Node::new(lowest, *span));
                 (pinned_major(constraint, &self.source), *span)
             }
             None => (
@@ -108,6 +115,9 @@ impl Usage {
                 self.source_span,
             ),
         };
+        if self.version.is_none() {
+            attrs.insert("min_major_version", span, Node::new(major.clone(), span));
+        }
         attrs.insert("major_version", span, Node::new(major, span));
         Object {
             format: Format::Terraform,
@@ -209,13 +219,15 @@ fn normalise(source: &str) -> String {
     }
 }
 
-/// The one major version a constraint allows (`~> 5.0`, `5.31.0`,
-/// `>= 5.0, < 6.0`), or unknown when it allows several: policies whose
-/// provider default changed between majors can then say "unknown" instead
-/// of guessing.
-fn pinned_major(constraint: &str, source: &str) -> Value {
+/// The lowest and highest major versions a constraint allows (`None` for
+/// the highest when it has no upper bound), or `None` when it is not a
+/// constraint at all.
+fn major_bounds(constraint: &str) -> (Option<u64>, Option<u64>) {
     let mut low: u64 = 0;
     let mut high: Option<u64> = None;
+    let cap = |high: &mut Option<u64>, value: u64| {
+        *high = Some(high.map_or(value, |h| h.min(value)));
+    };
     for part in constraint
         .split(',')
         .map(str::trim)
@@ -229,12 +241,9 @@ fn pinned_major(constraint: &str, source: &str) -> Value {
             .map_while(|n| n.parse().ok())
             .collect();
         let Some(&major) = numbers.first() else {
-            return unknown_major(constraint, source, "it is not a version constraint");
+            return (None, None);
         };
         let rest_is_zero = numbers[1..].iter().all(|&n| n == 0);
-        let cap = |high: &mut Option<u64>, value: u64| {
-            *high = Some(high.map_or(value, |h| h.min(value)));
-        };
         match operator {
             "" | "=" => {
                 low = low.max(major);
@@ -242,12 +251,8 @@ fn pinned_major(constraint: &str, source: &str) -> Value {
             }
             ">=" | ">" => low = low.max(major),
             "<=" => cap(&mut high, major),
-            "<" if rest_is_zero => {
-                if major == 0 {
-                    return unknown_major(constraint, source, "it allows no version");
-                }
-                cap(&mut high, major - 1);
-            }
+            // `< 6.0` stops before 6; `< 6.2` allows 6.1.
+            "<" if rest_is_zero => cap(&mut high, major.saturating_sub(1)),
             "<" => cap(&mut high, major),
             // `~> 5` allows 5.x and later; `~> 5.1` and `~> 5.1.2` stay on 5.
             "~>" => {
@@ -260,16 +265,27 @@ fn pinned_major(constraint: &str, source: &str) -> Value {
             _ => {}
         }
     }
-    match high {
+    (Some(low), high)
+}
+
+/// The one major version a constraint allows (`~> 5.0`, `5.31.0`,
+/// `>= 5.0, < 6.0`), or unknown when it allows several: policies whose
+/// provider default changed between majors can then say "unknown" instead
+/// of guessing.
+fn pinned_major(constraint: &str, source: &str) -> Value {
+    match major_bounds(constraint) {
+        (None, _) => unknown_major(constraint, source, "it is not a version constraint"),
         #[allow(clippy::cast_precision_loss)] // a major version is small
-        Some(high) if high == low => Value::Number(low as f64),
-        Some(high) if high < low => unknown_major(constraint, source, "it allows no version"),
-        Some(high) => unknown_major(
+        (Some(low), Some(high)) if high == low => Value::Number(low as f64),
+        (Some(low), Some(high)) if high < low => {
+            unknown_major(constraint, source, "it allows no version")
+        }
+        (Some(low), Some(high)) => unknown_major(
             constraint,
             source,
             &format!("it allows major versions {low} to {high}"),
         ),
-        None => unknown_major(
+        (Some(low), None) => unknown_major(
             constraint,
             source,
             &format!("it allows major version {low} and any later one"),
@@ -323,5 +339,9 @@ mod tests {
         assert!(major("~> 5").contains("and any later one"));
         assert!(major(">= 5.0, < 7.0").contains("it allows major versions 5 to 6"));
         assert!(major("latest").contains("it is not a version constraint"));
+        assert_eq!(major_bounds(">= 6.2"), (Some(6), None));
+        assert_eq!(major_bounds("< 6.0"), (Some(0), Some(5)));
+        assert_eq!(major_bounds("< 6.2"), (Some(0), Some(6)));
+        assert_eq!(major_bounds("nonsense"), (None, None));
     }
 }
