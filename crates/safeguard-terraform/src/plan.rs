@@ -56,7 +56,10 @@ pub fn plan_document(file: SourceFile) -> Document {
     let references = configuration_references(top);
     let mut objects = Vec::new();
     collect(values, index, &unknowns, &references, &mut objects);
+    let providers = resolved_providers(values, top, index);
+    let requirements = crate::providers::plan_provider_requirements(&objects, providers);
     document.objects = objects;
+    document.objects.extend(requirements);
     document
 }
 
@@ -309,6 +312,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn providers_come_from_provider_name_and_provider_config() {
+        let plan = r#"{"format_version": "1.2", "terraform_version": "1.9.0",
+          "planned_values": {"root_module": {"resources": [
+            {"address": "aws_s3_bucket.a", "mode": "managed", "type": "aws_s3_bucket", "name": "a",
+             "provider_name": "registry.terraform.io/hashicorp/aws", "values": {}},
+            {"address": "sendgrid_api_key.k", "mode": "managed", "type": "sendgrid_api_key", "name": "k",
+             "provider_name": "registry.terraform.io/trois-six/sendgrid", "values": {}}]}},
+          "configuration": {"provider_config": {"aws": {"name": "aws",
+             "full_name": "registry.terraform.io/hashicorp/aws", "version_constraint": "~> 6.0"}}}}"#;
+        let document = plan_document(SourceFile::new("plan.json", plan));
+        let providers: Vec<(String, String, String)> = document
+            .objects
+            .iter()
+            .filter(|o| o.kind == "required_provider")
+            .map(|o| {
+                let attr = |name: &str| match &o.attrs.get(name).unwrap().value.value {
+                    Value::Unknown(u) => u.reason.clone(),
+                    other => other.to_string(),
+                };
+                (o.address.clone(), attr("source"), attr("major_version"))
+            })
+            .collect();
+        assert_eq!(
+            providers,
+            vec![
+                (
+                    "provider[\"registry.terraform.io/hashicorp/aws\"]".to_owned(),
+                    "\"hashicorp/aws\"".to_owned(),
+                    "6".to_owned()
+                ),
+                (
+                    "provider[\"registry.terraform.io/trois-six/sendgrid\"]".to_owned(),
+                    "\"trois-six/sendgrid\"".to_owned(),
+                    "trois-six/sendgrid has no version constraint, so the version `terraform init` selects is unknown".to_owned()
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn instance_keys_are_stripped_for_configuration_lookups() {
         assert_eq!(
             strip_instance_keys("module.a[\"x[1]\"].aws_s3_bucket.b[0]"),
@@ -323,4 +366,67 @@ mod tests {
             Some("data.aws_iam_policy_document.p".to_owned())
         );
     }
+}
+
+/// `(local name, source, version constraint, file, span)` for every
+/// provider the plan's resources name in `provider_name`; the local name is
+/// the resource type's prefix, as in the configuration.
+type ResolvedProvider = (String, String, Option<(String, Span)>, usize, Span);
+
+fn resolved_providers(values: &Node, top: &Map, file: usize) -> Vec<ResolvedProvider> {
+    // `configuration.provider_config.<key>` has `full_name` and `version_constraint`.
+    let mut constraints: HashMap<String, (String, Span)> = HashMap::new();
+    if let Some(config) =
+        get(top, &["configuration", "provider_config"]).and_then(|n| n.value.as_map())
+    {
+        for entry in &config.entries {
+            let Some(provider) = entry.value.value.as_map() else {
+                continue;
+            };
+            if let (Some(full_name), Some(version)) = (
+                text(provider, "full_name"),
+                provider.get("version_constraint"),
+            ) && let Value::String(constraint) = &version.value.value
+            {
+                constraints.insert(
+                    full_name.to_owned(),
+                    (constraint.clone(), version.value.span),
+                );
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![values];
+    while let Some(module) = stack.pop() {
+        let Some(module) = module.value.as_map() else {
+            continue;
+        };
+        for resource in module
+            .get("resources")
+            .and_then(|e| e.value.value.as_list())
+            .into_iter()
+            .flatten()
+        {
+            let Some(map) = resource.value.as_map() else {
+                continue;
+            };
+            let (Some(kind), Some(name)) = (text(map, "type"), map.get("provider_name")) else {
+                continue;
+            };
+            let Value::String(source) = &name.value.value else {
+                continue;
+            };
+            let local_name = kind.split('_').next().unwrap_or(kind).to_owned();
+            let version = constraints.get(source).cloned();
+            out.push((local_name, source.clone(), version, file, name.value.span));
+        }
+        stack.extend(
+            module
+                .get("child_modules")
+                .and_then(|e| e.value.value.as_list())
+                .into_iter()
+                .flatten(),
+        );
+    }
+    out
 }

@@ -16,7 +16,29 @@ const BUILT_IN: [&str; 1] = ["terraform"];
 /// One `required_provider` object per provider source the objects use.
 #[must_use]
 pub fn provider_requirements(objects: &[Object]) -> Vec<Object> {
-    let declared = declared_sources(objects);
+    requirements(objects, &declared_sources(objects))
+}
+
+/// For a plan: the sources Terraform resolved (`provider_name` of each
+/// resource) with the constraints `configuration.provider_config` records,
+/// keyed by local name.
+pub(crate) fn plan_provider_requirements(
+    objects: &[Object],
+    resolved: Vec<(String, String, Option<(String, Span)>, usize, Span)>,
+) -> Vec<Object> {
+    let mut declared = BTreeMap::new();
+    for (local_name, source, version, file, span) in resolved {
+        declared.entry(local_name).or_insert(Declared {
+            source: normalise(&source),
+            version,
+            file,
+            span,
+        });
+    }
+    requirements(objects, &declared)
+}
+
+fn requirements(objects: &[Object], declared: &BTreeMap<String, Declared>) -> Vec<Object> {
     let mut used: BTreeMap<String, Usage> = BTreeMap::new();
     for object in objects {
         // Resources and data sources; every other block kind is one word.

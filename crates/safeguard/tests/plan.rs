@@ -5,7 +5,7 @@ mod common;
 
 use common::{json, repo_root, safeguard};
 
-const POLICIES: &str = "aws-s3-bucket-encryption,aws-rds-instance-storage-encrypted,aws-rds-backup-enabled,aws-rds-instance-not-public";
+const POLICIES: &str = "aws-s3-bucket-encryption,aws-rds-instance-storage-encrypted,aws-rds-backup-enabled,aws-rds-instance-not-public,terraform-provider-no-baa,terraform-provider-baa-not-registered";
 
 /// `(rule, status, object)` of every finding, and the pass count.
 fn verdicts(
@@ -55,6 +55,12 @@ fn plan_json_gives_the_same_findings_as_its_hcl() {
                 "aws-s3-bucket-encryption".into(),
                 "fail".into(),
                 "aws_s3_bucket.scans".into()
+            ),
+            // The provider in use, from each resource's `provider_name`.
+            (
+                "terraform-provider-baa-not-registered".into(),
+                "fail".into(),
+                "provider[\"registry.terraform.io/hashicorp/aws\"]".into()
             ),
         ]
     );
