@@ -10,6 +10,8 @@ use std::collections::HashMap;
 use safeguard_model::{Document, Format, InputError, Map, Node, Object, Unknown, Value};
 use safeguard_source::{SourceFile, Span};
 
+use crate::providers::ResolvedProvider;
+
 /// True when a JSON text looks like `terraform show -json` output. Only the
 /// opening is examined: both versions are written first.
 #[must_use]
@@ -307,6 +309,72 @@ fn mark_unknown(attrs: &mut Map, key: &str, marker: &Node, span: Span, reference
     }
 }
 
+/// Every provider the plan's resources name in `provider_name`; the local
+/// name is the resource type's prefix, as in the configuration.
+fn resolved_providers(values: &Node, top: &Map, file: usize) -> Vec<ResolvedProvider> {
+    // `configuration.provider_config.<key>` has `full_name` and `version_constraint`.
+    let mut constraints: HashMap<String, (String, Span)> = HashMap::new();
+    if let Some(config) =
+        get(top, &["configuration", "provider_config"]).and_then(|n| n.value.as_map())
+    {
+        for entry in &config.entries {
+            let Some(provider) = entry.value.value.as_map() else {
+                continue;
+            };
+            if let (Some(full_name), Some(version)) = (
+                text(provider, "full_name"),
+                provider.get("version_constraint"),
+            ) && let Value::String(constraint) = &version.value.value
+            {
+                constraints.insert(
+                    full_name.to_owned(),
+                    (constraint.clone(), version.value.span),
+                );
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![values];
+    while let Some(module) = stack.pop() {
+        let Some(module) = module.value.as_map() else {
+            continue;
+        };
+        for resource in module
+            .get("resources")
+            .and_then(|e| e.value.value.as_list())
+            .into_iter()
+            .flatten()
+        {
+            let Some(map) = resource.value.as_map() else {
+                continue;
+            };
+            let (Some(kind), Some(name)) = (text(map, "type"), map.get("provider_name")) else {
+                continue;
+            };
+            let Value::String(source) = &name.value.value else {
+                continue;
+            };
+            let local_name = kind.split('_').next().unwrap_or(kind).to_owned();
+            let version = constraints.get(source).cloned();
+            out.push(ResolvedProvider {
+                local_name,
+                source: source.clone(),
+                version,
+                file,
+                span: name.value.span,
+            });
+        }
+        stack.extend(
+            module
+                .get("child_modules")
+                .and_then(|e| e.value.value.as_list())
+                .into_iter()
+                .flatten(),
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,67 +434,4 @@ mod tests {
             Some("data.aws_iam_policy_document.p".to_owned())
         );
     }
-}
-
-/// `(local name, source, version constraint, file, span)` for every
-/// provider the plan's resources name in `provider_name`; the local name is
-/// the resource type's prefix, as in the configuration.
-type ResolvedProvider = (String, String, Option<(String, Span)>, usize, Span);
-
-fn resolved_providers(values: &Node, top: &Map, file: usize) -> Vec<ResolvedProvider> {
-    // `configuration.provider_config.<key>` has `full_name` and `version_constraint`.
-    let mut constraints: HashMap<String, (String, Span)> = HashMap::new();
-    if let Some(config) =
-        get(top, &["configuration", "provider_config"]).and_then(|n| n.value.as_map())
-    {
-        for entry in &config.entries {
-            let Some(provider) = entry.value.value.as_map() else {
-                continue;
-            };
-            if let (Some(full_name), Some(version)) = (
-                text(provider, "full_name"),
-                provider.get("version_constraint"),
-            ) && let Value::String(constraint) = &version.value.value
-            {
-                constraints.insert(
-                    full_name.to_owned(),
-                    (constraint.clone(), version.value.span),
-                );
-            }
-        }
-    }
-    let mut out = Vec::new();
-    let mut stack = vec![values];
-    while let Some(module) = stack.pop() {
-        let Some(module) = module.value.as_map() else {
-            continue;
-        };
-        for resource in module
-            .get("resources")
-            .and_then(|e| e.value.value.as_list())
-            .into_iter()
-            .flatten()
-        {
-            let Some(map) = resource.value.as_map() else {
-                continue;
-            };
-            let (Some(kind), Some(name)) = (text(map, "type"), map.get("provider_name")) else {
-                continue;
-            };
-            let Value::String(source) = &name.value.value else {
-                continue;
-            };
-            let local_name = kind.split('_').next().unwrap_or(kind).to_owned();
-            let version = constraints.get(source).cloned();
-            out.push((local_name, source.clone(), version, file, name.value.span));
-        }
-        stack.extend(
-            module
-                .get("child_modules")
-                .and_then(|e| e.value.value.as_list())
-                .into_iter()
-                .flatten(),
-        );
-    }
-    out
 }

@@ -24,18 +24,29 @@ pub fn provider_requirements(objects: &[Object]) -> Vec<Object> {
 /// keyed by local name.
 pub(crate) fn plan_provider_requirements(
     objects: &[Object],
-    resolved: Vec<(String, String, Option<(String, Span)>, usize, Span)>,
+    resolved: Vec<ResolvedProvider>,
 ) -> Vec<Object> {
     let mut declared = BTreeMap::new();
-    for (local_name, source, version, file, span) in resolved {
-        declared.entry(local_name).or_insert(Declared {
-            source: normalise(&source),
-            version,
-            file,
-            span,
+    for provider in resolved {
+        declared.entry(provider.local_name).or_insert(Declared {
+            source: normalise(&provider.source),
+            version: provider.version,
+            file: provider.file,
+            span: provider.span,
         });
     }
     requirements(objects, &declared)
+}
+
+/// A provider a plan's resource names in `provider_name`, under the local
+/// name its type's prefix gives.
+pub(crate) struct ResolvedProvider {
+    pub local_name: String,
+    pub source: String,
+    /// The constraint from `configuration.provider_config`, with its span.
+    pub version: Option<(String, Span)>,
+    pub file: usize,
+    pub span: Span,
 }
 
 fn requirements(objects: &[Object], declared: &BTreeMap<String, Declared>) -> Vec<Object> {
