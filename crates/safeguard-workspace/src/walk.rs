@@ -56,6 +56,15 @@ pub(crate) fn is_postfix_file(path: &Path) -> bool {
         .is_some_and(|n| n == "main.cf" || n == "master.cf")
 }
 
+/// File names an Exim run-time configuration goes by. `configure` (the
+/// name Exim's own build installs) is also an autoconf script's name, so it
+/// is read only when its content looks like Exim's ([`looks_like_exim`]).
+pub(crate) fn is_exim_candidate(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| {
+        n == "exim.conf" || n == "exim4.conf" || n == "exim4.conf.template" || n == "configure"
+    })
+}
+
 /// JSON files are read only to see whether they are Terraform plans or
 /// states (`terraform show -json`); others are skipped without a word.
 pub(crate) fn is_json_file(path: &Path) -> bool {
@@ -79,6 +88,7 @@ pub(crate) fn collect_units(
     json_files: &mut Vec<PathBuf>,
     mail_dirs: &mut Vec<PathBuf>,
     dovecot_files: &mut Vec<PathBuf>,
+    exim_files: &mut Vec<PathBuf>,
 ) -> Vec<TerraformUnit> {
     let metadata = match std::fs::metadata(root) {
         Ok(metadata) => metadata,
@@ -94,6 +104,10 @@ pub(crate) fn collect_units(
         }
         if root.file_name().is_some_and(|n| n == "dovecot.conf") {
             dovecot_files.push(clean(root));
+            return Vec::new();
+        }
+        if is_exim_candidate(root) {
+            exim_files.push(clean(root));
             return Vec::new();
         }
         if is_postfix_file(root) {
@@ -112,6 +126,7 @@ pub(crate) fn collect_units(
     let found_json = Mutex::new(Vec::new());
     let found_mail = Mutex::new(Vec::new());
     let found_dovecot = Mutex::new(Vec::new());
+    let found_exim = Mutex::new(Vec::new());
     let found_errors = Mutex::new(Vec::new());
     let mut builder = WalkBuilder::new(root);
     builder
@@ -152,6 +167,8 @@ pub(crate) fn collect_units(
                         && path.file_name().is_some_and(|n| n == "dovecot.conf")
                     {
                         found_dovecot.lock().expect("walker lock").push(clean(path));
+                    } else if kind.is_file() && is_exim_candidate(path) {
+                        found_exim.lock().expect("walker lock").push(clean(path));
                     } else if kind.is_file() && path.file_name().is_some_and(|n| n == "main.cf") {
                         let dir = path.parent().unwrap_or(Path::new("."));
                         found_mail.lock().expect("walker lock").push(clean(dir));
@@ -169,6 +186,7 @@ pub(crate) fn collect_units(
     json_files.extend(found_json.into_inner().expect("walker lock"));
     mail_dirs.extend(found_mail.into_inner().expect("walker lock"));
     dovecot_files.extend(found_dovecot.into_inner().expect("walker lock"));
+    exim_files.extend(found_exim.into_inner().expect("walker lock"));
     group_by_directory(files.into_inner().expect("walker lock"), root)
 }
 

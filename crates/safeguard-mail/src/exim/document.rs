@@ -232,14 +232,15 @@ impl Builder<'_> {
             Some(Err(reason)) => unknown(reason),
         };
         attrs.derived("tls_certificate_configured", configured, certificate);
-        let floor = combine_floors(
-            self.openssl_floor(),
-            main_gnutls_floor(self.gnutls),
-        );
         let floor_at = config
             .main("openssl_options")
             .or_else(|| config.main("tls_require_ciphers"));
-        attrs.derived("min_tls_version", floor, floor_at);
+        floors(
+            &mut attrs,
+            self.openssl_floor(),
+            main_gnutls_floor(self.gnutls),
+            (config.main("openssl_options"), config.main("tls_require_ciphers"), floor_at),
+        );
         let auth = config.main("auth_advertise_hosts");
         attrs.derived("auth_advertised_without_tls", auth_hosts_without_tls(auth), auth);
         let span = Span::from_range(0..config.files.first().map_or(0, |f| f.text().len()));
@@ -283,12 +284,8 @@ impl Builder<'_> {
                     driver.name
                 )),
             };
-            let floor = combine_floors(self.openssl_floor(), gnutls);
-            let at = driver
-                .get("tls_require_ciphers")
-                .or_else(|| self.config.main("openssl_options"))
-                .filter(|s| s.value_at.file == driver.header_at.file);
-            attrs.derived("min_tls_version", floor, at);
+            let own = driver.get("tls_require_ciphers");
+            floors(&mut attrs, self.openssl_floor(), gnutls, (None, own, own));
         }
         let routers: Vec<Node> = self
             .config
@@ -589,6 +586,34 @@ fn transport_gnutls_floor(driver: &Driver) -> Result<TlsVersion, String> {
         Some(setting) => gnutls_floor(known_text(setting)?),
         None => gnutls_floor(GNUTLS_PRIORITY_DEFAULT),
     }
+}
+
+/// `min_tls_version_openssl`, `min_tls_version_gnutls` and their
+/// combination `min_tls_version`, each at the setting that decides it.
+fn floors(
+    attrs: &mut Attrs<'_>,
+    openssl: Result<TlsVersion, String>,
+    gnutls: Result<TlsVersion, String>,
+    (openssl_at, gnutls_at, combined_at): (Option<&Setting>, Option<&Setting>, Option<&Setting>),
+) {
+    let single = |floor: &Result<TlsVersion, String>| match floor {
+        Ok(version) => Value::String(version.as_str().to_owned()),
+        Err(reason) => unknown(reason.clone()),
+    };
+    // A setting in another file than the object's is not where its key is.
+    fn here(s: Option<&Setting>, file: usize) -> Option<&Setting> {
+        s.filter(|s| s.value_at.file == file)
+    }
+    let file = attrs.file;
+    let (o, g) = (single(&openssl), single(&gnutls));
+    let (o_at, g_at, c_at) = (
+        here(openssl_at, file),
+        here(gnutls_at, file),
+        here(combined_at, file),
+    );
+    attrs.derived("min_tls_version_openssl", o, o_at);
+    attrs.derived("min_tls_version_gnutls", g, g_at);
+    attrs.derived("min_tls_version", combine_floors(openssl, gnutls), c_at);
 }
 
 /// The floor when both libraries agree; otherwise unknown, saying why.
