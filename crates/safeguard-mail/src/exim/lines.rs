@@ -379,6 +379,10 @@ impl<'a> LineReader<'a> {
             }
         }
         for m in &self.macros {
+            if text.len() > MAX_LINE {
+                // The caller reports the line as too long.
+                break;
+            }
             let mut t = scan;
             while t <= text.len() {
                 let Some(p) = text[t..].find(&m.name) else {
@@ -523,12 +527,7 @@ impl<'a> LineReader<'a> {
             .map(|c| self.files[c.file].path())
             .collect();
         if open.contains(&file.path()) {
-            self.error(
-                at,
-                EximErrorKind::IncludeLoop {
-                    path: file.path().display().to_string(),
-                },
-            );
+            self.error(at, EximErrorKind::IncludeLoop { path });
             return;
         }
         self.include_reads += 1;
