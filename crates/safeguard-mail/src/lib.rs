@@ -40,8 +40,8 @@
 mod defaults;
 mod document;
 pub mod dovecot;
-mod expand;
 pub mod exim;
+mod expand;
 mod logical;
 mod main_cf;
 mod master_cf;

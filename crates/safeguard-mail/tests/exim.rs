@@ -36,13 +36,21 @@ fn relative_includes_loops_and_the_root() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("etc/exim");
     std::fs::create_dir_all(root.join("conf.d")).unwrap();
-    std::fs::write(dir.path().join("etc/outside.conf"), "qualify_domain = evil\n").unwrap();
+    std::fs::write(
+        dir.path().join("etc/outside.conf"),
+        "qualify_domain = evil\n",
+    )
+    .unwrap();
     std::fs::write(
         root.join("conf.d/main.conf"),
         "tls_certificate = /etc/exim/mx.crt\n.include ../exim.conf\n.include tls.conf\n",
     )
     .unwrap();
-    std::fs::write(root.join("conf.d/tls.conf"), "tls_privatekey = /etc/exim/mx.key\n").unwrap();
+    std::fs::write(
+        root.join("conf.d/tls.conf"),
+        "tls_privatekey = /etc/exim/mx.key\n",
+    )
+    .unwrap();
     let main_text = "primary_hostname = mx\n.include conf.d/main.conf\n.include ../outside.conf\n.include missing.conf\n";
     std::fs::write(root.join("exim.conf"), main_text).unwrap();
     let loader = FsIncludeLoader::new(&root);
@@ -50,13 +58,19 @@ fn relative_includes_loops_and_the_root() {
     let config = read_exim(main.clone(), Some(&loader), &[]);
     let errors: Vec<String> = config.errors.iter().map(ToString::to_string).collect();
     assert_eq!(errors.len(), 3, "{errors:?}");
-    assert!(errors[0].starts_with(".include ../exim.conf is already being read"), "{errors:?}");
+    assert!(
+        errors[0].starts_with(".include ../exim.conf is already being read"),
+        "{errors:?}"
+    );
     assert!(errors[1].starts_with(".include ../outside.conf: "));
     assert!(errors[1].contains("outside the configuration root"));
     assert!(errors[2].starts_with("failed to open included configuration file "));
     assert!(errors[2].ends_with("missing.conf"));
     assert_eq!(config.files.len(), 3);
-    assert_eq!(config.main("tls_privatekey").unwrap().value.text(), Some("/etc/exim/mx.key"));
+    assert_eq!(
+        config.main("tls_privatekey").unwrap().value.text(),
+        Some("/etc/exim/mx.key")
+    );
     assert!(config.main("qualify_domain").is_none());
 
     // A value from an included file keeps its file; its key points at the
@@ -65,7 +79,10 @@ fn relative_includes_loops_and_the_root() {
     let main_object = object(&document, "exim.main");
     let entry = main_object.attrs.get("tls_certificate").unwrap();
     assert_eq!(entry.value.origin, Some(1));
-    assert_eq!(&main_text[entry.key_span.range()], ".include conf.d/main.conf");
+    assert_eq!(
+        &main_text[entry.key_span.range()],
+        ".include conf.d/main.conf"
+    );
 }
 
 #[test]
@@ -89,7 +106,10 @@ fn main_defaults_and_derivations() {
     );
     let main = object(&doc, "exim.main");
     assert_eq!(attr(main, "tls_offered"), Value::Bool(false));
-    assert_eq!(attr(main, "auth_advertised_without_tls"), Value::Bool(false));
+    assert_eq!(
+        attr(main, "auth_advertised_without_tls"),
+        Value::Bool(false)
+    );
     assert_eq!(attr(main, "min_tls_version"), string("TLSv1.2"));
     assert_eq!(attr(main, "min_tls_version_openssl"), string("TLSv1.2"));
     assert_eq!(attr(main, "min_tls_version_gnutls"), string("TLSv1.2"));
@@ -111,8 +131,16 @@ fn build_dependent_branches_are_unknown_not_guessed() {
         "`_HAVE_TLS_RESUME` is an Exim built-in macro, defined or not depending on how Exim was built"
     );
     let lmtp = object(&doc, "exim.transport[lmtp]");
-    assert!(lmtp.existence_unknown.as_deref().unwrap().contains("_DRIVER_TRANSPORT_LMTP"));
-    assert_eq!(object(&doc, "exim.transport[remote]").existence_unknown, None);
+    assert!(
+        lmtp.existence_unknown
+            .as_deref()
+            .unwrap()
+            .contains("_DRIVER_TRANSPORT_LMTP")
+    );
+    assert_eq!(
+        object(&doc, "exim.transport[remote]").existence_unknown,
+        None
+    );
     assert!(doc.errors.is_empty());
 }
 
@@ -138,17 +166,27 @@ fn smarthost_routing_connects_routers_to_transports() {
     assert_eq!(hosts[0].value, string("smtp.relay.example:587"));
     let by_rule = object(&doc, "exim.router[by_rule]");
     assert_eq!(attr(by_rule, "smarthost_tls_required"), Value::Bool(false));
-    let Value::Unknown(unknown) = attr(object(&doc, "exim.router[lookup]"), "smarthost_tls_required")
-    else {
+    let Value::Unknown(unknown) = attr(
+        object(&doc, "exim.router[lookup]"),
+        "smarthost_tls_required",
+    ) else {
         panic!("expected unknown");
     };
     assert!(unknown.reason.contains("route_data"));
-    assert!(object(&doc, "exim.router[local]").attrs.get("smarthost_tls_required").is_none());
+    assert!(
+        object(&doc, "exim.router[local]")
+            .attrs
+            .get("smarthost_tls_required")
+            .is_none()
+    );
     let Value::List(routers) = attr(object(&doc, "exim.transport[t_named]"), "routers") else {
         panic!()
     };
     let names: Vec<_> = routers.iter().map(|n| n.value.clone()).collect();
-    assert_eq!(names, vec![string("covered"), string("by_rule"), string("lookup")]);
+    assert_eq!(
+        names,
+        vec![string("covered"), string("by_rule"), string("lookup")]
+    );
 }
 
 #[test]
@@ -170,7 +208,10 @@ fn authenticators() {
     assert_eq!(attr(cram, "plaintext_mechanism"), Value::Bool(false));
     assert_eq!(attr(cram, "server"), Value::Bool(true));
     assert!(matches!(
-        attr(object(&doc, "exim.authenticator[odd]"), "advertised_without_tls"),
+        attr(
+            object(&doc, "exim.authenticator[odd]"),
+            "advertised_without_tls"
+        ),
         Value::Unknown(_)
     ));
 }
@@ -184,8 +225,36 @@ fn hostile_input_is_bounded() {
     }
     text.push_str("primary_hostname = M39\n");
     let config = read_exim(SourceFile::new("c", text), None, &[]);
-    assert!(config.errors.iter().any(|e| e.to_string().contains("longer than")), "{:?}", config.errors);
+    assert!(
+        config
+            .errors
+            .iter()
+            .any(|e| e.to_string().contains("longer than")),
+        "{:?}",
+        config.errors
+    );
     // Deep nesting and long continuations do not recurse or panic.
     let deep = ".ifdef X\n".repeat(10_000) + &"a \\\n".repeat(10_000);
     let _ = read_exim(SourceFile::new("c", deep), None, &[]);
+}
+
+#[test]
+fn an_absolute_include_if_exists_outside_the_tree_is_reported_not_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = ".include_if_exists /nonexistent-safeguard-test/local.conf\n";
+    std::fs::write(dir.path().join("exim.conf"), text).unwrap();
+    let loader = FsIncludeLoader::new(dir.path());
+    let config = read_exim(
+        SourceFile::new(dir.path().join("exim.conf"), text),
+        Some(&loader),
+        &[],
+    );
+    let errors: Vec<String> = config.errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        errors,
+        vec![
+            ".include /nonexistent-safeguard-test/local.conf: not found in the scanned tree; settings it may hold on the mail host are not seen"
+        ]
+    );
+    assert_eq!(config.errors[0].at.span.start, 0);
 }

@@ -10,7 +10,7 @@ use safeguard_source::ColumnUnit;
 use safeguard_terraform::VarSource;
 
 use crate::frontends::{ExternalVars, read_source, terraform_document};
-use crate::walk::{collect_units, merge_units};
+use crate::walk::{MailFiles, collect_units, merge_units};
 use crate::{Config, ConfigError, Selection, discover_config, load_config};
 
 /// What to check and how; the CLI's flags, already parsed.
@@ -200,9 +200,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
 
         let mut units = Vec::new();
         let mut json_files = Vec::new();
-        let mut mail_dirs = Vec::new();
-        let mut dovecot_files = Vec::new();
-        let mut exim_files = Vec::new();
+        let mut mail = MailFiles::default();
         for path in &paths {
             units.extend(collect_units(
                 path,
@@ -210,13 +208,16 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                 threads,
                 &mut report.input_errors,
                 &mut json_files,
-                &mut mail_dirs,
-                &mut dovecot_files,
-                &mut exim_files,
+                &mut mail,
             ));
         }
         json_files.sort();
         json_files.dedup();
+        let MailFiles {
+            postfix_dirs: mut mail_dirs,
+            dovecot: mut dovecot_files,
+            exim: mut exim_files,
+        } = mail;
         mail_dirs.sort();
         mail_dirs.dedup();
         dovecot_files.sort();
@@ -270,9 +271,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         };
         let (mut results, (plan_results, (mail_results, (dovecot_results, exim_results)))) =
             match &pool {
-                Ok(pool) => {
-                    pool.install(|| (evaluate(), (plans(), (mail(), (dovecot(), exim())))))
-                }
+                Ok(pool) => pool.install(|| (evaluate(), (plans(), (mail(), (dovecot(), exim()))))),
                 Err(_) => (evaluate(), (plans(), (mail(), (dovecot(), exim())))),
             };
         results.extend(plan_results);

@@ -160,7 +160,14 @@ pub(crate) fn dovecot_document(file: &Path, root: &Path) -> (Document, Vec<Input
 /// Used for files named `configure`, which are usually autoconf scripts.
 #[must_use]
 pub fn looks_like_exim(text: &str) -> bool {
-    const SECTIONS: [&str; 6] = ["acl", "routers", "transports", "authenticators", "retry", "rewrite"];
+    const SECTIONS: [&str; 6] = [
+        "acl",
+        "routers",
+        "transports",
+        "authenticators",
+        "retry",
+        "rewrite",
+    ];
     const MAIN_OPTIONS: [&str; 8] = [
         "primary_hostname",
         "qualify_domain",

@@ -79,6 +79,16 @@ fn error(path: &Path, message: impl Into<String>) -> InputError {
     InputError::new(path, message, InputErrorLocation::None)
 }
 
+/// Mail-server configurations found while walking.
+#[derive(Debug, Default)]
+pub(crate) struct MailFiles {
+    /// Directories holding a Postfix `main.cf`.
+    pub postfix_dirs: Vec<PathBuf>,
+    pub dovecot: Vec<PathBuf>,
+    /// Exim candidates (`configure` is checked for Exim content later).
+    pub exim: Vec<PathBuf>,
+}
+
 /// Walks `root` (a directory or a file) into Terraform units.
 pub(crate) fn collect_units(
     root: &Path,
@@ -86,9 +96,7 @@ pub(crate) fn collect_units(
     threads: usize,
     errors: &mut Vec<InputError>,
     json_files: &mut Vec<PathBuf>,
-    mail_dirs: &mut Vec<PathBuf>,
-    dovecot_files: &mut Vec<PathBuf>,
-    exim_files: &mut Vec<PathBuf>,
+    mail: &mut MailFiles,
 ) -> Vec<TerraformUnit> {
     let metadata = match std::fs::metadata(root) {
         Ok(metadata) => metadata,
@@ -103,15 +111,15 @@ pub(crate) fn collect_units(
             return Vec::new();
         }
         if root.file_name().is_some_and(|n| n == "dovecot.conf") {
-            dovecot_files.push(clean(root));
+            mail.dovecot.push(clean(root));
             return Vec::new();
         }
         if is_exim_candidate(root) {
-            exim_files.push(clean(root));
+            mail.exim.push(clean(root));
             return Vec::new();
         }
         if is_postfix_file(root) {
-            mail_dirs.push(clean(
+            mail.postfix_dirs.push(clean(
                 root.parent()
                     .filter(|p| !p.as_os_str().is_empty())
                     .unwrap_or(Path::new(".")),
@@ -184,9 +192,12 @@ pub(crate) fn collect_units(
     });
     errors.extend(found_errors.into_inner().expect("walker lock"));
     json_files.extend(found_json.into_inner().expect("walker lock"));
-    mail_dirs.extend(found_mail.into_inner().expect("walker lock"));
-    dovecot_files.extend(found_dovecot.into_inner().expect("walker lock"));
-    exim_files.extend(found_exim.into_inner().expect("walker lock"));
+    mail.postfix_dirs
+        .extend(found_mail.into_inner().expect("walker lock"));
+    mail.dovecot
+        .extend(found_dovecot.into_inner().expect("walker lock"));
+    mail.exim
+        .extend(found_exim.into_inner().expect("walker lock"));
     group_by_directory(files.into_inner().expect("walker lock"), root)
 }
 

@@ -21,7 +21,14 @@ fn check(dir: &std::path::Path) -> (serde_json::Value, Option<i32>) {
 #[test]
 fn the_smarthost_fixture_is_compliant() {
     let output = safeguard(&repo_root())
-        .args(["check", "testdata/exim", "--format", "json", "--select", EXIM_POLICIES])
+        .args([
+            "check",
+            "testdata/exim",
+            "--format",
+            "json",
+            "--select",
+            EXIM_POLICIES,
+        ])
         .output()
         .unwrap();
     let report = json(&output);
@@ -96,7 +103,11 @@ fn bad_input_is_located_and_the_rest_still_checked() {
          .ifdef NEVER\n",
     );
     // An autoconf script named `configure` is not Exim's and is not read.
-    write(dir.path(), "scan/src/configure", "#! /bin/sh\nas_nl='\n'\nexit 0\n");
+    write(
+        dir.path(),
+        "scan/src/configure",
+        "#! /bin/sh\nas_nl='\n'\nexit 0\n",
+    );
     // A `configure` that is Exim's is.
     write(
         dir.path(),
@@ -104,7 +115,14 @@ fn bad_input_is_located_and_the_rest_still_checked() {
         "begin transports\nremote_smtp:\n  driver = smtp\n",
     );
     let output = safeguard(dir.path())
-        .args(["check", "scan", "--format", "json", "--select", EXIM_POLICIES])
+        .args([
+            "check",
+            "scan",
+            "--format",
+            "json",
+            "--select",
+            EXIM_POLICIES,
+        ])
         .output()
         .unwrap();
     let report = json(&output);

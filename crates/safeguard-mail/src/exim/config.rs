@@ -260,7 +260,8 @@ impl Parser {
                 if starts_upper && is_macro_definition(text) {
                     reader.define_macro(line);
                 } else if let Some(name) = instance_name(text) {
-                    self.acls.push((name.0.to_owned(), line.loc(0..name.0.len())));
+                    self.acls
+                        .push((name.0.to_owned(), line.loc(0..name.0.len())));
                 }
             }
             Section::Retry | Section::Rewrite | Section::LocalScan => {}
@@ -576,7 +577,11 @@ fn undefined_macro(value: &str) -> Option<String> {
         let boundary = i == 0 || b" \t:;{}=(,\"'".contains(&bytes[i - 1]);
         if boundary && bytes[i].is_ascii_uppercase() {
             let end = (i..bytes.len())
-                .find(|&j| !(bytes[j].is_ascii_uppercase() || bytes[j].is_ascii_digit() || bytes[j] == b'_'))
+                .find(|&j| {
+                    !(bytes[j].is_ascii_uppercase()
+                        || bytes[j].is_ascii_digit()
+                        || bytes[j] == b'_')
+                })
                 .unwrap_or(bytes.len());
             let word = &value[i..end];
             let closed = end == bytes.len() || b" \t:;{}),\"'".contains(&bytes[end]);
@@ -621,7 +626,11 @@ mod tests {
              begin retry\n* * F,2h,15m\n",
         );
         assert_eq!(errors(&config), Vec::<String>::new());
-        let names: Vec<_> = config.main.iter().map(|s| (s.name.as_str(), s.hidden)).collect();
+        let names: Vec<_> = config
+            .main
+            .iter()
+            .map(|s| (s.name.as_str(), s.hidden))
+            .collect();
         assert_eq!(
             names,
             vec![
@@ -635,7 +644,10 @@ mod tests {
             OptionValue::Flag(false)
         );
         assert_eq!(config.named_lists.len(), 2);
-        assert_eq!(config.named_list("hostlist", "relay").unwrap().value, "10.0.0.0/8");
+        assert_eq!(
+            config.named_list("hostlist", "relay").unwrap().value,
+            "10.0.0.0/8"
+        );
         assert_eq!(config.acls[0].0, "acl_check_rcpt");
         let router = config.drivers(Section::Routers).next().unwrap();
         assert_eq!(router.driver(), Some("manualroute"));
@@ -644,7 +656,10 @@ mod tests {
             Some("* smtp.example.net::587")
         );
         let transport = config.drivers(Section::Transports).next().unwrap();
-        assert_eq!(transport.get("multi_domain").unwrap().value, OptionValue::Flag(false));
+        assert_eq!(
+            transport.get("multi_domain").unwrap().value,
+            OptionValue::Flag(false)
+        );
     }
 
     #[test]
@@ -660,10 +675,16 @@ mod tests {
     fn a_main_option_set_twice_is_an_error_where_it_is_set_again() {
         let text = "tls_certificate = /a\nqualify_domain = x\ntls_certificate = /b\n";
         let config = read(text);
-        assert_eq!(errors(&config), vec!["`tls_certificate` option set for the second time"]);
+        assert_eq!(
+            errors(&config),
+            vec!["`tls_certificate` option set for the second time"]
+        );
         let at = config.errors[0].at.span;
         assert_eq!(at.start as usize, text.rfind("tls_certificate").unwrap());
-        assert_eq!(config.main("tls_certificate").unwrap().value.text(), Some("/a"));
+        assert_eq!(
+            config.main("tls_certificate").unwrap().value.text(),
+            Some("/a")
+        );
     }
 
     #[test]
@@ -674,7 +695,13 @@ mod tests {
         assert_eq!(errors(&config), Vec::<String>::new());
         let setting = config.main("tls_require_ciphers").unwrap();
         assert_eq!(setting.value.text(), Some("NORMAL"));
-        assert!(setting.unknown.as_deref().unwrap().contains("_HAVE_OPENSSL"));
+        assert!(
+            setting
+                .unknown
+                .as_deref()
+                .unwrap()
+                .contains("_HAVE_OPENSSL")
+        );
     }
 
     #[test]
@@ -682,7 +709,15 @@ mod tests {
         let config = read(
             "tls_certificate = CERT_FILE\ntls_require_ciphers = NORMAL:%SERVER_PRECEDENCE:-VERS-TLS1.0\n",
         );
-        assert!(config.main("tls_certificate").unwrap().unknown.as_deref().unwrap().contains("`CERT_FILE`"));
+        assert!(
+            config
+                .main("tls_certificate")
+                .unwrap()
+                .unknown
+                .as_deref()
+                .unwrap()
+                .contains("`CERT_FILE`")
+        );
         assert_eq!(config.main("tls_require_ciphers").unwrap().unknown, None);
     }
 
@@ -705,19 +740,35 @@ mod tests {
 
     #[test]
     fn quoted_values_and_unknown_sections() {
-        let config = read("message_body_newlines = \"a\\tb\\x41\\101\"\nbegin nonsense\nx = 1\nbegin routers\n");
+        let config = read(
+            "message_body_newlines = \"a\\tb\\x41\\101\"\nbegin nonsense\nx = 1\nbegin routers\n",
+        );
         assert_eq!(
             config.main("message_body_newlines").unwrap().value.text(),
             Some("a\tbAA")
         );
-        assert_eq!(errors(&config), vec!["unknown configuration section `begin nonsense`"]);
+        assert_eq!(
+            errors(&config),
+            vec!["unknown configuration section `begin nonsense`"]
+        );
     }
 
     #[test]
     fn bad_input_does_not_panic() {
         for text in [
-            "=\n", "\\\n", "no_\n", "begin\n", "begin \n", "A\n", ".include\n", "x = \"unterminated\n",
-            "\u{feff}x = 1\n", "begin routers\n:\n", "é = 1\n", ".ifdef\n.endif\n", "X = \\\n",
+            "=\n",
+            "\\\n",
+            "no_\n",
+            "begin\n",
+            "begin \n",
+            "A\n",
+            ".include\n",
+            "x = \"unterminated\n",
+            "\u{feff}x = 1\n",
+            "begin routers\n:\n",
+            "é = 1\n",
+            ".ifdef\n.endif\n",
+            "X = \\\n",
         ] {
             let _ = read(text);
         }

@@ -11,7 +11,9 @@ use crate::exim::advertise::{tls_split, truthy};
 use crate::exim::config::{Driver, EximConfig, OptionValue, Section, Setting, read_exim};
 use crate::exim::hosts::{Route, RouteHost, host_in_list, parse_route_data, parse_route_list};
 use crate::exim::lines::Tri;
-use crate::exim::tls::{GNUTLS_PRIORITY_DEFAULT, OPENSSL_OPTIONS_DEFAULT, gnutls_floor, openssl_floor};
+use crate::exim::tls::{
+    GNUTLS_PRIORITY_DEFAULT, OPENSSL_OPTIONS_DEFAULT, gnutls_floor, openssl_floor,
+};
 use crate::protocols::TlsVersion;
 
 /// Main options whose documented defaults policies need.
@@ -152,7 +154,13 @@ impl Attrs<'_> {
         }
     }
 
-    fn into_object(self, kind: &str, address: String, span: Span, existence: Option<String>) -> Object {
+    fn into_object(
+        self,
+        kind: &str,
+        address: String,
+        span: Span,
+        existence: Option<String>,
+    ) -> Object {
         Object {
             format: Format::Exim,
             kind: kind.to_owned(),
@@ -214,7 +222,10 @@ impl Builder<'_> {
         let mut attrs = self.attrs(0, Span::empty_at(0));
         for setting in &config.main {
             // One entry per option: the one in effect.
-            if config.main(&setting.name).is_some_and(|s| std::ptr::eq(s, setting)) {
+            if config
+                .main(&setting.name)
+                .is_some_and(|s| std::ptr::eq(s, setting))
+            {
                 attrs.setting(setting);
             }
         }
@@ -239,10 +250,18 @@ impl Builder<'_> {
             &mut attrs,
             self.openssl_floor(),
             main_gnutls_floor(self.gnutls),
-            (config.main("openssl_options"), config.main("tls_require_ciphers"), floor_at),
+            (
+                config.main("openssl_options"),
+                config.main("tls_require_ciphers"),
+                floor_at,
+            ),
         );
         let auth = config.main("auth_advertise_hosts");
-        attrs.derived("auth_advertised_without_tls", auth_hosts_without_tls(auth), auth);
+        attrs.derived(
+            "auth_advertised_without_tls",
+            auth_hosts_without_tls(auth),
+            auth,
+        );
         let span = Span::from_range(0..config.files.first().map_or(0, |f| f.text().len()));
         attrs.into_object("exim.main", "exim.main".to_owned(), span, None)
     }
@@ -261,11 +280,16 @@ impl Builder<'_> {
         let mut attrs = self.attrs(file, driver.header_at.span);
         let mut span = driver.header_at.span;
         for setting in &driver.settings {
-            if driver.get(&setting.name).is_some_and(|s| std::ptr::eq(s, setting)) {
+            if driver
+                .get(&setting.name)
+                .is_some_and(|s| std::ptr::eq(s, setting))
+            {
                 attrs.setting(setting);
             }
             if setting.value_at.file == file {
-                span = span.cover(setting.value_at.span).cover(setting.name_at.span);
+                span = span
+                    .cover(setting.value_at.span)
+                    .cover(setting.name_at.span);
             }
         }
         (attrs, span)
@@ -308,14 +332,19 @@ impl Builder<'_> {
     }
 
     /// A router's routes and the transport each uses (or why unknown).
-    fn router_routes(&self, router: &Driver) -> Vec<(Result<Route, String>, Result<String, String>)> {
+    fn router_routes(
+        &self,
+        router: &Driver,
+    ) -> Vec<(Result<Route, String>, Result<String, String>)> {
         if router.driver() != Some("manualroute") {
             return Vec::new();
         }
         let transport = router.get("transport").map(|s| {
             known_text(s).and_then(|t| {
                 if t.contains('$') {
-                    Err(format!("the router's transport `{t}` is expanded per address"))
+                    Err(format!(
+                        "the router's transport `{t}` is expanded per address"
+                    ))
                 } else {
                     Ok(t.trim().to_owned())
                 }
@@ -328,7 +357,11 @@ impl Builder<'_> {
             .collect();
         // A transport named among a rule's options overrides the router's.
         let pick = |route: &Route| -> Result<String, String> {
-            if let Some(name) = route.options.iter().find(|o| transports.contains(&o.as_str())) {
+            if let Some(name) = route
+                .options
+                .iter()
+                .find(|o| transports.contains(&o.as_str()))
+            {
                 return Ok(name.clone());
             }
             transport
@@ -344,7 +377,10 @@ impl Builder<'_> {
                         (Ok(route), transport)
                     })
                     .collect(),
-                Err(reason) => vec![(Err(reason.clone()), transport.clone().unwrap_or(Err(reason)))],
+                Err(reason) => vec![(
+                    Err(reason.clone()),
+                    transport.clone().unwrap_or(Err(reason)),
+                )],
             };
         }
         if let Some(data) = router.get("route_data") {
@@ -356,9 +392,16 @@ impl Builder<'_> {
                 }
                 Ok(text) => vec![(
                     Err(format!("route_data `{text}` is expanded per address")),
-                    transport.clone().unwrap_or_else(|| Err(format!("router {} names no transport", router.name))),
+                    transport.clone().unwrap_or_else(|| {
+                        Err(format!("router {} names no transport", router.name))
+                    }),
                 )],
-                Err(reason) => vec![(Err(reason), transport.clone().unwrap_or_else(|| Err(format!("router {} names no transport", router.name))))],
+                Err(reason) => vec![(
+                    Err(reason),
+                    transport.clone().unwrap_or_else(|| {
+                        Err(format!("router {} names no transport", router.name))
+                    }),
+                )],
             };
         }
         Vec::new()
@@ -367,7 +410,9 @@ impl Builder<'_> {
     fn router_object(&self, driver: &Driver) -> Object {
         let (mut attrs, span) = self.driver_attrs(driver);
         let routes = self.router_routes(driver);
-        let routing = driver.get("route_list").or_else(|| driver.get("route_data"));
+        let routing = driver
+            .get("route_list")
+            .or_else(|| driver.get("route_data"));
         let mut hosts = Vec::new();
         let mut transports = Vec::new();
         let mut required = Tri::Yes;
@@ -381,7 +426,12 @@ impl Builder<'_> {
                 Err(reason) => Err(reason.clone()),
             };
             match &transport {
-                Ok(t) if t.driver() != Some("smtp") && t.get("driver").is_some_and(|s| s.unknown.is_none()) => continue,
+                Ok(t)
+                    if t.driver() != Some("smtp")
+                        && t.get("driver").is_some_and(|s| s.unknown.is_none()) =>
+                {
+                    continue;
+                }
                 Ok(t) => {
                     if !transports.contains(&t.name) {
                         transports.push(t.name.clone());
@@ -404,7 +454,9 @@ impl Builder<'_> {
                 Value::List(
                     items
                         .iter()
-                        .map(|h| Node::new(Value::String(h.clone()), Span::empty_at(attrs.header.start)))
+                        .map(|h| {
+                            Node::new(Value::String(h.clone()), Span::empty_at(attrs.header.start))
+                        })
                         .collect(),
                 )
             };
@@ -467,13 +519,20 @@ impl Builder<'_> {
             attrs.insert_default("public_name", Value::String(driver.name.clone()));
         }
         let plaintext = match &public_name {
-            Ok(name) => Value::Bool(["PLAIN", "LOGIN"].iter().any(|m| name.eq_ignore_ascii_case(m))),
+            Ok(name) => Value::Bool(
+                ["PLAIN", "LOGIN"]
+                    .iter()
+                    .any(|m| name.eq_ignore_ascii_case(m)),
+            ),
             Err(reason) => unknown(reason.clone()),
         };
         attrs.derived("plaintext_mechanism", plaintext, public);
         let server = driver.settings.iter().any(|s| {
             s.name.starts_with("server_")
-                && !matches!(s.name.as_str(), "server_advertise_condition" | "server_debug_print")
+                && !matches!(
+                    s.name.as_str(),
+                    "server_advertise_condition" | "server_debug_print"
+                )
         });
         attrs.insert_default("server", Value::Bool(server));
         let condition = driver.get("server_advertise_condition");
@@ -550,7 +609,9 @@ fn tls_offered(setting: Option<&Setting>) -> Value {
             let items = crate::exim::hosts::split_list(text, ':');
             let none = items.is_empty()
                 || items.iter().all(String::is_empty)
-                || items.first().is_some_and(|i| i.trim_start_matches('!').trim() == "*" && i.starts_with('!'));
+                || items
+                    .first()
+                    .is_some_and(|i| i.trim_start_matches('!').trim() == "*" && i.starts_with('!'));
             Value::Bool(!none)
         }
     }

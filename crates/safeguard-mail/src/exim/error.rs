@@ -54,7 +54,9 @@ pub enum EximErrorKind {
     LineTooLong { limit: usize },
     #[error("`{name}` option set for the second time")]
     OptionSetTwice { name: String },
-    #[error("`{name}` option is not an option name (expected lower-case letters, digits and underscores)")]
+    #[error(
+        "`{name}` option is not an option name (expected lower-case letters, digits and underscores)"
+    )]
     BadOptionName { name: String },
     #[error("unknown configuration section `begin {name}`")]
     UnknownSection { name: String },

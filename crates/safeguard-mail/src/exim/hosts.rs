@@ -143,7 +143,10 @@ fn tri(value: bool) -> Tri {
 fn is_ip_like(text: &str) -> bool {
     let text = text.trim_start_matches('[').trim_end_matches(']');
     text.parse::<std::net::IpAddr>().is_ok()
-        || (text.contains(':') && text.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.'))
+        || (text.contains(':')
+            && text
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.'))
 }
 
 /// One host of a routing rule.
@@ -170,14 +173,14 @@ pub fn parse_route_list(text: &str) -> Vec<Route> {
     split_list(text, ';')
         .iter()
         .filter(|rule| !rule.is_empty())
-        .filter_map(|rule| {
+        .map(|rule| {
             let words = words(rule);
             // The domain pattern first; the host list may be missing.
             let hosts = words.get(1).map(String::as_str).unwrap_or_default();
-            Some(Route {
+            Route {
                 hosts: parse_hosts(hosts),
                 options: words.get(2..).unwrap_or_default().to_vec(),
-            })
+            }
         })
         .collect()
 }
@@ -204,7 +207,9 @@ fn parse_hosts(list: &str) -> Vec<RouteHost> {
             let mx = mx_port.is_some();
             let (host, port) = if let Some(rest) = item.strip_prefix('[') {
                 match rest.split_once(']') {
-                    Some((host, port)) => (host.to_owned(), port.strip_prefix(':').map(str::to_owned)),
+                    Some((host, port)) => {
+                        (host.to_owned(), port.strip_prefix(':').map(str::to_owned))
+                    }
                     None => (rest.to_owned(), None),
                 }
             } else if item.matches(':').count() == 1 {
@@ -213,7 +218,8 @@ fn parse_hosts(list: &str) -> Vec<RouteHost> {
             } else {
                 (item.clone(), None)
             };
-            let port = port.or_else(|| mx_port.and_then(|p| p.strip_prefix(':').map(str::to_owned)));
+            let port =
+                port.or_else(|| mx_port.and_then(|p| p.strip_prefix(':').map(str::to_owned)));
             RouteHost {
                 host,
                 port: port.filter(|p| !p.is_empty()),
@@ -271,7 +277,10 @@ mod tests {
     #[test]
     fn lists_split_like_exim() {
         assert_eq!(split_list("a : b::c :", ':'), vec!["a", "b:c"]);
-        assert_eq!(split_list("<; 127.0.0.1 ; ::1", ':'), vec!["127.0.0.1", "::1"]);
+        assert_eq!(
+            split_list("<; 127.0.0.1 ; ::1", ':'),
+            vec!["127.0.0.1", "::1"]
+        );
         assert_eq!(split_list(":", ':'), vec![""]);
         assert!(split_list("", ':').is_empty());
     }
@@ -287,17 +296,25 @@ mod tests {
         assert_eq!(m("+providers", "smtp.example.net"), Tri::Yes);
         assert_eq!(m("!smtp.example.net : *", "smtp.example.net"), Tri::No);
         assert_eq!(m("!other", "smtp.example.net"), Tri::Yes);
-        assert!(matches!(m("192.0.2.1", "smtp.example.net"), Tri::Unknown(_)));
+        assert!(matches!(
+            m("192.0.2.1", "smtp.example.net"),
+            Tri::Unknown(_)
+        ));
         assert_eq!(m("192.0.2.1", "192.0.2.1"), Tri::Yes);
         assert!(matches!(m("${if true{*}}", "x"), Tri::Unknown(_)));
         // A decided match before an undecidable item stands.
-        assert_eq!(m("smtp.example.net : 10.0.0.0/8", "smtp.example.net"), Tri::Yes);
+        assert_eq!(
+            m("smtp.example.net : 10.0.0.0/8", "smtp.example.net"),
+            Tri::Yes
+        );
         assert!(matches!(m("+missing", "x"), Tri::Unknown(_)));
     }
 
     #[test]
     fn routing_rules() {
-        let routes = parse_route_list("* smtp.example.net::587 byname ; example.org \"a.example:b.example\" remote_smtp");
+        let routes = parse_route_list(
+            "* smtp.example.net::587 byname ; example.org \"a.example:b.example\" remote_smtp",
+        );
         assert_eq!(routes.len(), 2);
         assert_eq!(
             routes[0].hosts,

@@ -93,8 +93,7 @@ impl LogicalLine {
         let last = self
             .pieces
             .iter()
-            .filter(|p| p.file == first.file && p.text_start < range.end.max(range.start + 1))
-            .last()
+            .rfind(|p| p.file == first.file && p.text_start < range.end.max(range.start + 1))
             .unwrap_or(first);
         let end = if range.end <= range.start {
             start
@@ -272,7 +271,9 @@ impl<'a> LineReader<'a> {
             }
             let loc = Loc::new(
                 file,
-                Span::from_range(start + leading_ws(&raw)..start + raw.trim_end().len().max(leading_ws(&raw))),
+                Span::from_range(
+                    start + leading_ws(&raw)..start + raw.trim_end().len().max(leading_ws(&raw)),
+                ),
             );
             if content.starts_with('.') && self.conditional(content, sub.found.clone(), loc) {
                 continue;
@@ -333,7 +334,10 @@ impl<'a> LineReader<'a> {
         let bytes = raw.as_bytes();
         if line_start && bytes.get(start).is_some_and(u8::is_ascii_uppercase) {
             let mut i = start;
-            while bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+            while bytes
+                .get(i)
+                .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            {
                 i += 1;
             }
             while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
@@ -441,7 +445,11 @@ impl<'a> LineReader<'a> {
                     // Read on as if the level were not there.
                     return true;
                 }
-                let cond = if directive == "ifdef" { found } else { found.not() };
+                let cond = if directive == "ifdef" {
+                    found
+                } else {
+                    found.not()
+                };
                 self.frames.push(Frame {
                     taken: cond.clone(),
                     done: cond,
@@ -510,7 +518,18 @@ impl<'a> LineReader<'a> {
             }
         };
         let Some(file) = files.into_iter().next() else {
-            if !if_exists {
+            if if_exists {
+                // Exim requires an absolute path here: it names a file on
+                // the host running Exim, which is outside what is scanned
+                // unless the loader served it. Whatever it sets is unseen.
+                self.error(
+                    at,
+                    EximErrorKind::IncludeFailed {
+                        path,
+                        message: "not found in the scanned tree; settings it may hold on the mail host are not seen".to_owned(),
+                    },
+                );
+            } else {
                 let shown = resolved(&including, &path);
                 self.error(
                     at,
@@ -545,7 +564,10 @@ impl<'a> LineReader<'a> {
         let text = &line.text;
         let bytes = text.as_bytes();
         let mut i = 0;
-        while bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+        while bytes
+            .get(i)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        {
             i += 1;
         }
         let name = text[..i].to_owned();
@@ -556,9 +578,7 @@ impl<'a> LineReader<'a> {
         if bytes.get(j) != Some(&b'=') {
             self.error(
                 line.whole(),
-                EximErrorKind::MalformedMacro {
-                    line: text.clone(),
-                },
+                EximErrorKind::MalformedMacro { line: text.clone() },
             );
             return;
         }
@@ -695,12 +715,16 @@ mod tests {
     #[test]
     fn continuation_drops_the_next_lines_leading_white_space() {
         let (out, _) = lines("tls_require_ciphers = NORMAL:\\\n    -VERS-TLS1.0\na = b \\\n  c\n");
-        assert_eq!(out, vec!["tls_require_ciphers = NORMAL:-VERS-TLS1.0", "a = b c"]);
+        assert_eq!(
+            out,
+            vec!["tls_require_ciphers = NORMAL:-VERS-TLS1.0", "a = b c"]
+        );
     }
 
     #[test]
     fn comments_only_at_line_start_and_inside_continuations() {
-        let (out, _) = lines("a = x # not a comment\n  # comment\nb = uucp:\\\n  # skipped\n  mail\n");
+        let (out, _) =
+            lines("a = x # not a comment\n  # comment\nb = uucp:\\\n  # skipped\n  mail\n");
         assert_eq!(out, vec!["a = x # not a comment", "b = uucp:mail"]);
     }
 
@@ -755,7 +779,11 @@ mod tests {
     #[test]
     fn assumed_builtins_decide_branches_by_substring() {
         let text = ".ifdef _HAVE_OPENSSL\na = ssl\n.endif\n.ifdef _HAVE_GNUTLS\na = gnu\n.endif\n.ifdef _HAVE_TLS_RESUME\nb = 1\n.endif\n";
-        let assume = [("_HAVE_OPENSSL", true), ("_HAVE_GNUTLS", false), ("_HAVE_TLS", true)];
+        let assume = [
+            ("_HAVE_OPENSSL", true),
+            ("_HAVE_GNUTLS", false),
+            ("_HAVE_TLS", true),
+        ];
         let mut reader = LineReader::new(SourceFile::new("c", text), None, &assume);
         let mut out = Vec::new();
         while let Some(line) = reader.next_line() {

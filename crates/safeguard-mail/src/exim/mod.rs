@@ -71,9 +71,9 @@ pub mod hosts;
 pub mod lines;
 pub mod tls;
 
-pub use config::{
-    Driver, EximConfig, NamedList, OptionValue, Section, Setting, read_exim,
-};
+pub use config::{Driver, EximConfig, NamedList, OptionValue, Section, Setting, read_exim};
 pub use document::exim_document;
 pub use error::{EximError, EximErrorKind};
-pub use lines::{MAX_CONDITIONAL_DEPTH, MAX_INCLUDE_DEPTH, MAX_INCLUDE_FILES, MAX_LINE, MAX_MACROS};
+pub use lines::{
+    MAX_CONDITIONAL_DEPTH, MAX_INCLUDE_DEPTH, MAX_INCLUDE_FILES, MAX_LINE, MAX_MACROS,
+};

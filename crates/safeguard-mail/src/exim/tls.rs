@@ -86,8 +86,8 @@ pub fn gnutls_floor(priority: &str) -> Result<TlsVersion, String> {
         if index == 0 {
             let keyword = item.to_ascii_uppercase();
             enabled = match keyword.as_str() {
-                "NORMAL" | "PERFORMANCE" | "SECURE" | "SECURE128" | "SECURE192"
-                | "SECURE256" | "PFS" | "LEGACY" => from_tls1.to_vec(),
+                "NORMAL" | "PERFORMANCE" | "SECURE" | "SECURE128" | "SECURE192" | "SECURE256"
+                | "PFS" | "LEGACY" => from_tls1.to_vec(),
                 "SUITEB128" | "SUITEB192" => vec![TlsVersion::Tls1_2],
                 "NONE" => Vec::new(),
                 _ if keyword.starts_with('@') => {
@@ -139,9 +139,15 @@ mod tests {
     #[test]
     fn openssl_options_set_the_floor() {
         assert_eq!(openssl_floor(OPENSSL_OPTIONS_DEFAULT), Ok(TlsVersion::Tls1));
-        assert_eq!(openssl_floor("+no_tlsv1 +no_tlsv1_1"), Ok(TlsVersion::Tls1_2));
+        assert_eq!(
+            openssl_floor("+no_tlsv1 +no_tlsv1_1"),
+            Ok(TlsVersion::Tls1_2)
+        );
         assert_eq!(openssl_floor("+no_tlsv1"), Ok(TlsVersion::Tls1_1));
-        assert_eq!(openssl_floor("+no_tlsv1 +no_tlsv1_1 -no_tlsv1"), Ok(TlsVersion::Tls1));
+        assert_eq!(
+            openssl_floor("+no_tlsv1 +no_tlsv1_1 -no_tlsv1"),
+            Ok(TlsVersion::Tls1)
+        );
         assert_eq!(openssl_floor("-no_sslv3"), Ok(TlsVersion::Ssl3));
         assert_eq!(openssl_floor("+all -no_ticket"), Ok(TlsVersion::Tls1));
         assert!(openssl_floor("no_tlsv1").is_err());
@@ -158,7 +164,10 @@ mod tests {
             gnutls_floor("NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"),
             Ok(TlsVersion::Tls1_2)
         );
-        assert_eq!(gnutls_floor("NORMAL:%SERVER_PRECEDENCE:-VERS-TLS1.0"), Ok(TlsVersion::Tls1_1));
+        assert_eq!(
+            gnutls_floor("NORMAL:%SERVER_PRECEDENCE:-VERS-TLS1.0"),
+            Ok(TlsVersion::Tls1_1)
+        );
         assert_eq!(gnutls_floor("SUITEB128"), Ok(TlsVersion::Tls1_2));
         assert!(gnutls_floor("@SYSTEM").is_err());
         assert!(gnutls_floor("HIGH:!aNULL").is_err());
