@@ -1,5 +1,7 @@
 //! The mail frontend owns reading mail-server configuration into safeguard's
-//! model: Postfix (below) and Dovecot (see [`dovecot`]: the
+//! model: Postfix (below), Exim (see [`exim`]: [`exim_document`] with the
+//! objects `exim.main`, `exim.router`, `exim.transport`,
+//! `exim.authenticator`, and [`read_exim`]) and Dovecot (see [`dovecot`]: the
 //! [`dovecot_document`] objects `dovecot.config` and `dovecot.protocol`,
 //! [`read_dovecot`], [`render_doveconf_n`], and the [`IncludeLoader`] that
 //! serves `!include` files).
@@ -38,6 +40,7 @@
 mod defaults;
 mod document;
 pub mod dovecot;
+pub mod exim;
 mod expand;
 mod logical;
 mod main_cf;
@@ -61,6 +64,7 @@ pub use dovecot::{
     dovecot_default_names, dovecot_default_value, dovecot_document, read_dovecot,
     render_doveconf_n,
 };
+pub use exim::{EximConfig, EximError, EximErrorKind, exim_document, read_exim};
 pub use expand::{
     ExpandError, Expansion, Lookup, MAX_DEPTH, MAX_OUTPUT, MAX_REFERENCES, Resolve, expand,
     references,

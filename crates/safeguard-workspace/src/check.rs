@@ -11,7 +11,7 @@ use safeguard_terraform::VarSource;
 
 use crate::baa_register::{build_register, today_utc};
 use crate::frontends::{ExternalVars, read_source, terraform_document};
-use crate::walk::{collect_units, merge_units};
+use crate::walk::{MailFiles, collect_units, merge_units};
 use crate::{Config, ConfigError, Selection, discover_config, load_config};
 
 /// What to check and how; the CLI's flags, already parsed.
@@ -105,6 +105,14 @@ fn dovecot_result(file: &Path, root: &Path, engine: &Engine) -> UnitResult {
     UnitResult::judge(file, true, document, engine)
 }
 
+/// Judges an Exim configuration (and what it includes); `None` for a
+/// `configure` file that is not Exim's.
+fn exim_result(file: &Path, root: &Path, engine: &Engine) -> Option<UnitResult> {
+    let (mut document, unreadable) = crate::frontends::exim_document(file, root)?;
+    document.errors.splice(0..0, unreadable);
+    Some(UnitResult::judge(file, true, document, engine))
+}
+
 /// What judging one unit produced.
 struct UnitResult {
     dir: PathBuf,
@@ -193,8 +201,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
 
         let mut units = Vec::new();
         let mut json_files = Vec::new();
-        let mut mail_dirs = Vec::new();
-        let mut dovecot_files = Vec::new();
+        let mut mail = MailFiles::default();
         for path in &paths {
             units.extend(collect_units(
                 path,
@@ -202,17 +209,23 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                 threads,
                 &mut report.input_errors,
                 &mut json_files,
-                &mut mail_dirs,
-                &mut dovecot_files,
+                &mut mail,
             ));
         }
         json_files.sort();
         json_files.dedup();
+        let MailFiles {
+            postfix_dirs: mut mail_dirs,
+            dovecot: mut dovecot_files,
+            exim: mut exim_files,
+        } = mail;
         mail_dirs.sort();
         mail_dirs.dedup();
         dovecot_files.sort();
         dovecot_files.dedup();
-        // Dovecot includes are read only inside the scanned root.
+        exim_files.sort();
+        exim_files.dedup();
+        // Dovecot and Exim includes are read only inside the scanned root.
         let include_root = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
         let units = merge_units(units);
         let var_sources =
@@ -251,13 +264,21 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                 .map(|file| dovecot_result(file, &include_root, &engine))
                 .collect::<Vec<_>>()
         };
-        let (mut results, (plan_results, (mail_results, dovecot_results))) = match &pool {
-            Ok(pool) => pool.install(|| (evaluate(), (plans(), (mail(), dovecot())))),
-            Err(_) => (evaluate(), (plans(), (mail(), dovecot()))),
+        let exim = || {
+            exim_files
+                .par_iter()
+                .filter_map(|file| exim_result(file, &include_root, &engine))
+                .collect::<Vec<_>>()
         };
+        let (mut results, (plan_results, (mail_results, (dovecot_results, exim_results)))) =
+            match &pool {
+                Ok(pool) => pool.install(|| (evaluate(), (plans(), (mail(), (dovecot(), exim()))))),
+                Err(_) => (evaluate(), (plans(), (mail(), (dovecot(), exim())))),
+            };
         results.extend(plan_results);
         results.extend(mail_results);
         results.extend(dovecot_results);
+        results.extend(exim_results);
         // A directory some scanned module calls as a local module was judged
         // there, with the caller's arguments; judging it again on its own
         // would repeat findings (or guess at its inputs). Named files are

@@ -155,6 +155,68 @@ pub(crate) fn dovecot_document(file: &Path, root: &Path) -> (Document, Vec<Input
     }
 }
 
+/// Whether a file's text looks like an Exim configuration: a `begin`
+/// line naming one of Exim's sections, or a main option only Exim has.
+/// Used for files named `configure`, which are usually autoconf scripts.
+#[must_use]
+pub fn looks_like_exim(text: &str) -> bool {
+    const SECTIONS: [&str; 6] = [
+        "acl",
+        "routers",
+        "transports",
+        "authenticators",
+        "retry",
+        "rewrite",
+    ];
+    const MAIN_OPTIONS: [&str; 8] = [
+        "primary_hostname",
+        "qualify_domain",
+        "tls_advertise_hosts",
+        "acl_smtp_rcpt",
+        "daemon_smtp_ports",
+        "exim_user",
+        "never_users",
+        "auth_advertise_hosts",
+    ];
+    text.lines().map(str::trim).any(|line| {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["begin", section] => SECTIONS.contains(section),
+            [first, ..] if *first == "domainlist" || *first == "hostlist" => line.contains('='),
+            _ => MAIN_OPTIONS.iter().any(|o| {
+                line.strip_prefix(o)
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+            }),
+        }
+    })
+}
+
+/// Reads an Exim configuration into its document, if it looks like one
+/// (`None` otherwise: a `configure` autoconf script is not ours to read).
+/// Includes are read only inside `root`.
+pub(crate) fn exim_document(file: &Path, root: &Path) -> Option<(Document, Vec<InputError>)> {
+    match read_source(file) {
+        Ok(main) => {
+            let named_exim = file.file_name().is_some_and(|n| n != "configure");
+            if !named_exim && !looks_like_exim(main.text()) {
+                return None;
+            }
+            let root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+            let loader = safeguard_mail::FsIncludeLoader::new(root);
+            Some((
+                safeguard_mail::exim_document(&file.display().to_string(), main, Some(&loader)),
+                Vec::new(),
+            ))
+        }
+        // An unreadable `configure` may not be Exim's at all.
+        Err(_) if file.file_name().is_some_and(|n| n == "configure") => None,
+        Err(err) => Some((
+            Document::new(Format::Exim, file.display().to_string()),
+            vec![err],
+        )),
+    }
+}
+
 /// The line that separates main.cf from master.cf in a Postfix policy example.
 pub const MASTER_CF_MARKER: &str = "--- master.cf ---";
 
@@ -184,6 +246,11 @@ pub fn parse_snippet(format: Format, text: &str) -> Result<Document, String> {
         Format::Dovecot => Ok(safeguard_mail::dovecot_document(
             "example",
             SourceFile::new("dovecot.conf", text),
+            None,
+        )),
+        Format::Exim => Ok(safeguard_mail::exim_document(
+            "example",
+            SourceFile::new("exim.conf", text),
             None,
         )),
         other => Err(format!("no frontend reads `{other}` yet")),

@@ -56,6 +56,15 @@ pub(crate) fn is_postfix_file(path: &Path) -> bool {
         .is_some_and(|n| n == "main.cf" || n == "master.cf")
 }
 
+/// File names an Exim run-time configuration goes by. `configure` (the
+/// name Exim's own build installs) is also an autoconf script's name, so it
+/// is read only when its content looks like Exim's ([`looks_like_exim`]).
+pub(crate) fn is_exim_candidate(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| {
+        n == "exim.conf" || n == "exim4.conf" || n == "exim4.conf.template" || n == "configure"
+    })
+}
+
 /// JSON files are read only to see whether they are Terraform plans or
 /// states (`terraform show -json`); others are skipped without a word.
 pub(crate) fn is_json_file(path: &Path) -> bool {
@@ -70,6 +79,16 @@ fn error(path: &Path, message: impl Into<String>) -> InputError {
     InputError::new(path, message, InputErrorLocation::None)
 }
 
+/// Mail-server configurations found while walking.
+#[derive(Debug, Default)]
+pub(crate) struct MailFiles {
+    /// Directories holding a Postfix `main.cf`.
+    pub postfix_dirs: Vec<PathBuf>,
+    pub dovecot: Vec<PathBuf>,
+    /// Exim candidates (`configure` is checked for Exim content later).
+    pub exim: Vec<PathBuf>,
+}
+
 /// Walks `root` (a directory or a file) into Terraform units.
 pub(crate) fn collect_units(
     root: &Path,
@@ -77,8 +96,7 @@ pub(crate) fn collect_units(
     threads: usize,
     errors: &mut Vec<InputError>,
     json_files: &mut Vec<PathBuf>,
-    mail_dirs: &mut Vec<PathBuf>,
-    dovecot_files: &mut Vec<PathBuf>,
+    mail: &mut MailFiles,
 ) -> Vec<TerraformUnit> {
     let metadata = match std::fs::metadata(root) {
         Ok(metadata) => metadata,
@@ -93,11 +111,15 @@ pub(crate) fn collect_units(
             return Vec::new();
         }
         if root.file_name().is_some_and(|n| n == "dovecot.conf") {
-            dovecot_files.push(clean(root));
+            mail.dovecot.push(clean(root));
+            return Vec::new();
+        }
+        if is_exim_candidate(root) {
+            mail.exim.push(clean(root));
             return Vec::new();
         }
         if is_postfix_file(root) {
-            mail_dirs.push(clean(
+            mail.postfix_dirs.push(clean(
                 root.parent()
                     .filter(|p| !p.as_os_str().is_empty())
                     .unwrap_or(Path::new(".")),
@@ -112,6 +134,7 @@ pub(crate) fn collect_units(
     let found_json = Mutex::new(Vec::new());
     let found_mail = Mutex::new(Vec::new());
     let found_dovecot = Mutex::new(Vec::new());
+    let found_exim = Mutex::new(Vec::new());
     let found_errors = Mutex::new(Vec::new());
     let mut builder = WalkBuilder::new(root);
     builder
@@ -152,6 +175,8 @@ pub(crate) fn collect_units(
                         && path.file_name().is_some_and(|n| n == "dovecot.conf")
                     {
                         found_dovecot.lock().expect("walker lock").push(clean(path));
+                    } else if kind.is_file() && is_exim_candidate(path) {
+                        found_exim.lock().expect("walker lock").push(clean(path));
                     } else if kind.is_file() && path.file_name().is_some_and(|n| n == "main.cf") {
                         let dir = path.parent().unwrap_or(Path::new("."));
                         found_mail.lock().expect("walker lock").push(clean(dir));
@@ -167,8 +192,12 @@ pub(crate) fn collect_units(
     });
     errors.extend(found_errors.into_inner().expect("walker lock"));
     json_files.extend(found_json.into_inner().expect("walker lock"));
-    mail_dirs.extend(found_mail.into_inner().expect("walker lock"));
-    dovecot_files.extend(found_dovecot.into_inner().expect("walker lock"));
+    mail.postfix_dirs
+        .extend(found_mail.into_inner().expect("walker lock"));
+    mail.dovecot
+        .extend(found_dovecot.into_inner().expect("walker lock"));
+    mail.exim
+        .extend(found_exim.into_inner().expect("walker lock"));
     group_by_directory(files.into_inner().expect("walker lock"), root)
 }
 
