@@ -51,6 +51,7 @@ mod render;
 mod scope;
 mod services;
 mod syntax;
+pub mod tables;
 mod usage;
 mod version;
 

@@ -95,6 +95,7 @@ pub use document::dovecot_document;
 pub use error::{DovecotError, DovecotErrorKind, Loc};
 pub use eval::{MAX_NESTING, read_dovecot};
 pub use include::{FsIncludeLoader, IncludeLoader, MAX_GLOB_FILES};
+pub(crate) use include::normalize;
 pub use model::{
     DovecotConfig, Filter, FilterSpec, Section, SectionList, Setting, Settings, ValueForm,
 };
