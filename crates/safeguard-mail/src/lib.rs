@@ -43,6 +43,7 @@ mod logical;
 mod main_cf;
 mod master_cf;
 mod namespaces;
+mod nexthop;
 mod pieces;
 mod ports;
 mod protocols;
@@ -56,7 +57,7 @@ mod usage;
 mod version;
 
 pub use defaults::{default_names, default_value};
-pub use document::{PostfixOptions, postfix_document};
+pub use document::{PostfixOptions, postfix_document, postfix_document_with_tables};
 pub use dovecot::{
     DovecotConfig, DovecotError, DovecotErrorKind, DovecotVersion, FsIncludeLoader, IncludeLoader,
     dovecot_default_names, dovecot_default_value, dovecot_document, read_dovecot,
@@ -73,5 +74,6 @@ pub use master_cf::{
 pub use protocols::{ProtocolError, ProtocolSet, TlsVersion, minimum_version, parse_protocols};
 pub use render::{PostconfLine, postconf_p_lines, render_postconf_n, render_postconf_p};
 pub use services::{CLIENT_PARAMETERS, ROUTING_PARAMETERS, SMTPD_PARAMETERS};
+pub use tables::{FsTableLoader, TableFileError, TableLoader};
 pub use usage::unused_parameters;
 pub use version::{CompatLevel, PostfixVersion};

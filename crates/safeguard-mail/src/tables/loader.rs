@@ -23,7 +23,9 @@ use crate::dovecot::normalize;
 pub enum TableFileError {
     #[error("source file not in the scanned tree (looked for {looked})")]
     NotInTree { looked: String },
-    #[error("{0} is not mapped into the scanned tree (only /etc/postfix/… is, to the main.cf directory)")]
+    #[error(
+        "{0} is not mapped into the scanned tree (only /etc/postfix/… is, to the main.cf directory)"
+    )]
     Unmapped(String),
     #[error("relative path {0}: the running Postfix resolves it against its working directory")]
     Relative(String),
@@ -77,7 +79,8 @@ impl FsTableLoader {
             return Ok(self.config_dir.join(rest));
         }
         // A mirrored file system: <prefix>/etc/postfix is the config dir.
-        let config = std::path::absolute(&self.config_dir).unwrap_or_else(|_| self.config_dir.clone());
+        let config =
+            std::path::absolute(&self.config_dir).unwrap_or_else(|_| self.config_dir.clone());
         let root = std::path::absolute(&self.root).unwrap_or_else(|_| self.root.clone());
         if config.ends_with("etc/postfix")
             && let Some(prefix) = config.parent().and_then(Path::parent)
@@ -115,7 +118,9 @@ impl TableLoader for FsTableLoader {
             path: shown.clone(),
             message,
         };
-        let size = std::fs::metadata(&real).map_err(|e| unreadable(e.to_string()))?.len();
+        let size = std::fs::metadata(&real)
+            .map_err(|e| unreadable(e.to_string()))?
+            .len();
         if size > MAX_TABLE_BYTES {
             return Err(unreadable(format!(
                 "{size} bytes, over the {MAX_TABLE_BYTES}-byte limit"
@@ -140,8 +145,14 @@ mod tests {
         std::fs::write(config.join("tls_policy"), "a may\n").unwrap();
         std::fs::write(root.path().join("etc/mail/relays"), "b encrypt\n").unwrap();
         let loader = FsTableLoader::new(&config, root.path());
-        assert_eq!(loader.load("/etc/postfix/tls_policy").unwrap().text(), "a may\n");
-        assert_eq!(loader.load("/etc/mail/relays").unwrap().text(), "b encrypt\n");
+        assert_eq!(
+            loader.load("/etc/postfix/tls_policy").unwrap().text(),
+            "a may\n"
+        );
+        assert_eq!(
+            loader.load("/etc/mail/relays").unwrap().text(),
+            "b encrypt\n"
+        );
         assert!(matches!(
             loader.load("/etc/postfix/missing"),
             Err(TableFileError::NotInTree { .. })

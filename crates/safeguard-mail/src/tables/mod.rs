@@ -32,8 +32,6 @@ const INDEXED: [&str; 6] = ["hash", "btree", "lmdb", "cdb", "dbm", "sdbm"];
 /// A table whose entries are known.
 #[derive(Debug, Clone)]
 pub(crate) struct Table {
-    /// `type:name` as written (secret inline values redacted).
-    pub(crate) reference: String,
     pub(crate) entries: Vec<Entry>,
     /// `static:` answers every key with this value.
     pub(crate) every_key: Option<String>,
@@ -95,7 +93,6 @@ fn open(reference: &str, loader: Option<&dyn TableLoader>, secret: bool) -> Open
     };
     let known = |entries: Vec<Entry>, every_key: Option<String>, file: Option<SourceFile>| {
         Opened::Known(Table {
-            reference: shown.clone(),
             entries: if secret { redact(entries) } else { entries },
             every_key: every_key.map(|v| if secret { REDACTED.to_owned() } else { v }),
             // A secret file's text is dropped here: it must reach no output.
@@ -174,7 +171,10 @@ pub(crate) fn redact_reference(reference: &str) -> String {
 
 /// Redacts every table reference in a parameter value.
 pub(crate) fn redact_value(value: &str) -> String {
-    let parts: Vec<String> = references(value).into_iter().map(redact_reference).collect();
+    let parts: Vec<String> = references(value)
+        .into_iter()
+        .map(redact_reference)
+        .collect();
     parts.join(", ")
 }
 
@@ -259,13 +259,23 @@ mod tests {
             Err("hash:/etc/postfix/nope: source file not in the scanned tree (looked for /etc/postfix/nope)".to_owned())
         );
         let no_loader = open_all("texthash:/etc/postfix/tls_policy", None, false);
-        assert!(value(&no_loader, "x").unwrap_err().contains("no table files are read here"));
+        assert!(
+            value(&no_loader, "x")
+                .unwrap_err()
+                .contains("no table files are read here")
+        );
         let fixed = open_all("static:{ smtp:[relay.example]:587 }", None, false);
         assert_eq!(
             value(&fixed, "anything"),
             Ok(Some("smtp:[relay.example]:587".to_owned()))
         );
-        for kind in ["proxy:hash:/x", "pcre:/x", "ldap:/x", "socketmap:inet:h:1:n", "nocolon"] {
+        for kind in [
+            "proxy:hash:/x",
+            "pcre:/x",
+            "ldap:/x",
+            "socketmap:inet:h:1:n",
+            "nocolon",
+        ] {
             assert!(value(&open_all(kind, None, false), "k").is_err(), "{kind}");
         }
     }
@@ -278,12 +288,17 @@ mod tests {
             true,
         );
         let debug = format!("{tables:?}");
-        assert_eq!(value(&tables, "[smtp.example.com]:587"), Ok(Some(REDACTED.to_owned())));
+        assert_eq!(
+            value(&tables, "[smtp.example.com]:587"),
+            Ok(Some(REDACTED.to_owned()))
+        );
         for secret in ["pw2", "pw3"] {
             assert!(!debug.contains(secret), "{debug}");
         }
         // The file text itself is kept only inside the SourceFile.
-        let Opened::Known(table) = &tables[0] else { panic!() };
+        let Opened::Known(table) = &tables[0] else {
+            panic!()
+        };
         assert!(table.entries.iter().all(|e| e.value == REDACTED));
         assert_eq!(
             redact_value("inline:{ {[b]:587 = u:pw2} }, static:pw3, hash:/x"),

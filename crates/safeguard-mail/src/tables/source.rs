@@ -33,9 +33,10 @@ pub(crate) fn parse_source(file: &SourceFile) -> Vec<Entry> {
     for line in lines {
         let text = line.text.as_str();
         let key_end = text.bytes().position(is_space).unwrap_or(text.len());
-        let value = text.get(key_end..).unwrap_or("").trim_matches(|c: char| {
-            c.is_ascii() && is_space(c as u8)
-        });
+        let value = text
+            .get(key_end..)
+            .unwrap_or("")
+            .trim_matches(|c: char| c.is_ascii() && is_space(c as u8));
         if value.is_empty() {
             continue;
         }
@@ -133,8 +134,7 @@ mod tests {
 
     #[test]
     fn inline_tables_with_groups_and_commas() {
-        let entries =
-            parse_inline("{ a=1, { B = text with, commas }, c={ x y } }").unwrap();
+        let entries = parse_inline("{ a=1, { B = text with, commas }, c={ x y } }").unwrap();
         assert_eq!(
             pairs(&entries),
             vec![("a", "1"), ("b", "text with, commas"), ("c", "{ x y }")]
