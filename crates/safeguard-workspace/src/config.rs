@@ -38,6 +38,34 @@ struct RawConfig {
     #[serde(default)]
     var_files: Vec<Spanned<String>>,
     phi: Option<RawPhi>,
+    postfix: Option<RawPostfix>,
+    mail: Option<RawMail>,
+}
+
+/// `[postfix]`: what safeguard assumes about the installation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPostfix {
+    /// `"3.7"`: the release whose defaults apply.
+    version: Option<Spanned<String>>,
+    /// Replaces main.cf's `compatibility_level`.
+    compatibility_level: Option<Spanned<String>>,
+}
+
+/// `[mail]`: where mail-server configurations are, beyond detection.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMail {
+    #[serde(default)]
+    paths: Vec<RawMailPath>,
+}
+
+/// `[[mail.paths]]`: one configuration and its format.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMailPath {
+    path: Spanned<String>,
+    format: Spanned<String>,
 }
 
 /// `[phi]`: the tag that marks data stores holding PHI.
@@ -69,6 +97,29 @@ pub struct Config {
     pub var_files: Vec<PathBuf>,
     /// The tag marking PHI data stores, for `phi-only` policies.
     pub phi: Option<safeguard_engine::PhiScope>,
+    /// `[postfix]`: the assumed release and compatibility level.
+    pub postfix: safeguard_mail::PostfixOptions,
+    /// `[[mail.paths]]`: configurations named explicitly, read as their
+    /// format whatever their file names.
+    pub mail_paths: Vec<MailPath>,
+}
+
+/// A mail-server configuration named in `safeguard.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailPath {
+    /// Resolved against the configuration's directory. For Postfix a
+    /// directory (holding `main.cf` and optionally `master.cf`) or a file
+    /// read as main.cf (with `master.cf` beside it); for Dovecot a file
+    /// read as `dovecot.conf`, or a directory holding `dovecot.conf`.
+    pub path: PathBuf,
+    pub format: MailFormat,
+}
+
+/// The formats a `[[mail.paths]]` entry may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailFormat {
+    Postfix,
+    Dovecot,
 }
 
 /// A rule id or safeguard name from `select`/`ignore`, with its 1-based
@@ -149,6 +200,38 @@ pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
         }
     }
     let exclude = globs.build().unwrap_or_default();
+    let postfix = raw
+        .postfix
+        .map(|p| postfix_options(p, path, &position, &mut errors))
+        .unwrap_or_default();
+    let mail_paths: Vec<MailPath> = raw
+        .mail
+        .map(|m| m.paths)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|entry| {
+            let format = match entry.format.get_ref().as_str() {
+                "postfix" => MailFormat::Postfix,
+                "dovecot" => MailFormat::Dovecot,
+                other => {
+                    errors.push(error(
+                        position(entry.format.span()),
+                        format!("unknown mail format `{other}` (use postfix or dovecot)"),
+                    ));
+                    return None;
+                }
+            };
+            let path = root.join(entry.path.get_ref());
+            if !path.exists() {
+                errors.push(error(
+                    position(entry.path.span()),
+                    format!("mail path `{}` does not exist", entry.path.get_ref()),
+                ));
+                return None;
+            }
+            Some(MailPath { path, format })
+        })
+        .collect();
     let located = |items: Vec<Spanned<String>>| -> Vec<Selector> {
         items
             .into_iter()
@@ -186,7 +269,40 @@ pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
             tag: phi.tag,
             values: phi.values,
         }),
+        postfix,
+        mail_paths,
     })
+}
+
+/// `[postfix]` into the frontend's options; a malformed value is an error.
+fn postfix_options(
+    raw: RawPostfix,
+    path: &Path,
+    position: &dyn Fn(std::ops::Range<usize>) -> Option<(u32, u32)>,
+    errors: &mut Vec<ConfigError>,
+) -> safeguard_mail::PostfixOptions {
+    let mut options = safeguard_mail::PostfixOptions::default();
+    if let Some(version) = raw.version {
+        let parsed = version
+            .get_ref()
+            .split_once('.')
+            .and_then(|(major, minor)| Some((major.parse().ok()?, minor.parse().ok()?)));
+        match parsed {
+            Some(pair) => options.version = Some(pair),
+            None => errors.push(ConfigError {
+                path: path.to_path_buf(),
+                position: position(version.span()),
+                message: format!(
+                    "postfix version `{}` is not MAJOR.MINOR (for example \"3.7\")",
+                    version.get_ref()
+                ),
+            }),
+        }
+    }
+    if let Some(level) = raw.compatibility_level {
+        options.compatibility_level = Some(level.into_inner());
+    }
+    options
 }
 
 impl Config {

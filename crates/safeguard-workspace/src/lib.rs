@@ -14,7 +14,10 @@ mod selection;
 mod walk;
 
 pub use check::{CheckOptions, CheckReport, TerraformInputs, check, load_policies};
-pub use config::{CONFIG_FILE_NAME, Config, ConfigError, Selector, discover_config, load_config};
+pub use config::{
+    CONFIG_FILE_NAME, Config, ConfigError, MailFormat, MailPath, Selector, discover_config,
+    load_config,
+};
 pub use frontends::parse_snippet;
 pub use policy_test::{ExampleKind, ExampleResult, PolicyTestReport, test_policies};
 pub use selection::Selection;

@@ -623,7 +623,22 @@ struct Attrs {
 }
 
 impl Attrs {
+    /// Adds an attribute; the leg's level and minimum version also go
+    /// under the names the `postfix.smtp_client` objects use (`tls_level`,
+    /// `min_tls_version`), so one policy can judge clients and hops alike.
     fn put(&mut self, key: &str, value: Value, at: Loc) {
+        let alias = match key {
+            "tls_security_level" => Some("tls_level"),
+            "tls_min_version" => Some("min_tls_version"),
+            _ => None,
+        };
+        if let Some(alias) = alias {
+            self.insert(alias, value.clone(), at);
+        }
+        self.insert(key, value, at);
+    }
+
+    fn insert(&mut self, key: &str, value: Value, at: Loc) {
         let (key_span, origin) = if at.file == self.own.file {
             (at.span, None)
         } else {
