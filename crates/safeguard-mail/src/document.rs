@@ -237,7 +237,9 @@ impl<'a> Builder<'a> {
             attrs.insert(
                 "overridden_by_line",
                 at,
-                Node::new(Value::Number(f64::from(later)), pair.later.span),
+                // At the overridden line too: the finding underlines it
+                // alone (the address names the winning line).
+                Node::new(Value::Number(f64::from(later)), at),
             );
             document.objects.push(self.object(
                 "postfix.duplicate_parameter",

@@ -112,7 +112,8 @@ fn mail_units(
     mut mail_dirs: Vec<PathBuf>,
     mut dovecot_files: Vec<PathBuf>,
 ) -> (Vec<PostfixUnit>, Vec<PathBuf>) {
-    let absolute = |p: &Path| crate::walk::clean(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
+    let absolute =
+        |p: &Path| crate::walk::clean(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
     let roots: Vec<PathBuf> = paths
         .iter()
         .map(|p| {
@@ -127,10 +128,7 @@ fn mail_units(
         .collect();
     let root_of = |dir: &Path| {
         let dir = absolute(dir);
-        roots
-            .iter()
-            .find(|r| dir.starts_with(absolute(r)))
-            .cloned()
+        roots.iter().find(|r| dir.starts_with(absolute(r))).cloned()
     };
     // Shown as the user would write them: relative to the working directory.
     let shown = |p: &Path| {
@@ -166,7 +164,11 @@ fn mail_units(
                 });
             }
             MailFormat::Dovecot => {
-                dovecot_files.push(if is_dir { dir.join("dovecot.conf") } else { path });
+                dovecot_files.push(if is_dir {
+                    dir.join("dovecot.conf")
+                } else {
+                    path
+                });
             }
         }
     }
