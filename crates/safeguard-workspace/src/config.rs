@@ -375,6 +375,46 @@ mod tests {
     }
 
     #[test]
+    fn postfix_options_and_mail_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("mail/relay")).unwrap();
+        fs::write(dir.path().join("imap.conf"), "").unwrap();
+        let path = dir.path().join(CONFIG_FILE_NAME);
+        fs::write(
+            &path,
+            "[postfix]\nversion = \"3.5\"\ncompatibility-level = \"2\"\n\n[[mail.paths]]\npath = \"mail/relay\"\nformat = \"postfix\"\n\n[[mail.paths]]\npath = \"imap.conf\"\nformat = \"dovecot\"\n",
+        )
+        .unwrap();
+        let config = load_config(&path).unwrap();
+        assert_eq!(config.postfix.version, Some((3, 5)));
+        assert_eq!(config.postfix.compatibility_level.as_deref(), Some("2"));
+        assert_eq!(
+            config.mail_paths,
+            vec![
+                MailPath {
+                    path: dir.path().join("mail/relay"),
+                    format: MailFormat::Postfix
+                },
+                MailPath {
+                    path: dir.path().join("imap.conf"),
+                    format: MailFormat::Dovecot
+                },
+            ]
+        );
+        let errors = load("[[mail.paths]]\npath = \"nowhere\"\nformat = \"postfix\"\n[postfix]\nrelease = \"3.7\"\n").unwrap_err();
+        assert_eq!(
+            errors[0].to_string(),
+            "safeguard.toml:5:1: unknown field `release`, expected `version` or `compatibility-level`"
+        );
+        let errors =
+            load("[[mail.paths]]\npath = \"nowhere\"\nformat = \"postfix\"\n").unwrap_err();
+        assert_eq!(
+            errors[0].to_string(),
+            "safeguard.toml:2:8: mail path `nowhere` does not exist"
+        );
+    }
+
+    #[test]
     fn bad_severity_is_located() {
         let errors = load("fail-on = \"severe\"\n").unwrap_err();
         assert_eq!(

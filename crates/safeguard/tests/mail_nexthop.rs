@@ -56,11 +56,7 @@ fn a_hash_policy_map_without_its_source_file_is_unknown() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "postfix/main.cf", RELAY);
     // The compiled table alone says nothing safeguard can read.
-    write(
-        dir.path(),
-        "postfix/tls_policy.db",
-        b"\0\x06\x15a\0binary".to_vec(),
-    );
+    write(dir.path(), "postfix/tls_policy.db", b"\0\x06\x15a\0binary");
     let (report, code) = check(dir.path(), "postfix-relayhost-tls-enforced");
     assert_eq!(
         finding_lines(&report),

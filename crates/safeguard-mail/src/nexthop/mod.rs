@@ -475,7 +475,7 @@ impl<'a> Hops<'_, 'a> {
                 let mut result = Ok(None);
                 for key in destination.policy_keys() {
                     match tables::lookup(&opened, &key) {
-                        Found::NotFound => {}
+                        Found::Nothing => {}
                         Found::Unknown(reason) => {
                             result = Err(reason.to_owned());
                             break;
@@ -596,7 +596,7 @@ impl<'a> Hops<'_, 'a> {
                 let mut result = Value::Bool(false);
                 for key in [destination.verbatim.as_str(), destination.host.as_str()] {
                     match tables::lookup(&opened, key) {
-                        Found::NotFound => {}
+                        Found::Nothing => {}
                         Found::Unknown(reason) => {
                             result = unknown(reason);
                             break;

@@ -55,7 +55,7 @@ pub(crate) enum Found<'t> {
         entry: Option<&'t Entry>,
         value: &'t str,
     },
-    NotFound,
+    Nothing,
     /// A table before any match could not be read.
     Unknown(&'t str),
 }
@@ -202,7 +202,7 @@ pub(crate) fn lookup<'t>(tables: &'t [Opened], key: &str) -> Found<'t> {
             }
         }
     }
-    Found::NotFound
+    Found::Nothing
 }
 
 #[cfg(test)]
@@ -232,7 +232,7 @@ mod tests {
     fn value(tables: &[Opened], key: &str) -> Result<Option<String>, String> {
         match lookup(tables, key) {
             Found::Value { value, .. } => Ok(Some(value.to_owned())),
-            Found::NotFound => Ok(None),
+            Found::Nothing => Ok(None),
             Found::Unknown(reason) => Err(reason.to_owned()),
         }
     }
