@@ -20,6 +20,12 @@
 //! | `postfix.smtp_client` | `postfix.client` | [`CLIENT_PARAMETERS`] and [`ROUTING_PARAMETERS`] in effect (expanded), plus the client derivations below |
 //! | `postfix.smtpd` | `postfix.service[NAME/TYPE]` | one per master.cf `smtpd` service: [`SMTPD_PARAMETERS`] in effect, `service_name`, `service_type`, `command`, `port`, `listen_host`, and the server derivations below |
 //! | `postfix.smtp_client` | `postfix.service[NAME/TYPE]` | one per `smtp` unix transport with `-o` overrides: [`CLIENT_PARAMETERS`] in effect, service fields, client derivations |
+//! | `postfix.next_hop` | `postfix.next_hop[TRANSPORT:NEXTHOP]` | one per SMTP next hop: `nexthop`, `host`, `port`, `transport`, `source`, and the leg's `tls_security_level`, `tls_enforced`, `tls_min_version` (see the `nexthop` module) |
+//! | `postfix.duplicate_parameter` | `postfix.main[NAME on line N, overridden by line M]` | one per overridden main.cf definition |
+//!
+//! Lookup tables named in parameters are read by [`tables`]: inline ones
+//! from the parameter, file ones through a [`TableLoader`]
+//! ([`postfix_document_with_tables`]).
 //!
 //! Every effective-settings object also has `postfix_version` (`"3.7"`),
 //! `postfix_version_assumed` (true unless declared), `compatibility_level`
