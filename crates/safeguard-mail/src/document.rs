@@ -10,9 +10,11 @@ use safeguard_source::{SourceFile, Span};
 
 use crate::main_cf::{MainCf, parse_main_cf};
 use crate::master_cf::{MasterCf, ServiceEntry, parse_master_cf};
+use crate::nexthop::{self, add_next_hops};
 use crate::ports::{PortNumber, endpoint};
 use crate::scope::{Origin, Scope};
 use crate::services::{At, AttrBuilder, Files, SettingError, unknown};
+use crate::tables::{TableLoader, redact_value};
 use crate::version::{CompatLevel, PostfixVersion};
 
 /// What safeguard is told about the installation (from safeguard.toml).
@@ -47,6 +49,23 @@ pub fn postfix_document(
     main: SourceFile,
     master: Option<SourceFile>,
     options: &PostfixOptions,
+) -> Document {
+    postfix_document_with_tables(address, main, master, options, None)
+}
+
+/// [`postfix_document`], with lookup tables in files read through `loader`
+/// (without one, only tables written in the parameters are read). Adds a
+/// `postfix.next_hop` object per SMTP next hop and a
+/// `postfix.duplicate_parameter` object per overridden main.cf definition;
+/// table files that hops or their TLS policies come from join the
+/// document's files.
+#[must_use]
+pub fn postfix_document_with_tables(
+    address: &str,
+    main: SourceFile,
+    master: Option<SourceFile>,
+    options: &PostfixOptions,
+    loader: Option<&dyn TableLoader>,
 ) -> Document {
     let mut document = Document::new(Format::Postfix, address);
     let main_index = document.add_file(main.clone());
@@ -104,6 +123,15 @@ pub fn postfix_document(
             }
         }
     }
+    add_next_hops(
+        &nexthop::Context {
+            scope: builder.scope(None),
+            files: builder.files,
+            loader,
+        },
+        &mut document,
+    );
+    builder.duplicates(main_index, &mut document);
     document
 }
 
@@ -157,10 +185,16 @@ impl<'a> Builder<'a> {
     fn main_object(&self, file: usize) -> Object {
         let mut attrs = Map::default();
         for p in self.main_cf.parameters() {
+            // Inline SASL passwords never reach the model.
+            let value = if p.name == "smtp_sasl_password_maps" {
+                redact_value(&p.value)
+            } else {
+                p.value.clone()
+            };
             attrs.insert(
                 p.name.clone(),
                 p.name_span,
-                Node::new(Value::String(p.value.clone()), p.value_span),
+                Node::new(Value::String(value), p.value_span),
             );
         }
         let whole = Self::whole(self.main);
@@ -172,6 +206,53 @@ impl<'a> Builder<'a> {
             Span::empty_at(0),
             attrs,
         )
+    }
+
+    /// One object per overridden main.cf definition, at the overridden
+    /// line; its address names the line that wins.
+    fn duplicates(&self, file: usize, document: &mut Document) {
+        let line = |span: Span| {
+            self.main
+                .line_index()
+                .line_column(
+                    span.start,
+                    self.main.text(),
+                    safeguard_source::ColumnUnit::Chars,
+                )
+                .line
+        };
+        for pair in self.main_cf.duplicates() {
+            let (earlier, later) = (line(pair.earlier.span), line(pair.later.span));
+            let mut attrs = Map::default();
+            let at = pair.earlier.span;
+            attrs.insert(
+                "parameter",
+                pair.earlier.name_span,
+                Node::new(
+                    Value::String(pair.earlier.name.clone()),
+                    pair.earlier.name_span,
+                ),
+            );
+            attrs.insert("line", at, Node::new(Value::Number(f64::from(earlier)), at));
+            attrs.insert(
+                "overridden_by_line",
+                at,
+                // At the overridden line too: the finding underlines it
+                // alone (the address names the winning line).
+                Node::new(Value::Number(f64::from(later)), at),
+            );
+            document.objects.push(self.object(
+                "postfix.duplicate_parameter",
+                format!(
+                    "postfix.main[{} on line {earlier}, overridden by line {later}]",
+                    pair.earlier.name
+                ),
+                file,
+                at,
+                at,
+                attrs,
+            ));
+        }
     }
 
     fn version_attrs(&self, builder: &mut AttrBuilder<'a>, span: Span) {

@@ -22,6 +22,12 @@
 //! | `postfix.smtp_client` | `postfix.client` | [`CLIENT_PARAMETERS`] and [`ROUTING_PARAMETERS`] in effect (expanded), plus the client derivations below |
 //! | `postfix.smtpd` | `postfix.service[NAME/TYPE]` | one per master.cf `smtpd` service: [`SMTPD_PARAMETERS`] in effect, `service_name`, `service_type`, `command`, `port`, `listen_host`, and the server derivations below |
 //! | `postfix.smtp_client` | `postfix.service[NAME/TYPE]` | one per `smtp` unix transport with `-o` overrides: [`CLIENT_PARAMETERS`] in effect, service fields, client derivations |
+//! | `postfix.next_hop` | `postfix.next_hop[TRANSPORT:NEXTHOP]` | one per SMTP next hop: `nexthop`, `host`, `port`, `transport`, `source`, and the leg's `tls_security_level`, `tls_enforced`, `tls_min_version` (see the `nexthop` module) |
+//! | `postfix.duplicate_parameter` | `postfix.main[NAME on line N, overridden by line M]` | one per overridden main.cf definition |
+//!
+//! Lookup tables named in parameters are read by [`tables`]: inline ones
+//! from the parameter, file ones through a [`TableLoader`]
+//! ([`postfix_document_with_tables`]).
 //!
 //! Every effective-settings object also has `postfix_version` (`"3.7"`),
 //! `postfix_version_assumed` (true unless declared), `compatibility_level`
@@ -46,6 +52,7 @@ mod logical;
 mod main_cf;
 mod master_cf;
 mod namespaces;
+mod nexthop;
 mod pieces;
 mod ports;
 mod protocols;
@@ -54,11 +61,12 @@ mod render;
 mod scope;
 mod services;
 mod syntax;
+pub mod tables;
 mod usage;
 mod version;
 
 pub use defaults::{default_names, default_value};
-pub use document::{PostfixOptions, postfix_document};
+pub use document::{PostfixOptions, postfix_document, postfix_document_with_tables};
 pub use dovecot::{
     DovecotConfig, DovecotError, DovecotErrorKind, DovecotVersion, FsIncludeLoader, IncludeLoader,
     dovecot_default_names, dovecot_default_value, dovecot_document, read_dovecot,
@@ -76,5 +84,6 @@ pub use master_cf::{
 pub use protocols::{ProtocolError, ProtocolSet, TlsVersion, minimum_version, parse_protocols};
 pub use render::{PostconfLine, postconf_p_lines, render_postconf_n, render_postconf_p};
 pub use services::{CLIENT_PARAMETERS, ROUTING_PARAMETERS, SMTPD_PARAMETERS};
+pub use tables::{FsTableLoader, TableFileError, TableLoader};
 pub use usage::unused_parameters;
 pub use version::{CompatLevel, PostfixVersion};

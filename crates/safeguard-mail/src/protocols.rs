@@ -66,7 +66,7 @@ impl TlsVersion {
         }
     }
 
-    fn from_name(name: &str) -> Option<TlsVersion> {
+    pub(crate) fn from_name(name: &str) -> Option<TlsVersion> {
         TlsVersion::ALL
             .into_iter()
             .find(|v| v.as_str().eq_ignore_ascii_case(name))

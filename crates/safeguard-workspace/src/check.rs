@@ -10,7 +10,8 @@ use safeguard_source::ColumnUnit;
 use safeguard_terraform::VarSource;
 
 use crate::baa_register::{build_register, today_utc};
-use crate::frontends::{ExternalVars, read_source, terraform_document};
+use crate::config::MailFormat;
+use crate::frontends::{ExternalVars, PostfixUnit, read_source, terraform_document};
 use crate::walk::{MailFiles, collect_units, merge_units};
 use crate::{Config, ConfigError, Selection, discover_config, load_config};
 
@@ -92,10 +93,100 @@ fn plan_result(path: &Path, engine: &Engine) -> Option<UnitResult> {
 
 /// Judges a Postfix configuration directory (`main.cf`, and `master.cf`
 /// when present).
-fn postfix_result(dir: &Path, engine: &Engine) -> UnitResult {
-    let (mut document, unreadable) = crate::frontends::postfix_document(dir);
+fn postfix_result(
+    unit: &PostfixUnit,
+    options: &safeguard_mail::PostfixOptions,
+    engine: &Engine,
+) -> UnitResult {
+    let (mut document, unreadable) = crate::frontends::postfix_document(unit, options);
     document.errors.splice(0..0, unreadable);
-    UnitResult::judge(dir, true, document, engine)
+    UnitResult::judge(&unit.dir, true, document, engine)
+}
+
+/// The mail configurations to read: those detected by name, then
+/// `[[mail.paths]]` entries inside the scanned paths, which replace
+/// detection for their directory. Each Postfix unit gets the scanned path
+/// it lies under as the root its tables may be read from.
+fn mail_units(
+    paths: &[PathBuf],
+    config: &Config,
+    mut mail_dirs: Vec<PathBuf>,
+    mut dovecot_files: Vec<PathBuf>,
+) -> (Vec<PostfixUnit>, Vec<PathBuf>) {
+    let absolute =
+        |p: &Path| crate::walk::clean(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
+    let roots: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| {
+            if p.is_file() {
+                p.parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+            } else {
+                p.clone()
+            }
+        })
+        .collect();
+    let root_of = |dir: &Path| {
+        let dir = absolute(dir);
+        roots.iter().find(|r| dir.starts_with(absolute(r))).cloned()
+    };
+    // Shown as the user would write them: relative to the working directory.
+    let shown = |p: &Path| {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        crate::walk::clean(absolute(p).strip_prefix(&cwd).unwrap_or(p))
+    };
+    let mut mapped = Vec::new();
+    for mapping in &config.mail_paths {
+        if root_of(&mapping.path).is_none() {
+            continue;
+        }
+        let path = shown(&mapping.path);
+        let is_dir = mapping.path.is_dir();
+        let dir = if is_dir {
+            path.clone()
+        } else {
+            path.parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+        };
+        if is_dir {
+            // The mapping decides what this directory holds.
+            mail_dirs.retain(|d| absolute(d) != absolute(&dir));
+            dovecot_files.retain(|f| f.parent().is_none_or(|p| absolute(p) != absolute(&dir)));
+        }
+        match mapping.format {
+            MailFormat::Postfix => {
+                let main = if is_dir { dir.join("main.cf") } else { path };
+                mapped.push(PostfixUnit {
+                    root: root_of(&dir).unwrap_or_else(|| dir.clone()),
+                    dir,
+                    main,
+                });
+            }
+            MailFormat::Dovecot => {
+                dovecot_files.push(if is_dir {
+                    dir.join("dovecot.conf")
+                } else {
+                    path
+                });
+            }
+        }
+    }
+    let mut units: Vec<PostfixUnit> = mail_dirs
+        .into_iter()
+        .map(|dir| PostfixUnit {
+            root: root_of(&dir).unwrap_or_else(|| dir.clone()),
+            main: dir.join("main.cf"),
+            dir,
+        })
+        .chain(mapped)
+        .collect();
+    units.sort();
+    units.dedup();
+    dovecot_files.sort();
+    dovecot_files.dedup();
+    (units, dovecot_files)
 }
 
 /// Judges a Dovecot configuration (`dovecot.conf` and what it includes).
@@ -225,6 +316,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         dovecot_files.dedup();
         exim_files.sort();
         exim_files.dedup();
+        let (postfix_units, dovecot_files) = mail_units(&paths, &config, mail_dirs, dovecot_files);
         // Dovecot and Exim includes are read only inside the scanned root.
         let include_root = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
         let units = merge_units(units);
@@ -253,9 +345,9 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                 .collect::<Vec<_>>()
         };
         let mail = || {
-            mail_dirs
+            postfix_units
                 .par_iter()
-                .map(|dir| postfix_result(dir, &engine))
+                .map(|unit| postfix_result(unit, &config.postfix, &engine))
                 .collect::<Vec<_>>()
         };
         let dovecot = || {

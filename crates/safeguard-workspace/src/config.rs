@@ -40,6 +40,8 @@ struct RawConfig {
     #[serde(default)]
     var_files: Vec<Spanned<String>>,
     phi: Option<RawPhi>,
+    postfix: Option<RawPostfix>,
+    mail: Option<RawMail>,
     #[serde(default)]
     baa: Vec<RawBaa>,
 }
@@ -58,6 +60,32 @@ struct RawBaa {
     providers: Vec<String>,
     #[serde(default)]
     resource_prefixes: Vec<String>,
+}
+
+/// `[postfix]`: what safeguard assumes about the installation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPostfix {
+    /// `"3.7"`: the release whose defaults apply.
+    version: Option<Spanned<String>>,
+    /// Replaces main.cf's `compatibility_level`.
+    compatibility_level: Option<Spanned<String>>,
+}
+
+/// `[mail]`: where mail-server configurations are, beyond detection.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMail {
+    #[serde(default)]
+    paths: Vec<RawMailPath>,
+}
+
+/// `[[mail.paths]]`: one configuration and its format.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMailPath {
+    path: Spanned<String>,
+    format: Spanned<String>,
 }
 
 /// `[phi]`: the tag that marks data stores holding PHI.
@@ -92,6 +120,29 @@ pub struct Config {
     /// The organisation's register of signed BAAs, as written (checked
     /// against the vendor catalogue when the policies are loaded).
     pub baa: Vec<RegisterEntry>,
+    /// `[postfix]`: the assumed release and compatibility level.
+    pub postfix: safeguard_mail::PostfixOptions,
+    /// `[[mail.paths]]`: configurations named explicitly, read as their
+    /// format whatever their file names.
+    pub mail_paths: Vec<MailPath>,
+}
+
+/// A mail-server configuration named in `safeguard.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailPath {
+    /// Resolved against the configuration's directory. For Postfix a
+    /// directory (holding `main.cf` and optionally `master.cf`) or a file
+    /// read as main.cf (with `master.cf` beside it); for Dovecot a file
+    /// read as `dovecot.conf`, or a directory holding `dovecot.conf`.
+    pub path: PathBuf,
+    pub format: MailFormat,
+}
+
+/// The formats a `[[mail.paths]]` entry may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailFormat {
+    Postfix,
+    Dovecot,
 }
 
 /// A rule id or safeguard name from `select`/`ignore`, with its 1-based
@@ -172,6 +223,38 @@ pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
         }
     }
     let exclude = globs.build().unwrap_or_default();
+    let postfix = raw
+        .postfix
+        .map(|p| postfix_options(p, path, &position, &mut errors))
+        .unwrap_or_default();
+    let mail_paths: Vec<MailPath> = raw
+        .mail
+        .map(|m| m.paths)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|entry| {
+            let format = match entry.format.get_ref().as_str() {
+                "postfix" => MailFormat::Postfix,
+                "dovecot" => MailFormat::Dovecot,
+                other => {
+                    errors.push(error(
+                        position(entry.format.span()),
+                        format!("unknown mail format `{other}` (use postfix or dovecot)"),
+                    ));
+                    return None;
+                }
+            };
+            let path = root.join(entry.path.get_ref());
+            if !path.exists() {
+                errors.push(error(
+                    position(entry.path.span()),
+                    format!("mail path `{}` does not exist", entry.path.get_ref()),
+                ));
+                return None;
+            }
+            Some(MailPath { path, format })
+        })
+        .collect();
     let located = |items: Vec<Spanned<String>>| -> Vec<Selector> {
         items
             .into_iter()
@@ -240,7 +323,40 @@ pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
             values: phi.values,
         }),
         baa,
+        postfix,
+        mail_paths,
     })
+}
+
+/// `[postfix]` into the frontend's options; a malformed value is an error.
+fn postfix_options(
+    raw: RawPostfix,
+    path: &Path,
+    position: &dyn Fn(std::ops::Range<usize>) -> Option<(u32, u32)>,
+    errors: &mut Vec<ConfigError>,
+) -> safeguard_mail::PostfixOptions {
+    let mut options = safeguard_mail::PostfixOptions::default();
+    if let Some(version) = raw.version {
+        let parsed = version
+            .get_ref()
+            .split_once('.')
+            .and_then(|(major, minor)| Some((major.parse().ok()?, minor.parse().ok()?)));
+        match parsed {
+            Some(pair) => options.version = Some(pair),
+            None => errors.push(ConfigError {
+                path: path.to_path_buf(),
+                position: position(version.span()),
+                message: format!(
+                    "postfix version `{}` is not MAJOR.MINOR (for example \"3.7\")",
+                    version.get_ref()
+                ),
+            }),
+        }
+    }
+    if let Some(level) = raw.compatibility_level {
+        options.compatibility_level = Some(level.into_inner());
+    }
+    options
 }
 
 impl Config {
@@ -309,6 +425,46 @@ mod tests {
         assert!(
             text.starts_with("safeguard.toml:2:1: unknown field `exlude`"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn postfix_options_and_mail_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("mail/relay")).unwrap();
+        fs::write(dir.path().join("imap.conf"), "").unwrap();
+        let path = dir.path().join(CONFIG_FILE_NAME);
+        fs::write(
+            &path,
+            "[postfix]\nversion = \"3.5\"\ncompatibility-level = \"2\"\n\n[[mail.paths]]\npath = \"mail/relay\"\nformat = \"postfix\"\n\n[[mail.paths]]\npath = \"imap.conf\"\nformat = \"dovecot\"\n",
+        )
+        .unwrap();
+        let config = load_config(&path).unwrap();
+        assert_eq!(config.postfix.version, Some((3, 5)));
+        assert_eq!(config.postfix.compatibility_level.as_deref(), Some("2"));
+        assert_eq!(
+            config.mail_paths,
+            vec![
+                MailPath {
+                    path: dir.path().join("mail/relay"),
+                    format: MailFormat::Postfix
+                },
+                MailPath {
+                    path: dir.path().join("imap.conf"),
+                    format: MailFormat::Dovecot
+                },
+            ]
+        );
+        let errors = load("[[mail.paths]]\npath = \"nowhere\"\nformat = \"postfix\"\n[postfix]\nrelease = \"3.7\"\n").unwrap_err();
+        assert_eq!(
+            errors[0].to_string(),
+            "safeguard.toml:5:1: unknown field `release`, expected `version` or `compatibility-level`"
+        );
+        let errors =
+            load("[[mail.paths]]\npath = \"nowhere\"\nformat = \"postfix\"\n").unwrap_err();
+        assert_eq!(
+            errors[0].to_string(),
+            "safeguard.toml:2:8: mail path `nowhere` does not exist"
         );
     }
 

@@ -110,26 +110,40 @@ fn auto_loaded_var_files(dir: &Path) -> Vec<std::path::PathBuf> {
         .collect()
 }
 
-/// Reads a Postfix configuration directory into its document; the
-/// second value lists files that could not be read.
-pub(crate) fn postfix_document(dir: &Path) -> (Document, Vec<InputError>) {
+/// One Postfix configuration to read: its main.cf (usually `DIR/main.cf`,
+/// any file when `safeguard.toml` maps it), the directory that stands in
+/// for `/etc/postfix` (master.cf and table files are read there), and the
+/// scanned root nothing may be read outside of.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct PostfixUnit {
+    pub dir: PathBuf,
+    pub main: PathBuf,
+    pub root: PathBuf,
+}
+
+/// Reads a Postfix configuration into its document; the second value lists
+/// files that could not be read.
+pub(crate) fn postfix_document(
+    unit: &PostfixUnit,
+    options: &safeguard_mail::PostfixOptions,
+) -> (Document, Vec<InputError>) {
     let mut errors = Vec::new();
-    let main = read_source(&dir.join("main.cf"))
-        .map_err(|e| errors.push(e))
-        .ok();
-    let master_path = dir.join("master.cf");
+    let main = read_source(&unit.main).map_err(|e| errors.push(e)).ok();
+    let master_path = unit.dir.join("master.cf");
     let master = if master_path.exists() {
         read_source(&master_path).map_err(|e| errors.push(e)).ok()
     } else {
         None
     };
-    let address = dir.display().to_string();
+    let address = unit.dir.display().to_string();
+    let loader = safeguard_mail::FsTableLoader::new(unit.dir.clone(), unit.root.clone());
     let document = match main {
-        Some(main) => safeguard_mail::postfix_document(
+        Some(main) => safeguard_mail::postfix_document_with_tables(
             &address,
             main,
             master,
-            &safeguard_mail::PostfixOptions::default(),
+            options,
+            Some(&loader),
         ),
         None => Document::new(Format::Postfix, address),
     };

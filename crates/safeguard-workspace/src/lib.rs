@@ -16,7 +16,10 @@ mod walk;
 
 pub use baa_register::{RegisterEntry, build_register, today_utc};
 pub use check::{CheckOptions, CheckReport, TerraformInputs, check, load_policies};
-pub use config::{CONFIG_FILE_NAME, Config, ConfigError, Selector, discover_config, load_config};
+pub use config::{
+    CONFIG_FILE_NAME, Config, ConfigError, MailFormat, MailPath, Selector, discover_config,
+    load_config,
+};
 pub use frontends::parse_snippet;
 pub use policy_test::{ExampleKind, ExampleResult, PolicyTestReport, test_policies};
 pub use selection::Selection;

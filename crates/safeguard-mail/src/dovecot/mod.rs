@@ -94,6 +94,7 @@ mod version;
 pub use document::dovecot_document;
 pub use error::{DovecotError, DovecotErrorKind, Loc};
 pub use eval::{MAX_NESTING, read_dovecot};
+pub(crate) use include::normalize;
 pub use include::{FsIncludeLoader, IncludeLoader, MAX_GLOB_FILES};
 pub use model::{
     DovecotConfig, Filter, FilterSpec, Section, SectionList, Setting, Settings, ValueForm,
