@@ -149,3 +149,43 @@ fn eligibility_is_judged_only_on_resources_tagged_as_phi() {
     );
     assert_eq!(code, Some(1));
 }
+
+#[test]
+fn mail_next_hops_are_matched_against_catalogue_and_register() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "postfix/main.cf",
+        "relayhost = [smtp.mailgun.org]:587\ntransport_maps = texthash:/etc/postfix/transport\nsmtp_tls_security_level = encrypt\n",
+    );
+    write(
+        dir.path(),
+        "postfix/transport",
+        "# newsletters go out through Mandrill\nnews.clinic.example  smtp:[smtp.mandrillapp.com]:587\n",
+    );
+    let (code, report) = check(dir.path(), ".");
+    assert_eq!(
+        finding_lines(&report),
+        vec![
+            // relayhost serves both address classes, through `relay` and `smtp`.
+            "postfix/main.cf:1 postfix-relay-baa-not-registered fail postfix.next_hop[relay:[smtp.mailgun.org]:587]",
+            "postfix/main.cf:1 postfix-relay-baa-not-registered fail postfix.next_hop[smtp:[smtp.mailgun.org]:587]",
+            "postfix/transport:2 postfix-relay-no-baa-vendor fail postfix.next_hop[smtp:[smtp.mandrillapp.com]:587]",
+        ]
+    );
+    assert_eq!(code, Some(1));
+
+    // Registering Mailgun clears its finding; Mandrill signs none, so it stays.
+    write(
+        dir.path(),
+        "safeguard.toml",
+        "[[baa]]\nvendor = \"mailgun\"\nsigned = \"2025-06-15\"\n",
+    );
+    let (_, report) = check(dir.path(), ".");
+    assert_eq!(
+        finding_lines(&report),
+        vec![
+            "postfix/transport:2 postfix-relay-no-baa-vendor fail postfix.next_hop[smtp:[smtp.mandrillapp.com]:587]"
+        ]
+    );
+}
