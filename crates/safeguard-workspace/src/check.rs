@@ -112,7 +112,8 @@ fn mail_units(
     config: &Config,
     mut mail_dirs: Vec<PathBuf>,
     mut dovecot_files: Vec<PathBuf>,
-) -> (Vec<PostfixUnit>, Vec<PathBuf>) {
+    mut exim_files: Vec<PathBuf>,
+) -> (Vec<PostfixUnit>, Vec<PathBuf>, Vec<PathBuf>) {
     let absolute =
         |p: &Path| crate::walk::clean(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
     let roots: Vec<PathBuf> = paths
@@ -154,6 +155,7 @@ fn mail_units(
             // The mapping decides what this directory holds.
             mail_dirs.retain(|d| absolute(d) != absolute(&dir));
             dovecot_files.retain(|f| f.parent().is_none_or(|p| absolute(p) != absolute(&dir)));
+            exim_files.retain(|f| f.parent().is_none_or(|p| absolute(p) != absolute(&dir)));
         }
         match mapping.format {
             MailFormat::Postfix => {
@@ -171,6 +173,9 @@ fn mail_units(
                     path
                 });
             }
+            MailFormat::Exim => {
+                exim_files.push(if is_dir { dir.join("exim.conf") } else { path });
+            }
         }
     }
     let mut units: Vec<PostfixUnit> = mail_dirs
@@ -186,7 +191,9 @@ fn mail_units(
     units.dedup();
     dovecot_files.sort();
     dovecot_files.dedup();
-    (units, dovecot_files)
+    exim_files.sort();
+    exim_files.dedup();
+    (units, dovecot_files, exim_files)
 }
 
 /// Judges a Dovecot configuration (`dovecot.conf` and what it includes).
@@ -314,9 +321,8 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         mail_dirs.dedup();
         dovecot_files.sort();
         dovecot_files.dedup();
-        exim_files.sort();
-        exim_files.dedup();
-        let (postfix_units, dovecot_files) = mail_units(&paths, &config, mail_dirs, dovecot_files);
+        let (postfix_units, dovecot_files, exim_files) =
+            mail_units(&paths, &config, mail_dirs, dovecot_files, exim_files);
         // Dovecot and Exim includes are read only inside the scanned root.
         let include_root = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
         let units = merge_units(units);

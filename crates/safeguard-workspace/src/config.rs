@@ -143,6 +143,7 @@ pub struct MailPath {
 pub enum MailFormat {
     Postfix,
     Dovecot,
+    Exim,
 }
 
 /// A rule id or safeguard name from `select`/`ignore`, with its 1-based
@@ -236,10 +237,11 @@ pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
             let format = match entry.format.get_ref().as_str() {
                 "postfix" => MailFormat::Postfix,
                 "dovecot" => MailFormat::Dovecot,
+                "exim" => MailFormat::Exim,
                 other => {
                     errors.push(error(
                         position(entry.format.span()),
-                        format!("unknown mail format `{other}` (use postfix or dovecot)"),
+                        format!("unknown mail format `{other}` (use postfix, dovecot or exim)"),
                     ));
                     return None;
                 }

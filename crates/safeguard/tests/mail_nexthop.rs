@@ -225,12 +225,35 @@ fn mail_paths_override_detection() {
     write(
         dir.path(),
         "safeguard.toml",
-        "[[mail.paths]]\npath = \"relay\"\nformat = \"exim\"\n",
+        "[[mail.paths]]\npath = \"relay\"\nformat = \"sendmail\"\n",
     );
     let (report, code) = check(dir.path(), "postfix-relayhost-tls-enforced");
     assert_eq!(code, Some(2));
     assert_eq!(
         error_lines(&report),
-        vec!["safeguard.toml:3:10 unknown mail format `exim` (use postfix or dovecot)"]
+        vec!["safeguard.toml:3:10 unknown mail format `sendmail` (use postfix, dovecot or exim)"]
     );
+}
+
+#[test]
+fn a_mail_path_can_name_an_exim_file_by_any_name() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "mta/mailer.conf",
+        "begin routers\nsmarthost:\n  driver = manualroute\n  transport = remote_smtp\n  route_list = * relay.clinic.example\nbegin transports\nremote_smtp:\n  driver = smtp\n",
+    );
+    let (report, _) = check(dir.path(), "exim-smarthost-tls-required");
+    assert_eq!(finding_lines(&report), Vec::<String>::new());
+    write(
+        dir.path(),
+        "safeguard.toml",
+        "[[mail.paths]]\npath = \"mta/mailer.conf\"\nformat = \"exim\"\n",
+    );
+    let (report, code) = check(dir.path(), "exim-smarthost-tls-required");
+    assert_eq!(
+        finding_lines(&report),
+        vec!["mta/mailer.conf:5 exim-smarthost-tls-required fail exim.router[smarthost]"]
+    );
+    assert_eq!(code, Some(1));
 }
