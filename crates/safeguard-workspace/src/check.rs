@@ -315,7 +315,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         let MailFiles {
             postfix_dirs: mut mail_dirs,
             dovecot: mut dovecot_files,
-            exim: mut exim_files,
+            exim: exim_files,
         } = mail;
         mail_dirs.sort();
         mail_dirs.dedup();
