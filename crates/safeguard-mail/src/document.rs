@@ -197,6 +197,35 @@ impl<'a> Builder<'a> {
                 Node::new(Value::String(value), p.value_span),
             );
         }
+        // The services master.cf defines (`name/type`), for policies about
+        // services main.cf depends on (`maillog_file` needs `postlog`).
+        let services = match self.master_cf {
+            Some(master) => Value::List(
+                master
+                    .services()
+                    .into_iter()
+                    .map(|entry| Node {
+                        // Written in master.cf, not in main.cf.
+                        origin: self.files.master,
+                        ..Node::new(Value::String(entry.key()), entry.header_span())
+                    })
+                    .collect(),
+            ),
+            None => Value::Unknown(safeguard_model::Unknown {
+                reason: "no master.cf beside main.cf, so its services are unknown".to_owned(),
+                ..safeguard_model::Unknown::default()
+            }),
+        };
+        // A finding about a missing service points at master.cf, where the
+        // service has to be added.
+        let at = match self.master {
+            Some(_) => Node {
+                origin: self.files.master,
+                ..Node::new(services, Span::empty_at(0))
+            },
+            None => Node::new(services, Span::empty_at(0)),
+        };
+        attrs.insert("master_services", Span::empty_at(0), at);
         let whole = Self::whole(self.main);
         self.object(
             "postfix.main",

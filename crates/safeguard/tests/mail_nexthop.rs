@@ -257,3 +257,39 @@ fn a_mail_path_can_name_an_exim_file_by_any_name() {
     );
     assert_eq!(code, Some(1));
 }
+
+#[test]
+fn a_log_file_needs_the_postlog_service() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "postfix/main.cf",
+        "maillog_file = /var/log/postfix.log\n",
+    );
+    // Without master.cf the services are unknown, so is the verdict.
+    let (report, code) = check(dir.path(), "postfix-maillog-file-has-postlog");
+    assert_eq!(
+        finding_lines(&report),
+        vec!["postfix/main.cf:1 postfix-maillog-file-has-postlog unknown postfix.main"]
+    );
+    assert_eq!(code, Some(0));
+    write(
+        dir.path(),
+        "postfix/master.cf",
+        "smtp      inet  n       -       y       -       -       smtpd\n",
+    );
+    let (report, code) = check(dir.path(), "postfix-maillog-file-has-postlog");
+    assert_eq!(
+        finding_lines(&report),
+        vec!["postfix/master.cf:1 postfix-maillog-file-has-postlog fail postfix.main"]
+    );
+    assert_eq!(code, Some(1));
+    write(
+        dir.path(),
+        "postfix/master.cf",
+        "smtp      inet  n       -       y       -       -       smtpd\npostlog   unix-dgram n  -       n       -       1       postlogd\n",
+    );
+    let (report, code) = check(dir.path(), "postfix-maillog-file-has-postlog");
+    assert_eq!(finding_lines(&report), Vec::<String>::new());
+    assert_eq!(code, Some(0));
+}
