@@ -15,10 +15,12 @@ pub enum Safeguard {
     Retention,
     Backup,
     BaaScope,
+    /// Accepting a risk instead of fixing it: the audited suppressions.
+    RiskManagement,
 }
 
 impl Safeguard {
-    pub const ALL: [Safeguard; 10] = [
+    pub const ALL: [Safeguard; 11] = [
         Safeguard::EncryptionAtRest,
         Safeguard::TransmissionSecurity,
         Safeguard::Authentication,
@@ -29,6 +31,7 @@ impl Safeguard {
         Safeguard::Retention,
         Safeguard::Backup,
         Safeguard::BaaScope,
+        Safeguard::RiskManagement,
     ];
 
     #[must_use]
@@ -44,6 +47,7 @@ impl Safeguard {
             Safeguard::Retention => "retention",
             Safeguard::Backup => "backup",
             Safeguard::BaaScope => "baa-scope",
+            Safeguard::RiskManagement => "risk-management",
         }
     }
 
@@ -61,6 +65,7 @@ impl Safeguard {
             Safeguard::Retention => "45 CFR 164.316(b)(2)(i)",
             Safeguard::Backup => "45 CFR 164.308(a)(7)(ii)(A)",
             Safeguard::BaaScope => "45 CFR 164.308(b)(1), 164.314(a), 164.502(e)",
+            Safeguard::RiskManagement => "45 CFR 164.308(a)(1)(ii)(B), 164.316(b)(1)",
         }
     }
 }

@@ -27,8 +27,20 @@ pub enum Command {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
+    /// Snippets with the citation and remediation, then a summary.
     Human,
+    /// The stable JSON contract (docs/json-output.md).
     Json,
+    /// SARIF 2.1.0, for code scanning (GitHub, Azure DevOps, …).
+    Sarif,
+    /// JUnit XML: one test case per object and policy.
+    Junit,
+    /// GitHub Actions workflow commands (pull request annotations).
+    Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+    /// Checkstyle XML.
+    Checkstyle,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -70,8 +82,21 @@ pub struct CheckArgs {
     /// Files or directories to check.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
+    /// Output format; repeat it, each followed by its own --output, to write several [default: human].
+    #[arg(long, value_enum)]
+    pub format: Vec<OutputFormat>,
+    /// Write the preceding --format to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Vec<PathBuf>,
+    /// List suppressed findings too, with their reasons.
+    #[arg(long)]
+    pub show_suppressed: bool,
+    /// Report only findings not recorded in this baseline file, and how many of its entries are fixed.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record today's findings in FILE as the baseline (they then do not fail this run).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     #[command(flatten)]
     pub policies: PolicyArgs,
     /// Run only these rule ids or safeguards (comma-separated, repeatable).
