@@ -66,8 +66,10 @@ pub struct Exception {
     /// Matched against the finding's path relative to the configuration's
     /// directory; `None` matches every path.
     pub path: Option<globset::GlobMatcher>,
-    /// Matched against the object's address; `None` matches every object.
-    pub object: Option<globset::GlobMatcher>,
+    /// Matched against the object's address with `*` and `?` as the only
+    /// wildcards (addresses hold brackets: `aws_db_instance.db[0]`); `None`
+    /// matches every object.
+    pub object: Option<String>,
     /// Empty when none was written (then the exception does not apply).
     pub reason: String,
     pub until: Option<String>,
@@ -259,7 +261,7 @@ pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
             let pattern = pattern?;
             // `literal_separator`: `*` stays within one path segment, as in .gitignore.
             match globset::GlobBuilder::new(pattern.get_ref())
-                .literal_separator(what == "path")
+                .literal_separator(true)
                 .build()
             {
                 Ok(glob) => Some(glob.compile_matcher()),
@@ -273,7 +275,7 @@ pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
             }
         };
         let path = glob(raw_exception.path, "path");
-        let object = glob(raw_exception.object, "object");
+        let object = raw_exception.object.map(Spanned::into_inner);
         if let Some(until) = &raw_exception.until
             && !safeguard_policy::is_iso_date(until.get_ref())
         {

@@ -217,7 +217,7 @@ fn exception_matches(exception: &Exception, finding: &Finding, root: &Path) -> b
         return false;
     }
     if let Some(object) = &exception.object
-        && !object.is_match(&finding.object)
+        && !wildcard_match(object, &finding.object)
     {
         return false;
     }
@@ -226,6 +226,31 @@ fn exception_matches(exception: &Exception, finding: &Finding, root: &Path) -> b
         Some(glob) => glob.is_match(relative_to(finding.file.path(), root))
             || glob.is_match(relative_to(finding.object_file.path(), root)),
     }
+}
+
+/// `*` matches any run of characters, `?` one; everything else is literal.
+fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    // Iterative matching with backtracking to the last `*`: linear in
+    // practice, never exponential.
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((star_p, star_t)) = star {
+            pi = star_p + 1;
+            ti = star_t + 1;
+            star = Some((star_p, star_t + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
 }
 
 fn relative_to(path: &Path, root: &Path) -> PathBuf {
@@ -240,4 +265,20 @@ fn line_of(file: &SourceFile, span: Span) -> u32 {
     file.line_index()
         .line_column(span.start, file.text(), ColumnUnit::Chars)
         .line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard_match;
+
+    #[test]
+    fn wildcards_keep_brackets_literal() {
+        assert!(wildcard_match("aws_db_instance.db[*]", "aws_db_instance.db[0]"));
+        assert!(wildcard_match("aws_db_instance.db[0]", "aws_db_instance.db[0]"));
+        assert!(!wildcard_match("aws_db_instance.db[0]", "aws_db_instance.db0"));
+        assert!(wildcard_match("*.logs", "module.a.aws_s3_bucket.logs"));
+        assert!(wildcard_match("a?c", "abc"));
+        assert!(!wildcard_match("a*d", "abc"));
+        assert!(wildcard_match("*", ""));
+    }
 }
