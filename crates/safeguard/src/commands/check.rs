@@ -38,11 +38,18 @@ pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
     };
     let mut report = check(&options);
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    // Written from every current finding, before an old baseline hides any.
+    let written = match &args.write_baseline {
+        Some(path) => {
+            let written = Baseline::from_report(&report, &cwd);
+            std::fs::write(path, written.to_json())
+                .with_context(|| format!("cannot write the baseline {}", path.display()))?;
+            Some(written)
+        }
+        None => None,
+    };
     let mut outcome = baseline.map(|baseline| apply_baseline(&mut report, &baseline, &cwd));
-    if let Some(path) = &args.write_baseline {
-        let written = Baseline::from_report(&report, &cwd);
-        std::fs::write(path, written.to_json())
-            .with_context(|| format!("cannot write the baseline {}", path.display()))?;
+    if let Some(written) = written {
         // The recorded findings are accepted from now on, this run included.
         let known = apply_baseline(&mut report, &written, &cwd);
         outcome = Some(match outcome {
