@@ -94,6 +94,9 @@ pub struct CheckArgs {
     /// Report only findings not recorded in this baseline file, and how many of its entries are fixed.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Check only the files changed since this git revision (added to any PATHs given).
+    #[arg(long, value_name = "REV")]
+    pub since: Option<String>,
     /// Record today's findings in FILE as the baseline (they then do not fail this run).
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,

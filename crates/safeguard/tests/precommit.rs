@@ -128,3 +128,44 @@ fn pre_commit_refuses_a_non_compliant_tf_file_and_accepts_the_fix() {
     assert!(output.contains("safeguard (HIPAA compliance-as-code)"), "{output}");
     assert!(output.contains("Passed"), "{output}");
 }
+
+#[test]
+fn since_checks_only_files_changed_since_a_revision() {
+    if !available("git") {
+        assert!(std::env::var_os("CI").is_none(), "git is not installed but CI is set");
+        eprintln!("git not installed: skipping --since");
+        return;
+    }
+    let repo = tempfile::tempdir().unwrap();
+    let env: [(&str, &Path); 0] = [];
+    let bad = "resource \"aws_db_instance\" \"db\" {\n  storage_encrypted = false\n}\n";
+    write(repo.path(), "old.tf", bad);
+    write(repo.path(), "README.md", "notes\n");
+    for args in [&["init", "-q"][..], &["add", "."], &["commit", "-q", "-m", "base"]] {
+        assert!(run(repo.path(), "git", args, &env).status.success());
+    }
+    let check = |extra: &[&str]| {
+        let mut args = vec!["check", "--format", "json", "--select", "aws-rds-instance-storage-encrypted"];
+        args.extend(extra);
+        run(repo.path(), env!("CARGO_BIN_EXE_safeguard"), &args, &env)
+    };
+    // Nothing changed: nothing checked, exit 0.
+    let none = check(&["--since", "HEAD"]);
+    assert_eq!(none.status.code(), Some(0), "{}", text(&none));
+    let report: serde_json::Value = serde_json::from_slice(&none.stdout).unwrap();
+    assert_eq!(report["summary"]["files"], 0);
+    // A new file (staged) and an edited README: only the .tf file is checked.
+    write(repo.path(), "new.tf", bad.replace("\"db\"", "\"db2\""));
+    write(repo.path(), "README.md", "more notes\n");
+    assert!(run(repo.path(), "git", &["add", "new.tf"], &env).status.success());
+    let changed = check(&["--since", "HEAD"]);
+    assert_eq!(changed.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&changed.stdout).unwrap();
+    assert_eq!(
+        common::finding_lines(&report),
+        ["new.tf:2 aws-rds-instance-storage-encrypted fail aws_db_instance.db2"]
+    );
+    let bad_rev = check(&["--since", "no-such-rev"]);
+    assert_eq!(bad_rev.status.code(), Some(2));
+    assert!(text(&bad_rev).contains("git diff no-such-rev failed"), "{}", text(&bad_rev));
+}

@@ -22,8 +22,35 @@ pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
         .as_ref()
         .map(|path| Baseline::read(path))
         .transpose()?;
+    let mut paths = args.paths.clone();
+    if let Some(rev) = &args.since {
+        let changed = changed_since(rev)?;
+        // `.` is only the default: with --since, no changed file means nothing to check.
+        if args.paths == [PathBuf::from(".")] {
+            paths.clear();
+        }
+        paths.extend(changed);
+    }
+    if paths.is_empty() {
+        let report = safeguard_workspace::CheckReport::default();
+        let output = OutputOptions {
+            unknown: UnknownMode::Report,
+            cwd: std::env::current_dir().context("cannot read the current directory")?,
+            show_suppressed: false,
+            baseline: None,
+        };
+        for (format, path) in destinations {
+            let text = render(format, &report, &output, path.is_none());
+            match path {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => print(&text)?,
+            }
+        }
+        return Ok(0);
+    }
     let options = CheckOptions {
-        paths: args.paths.clone(),
+        paths,
         policy_dirs: args.policies.policy_dirs.clone(),
         select: args.select.clone(),
         ignore: args.ignore.clone(),
@@ -72,19 +99,7 @@ pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
         baseline: outcome,
     };
     for (format, path) in destinations {
-        let text = match format {
-            OutputFormat::Json => render_json(&report, &output),
-            OutputFormat::Sarif => render_sarif(&report, &output),
-            OutputFormat::Junit => render_junit(&report, &output),
-            OutputFormat::Github => render_github(&report, &output),
-            OutputFormat::Gitlab => render_gitlab(&report, &output),
-            OutputFormat::Checkstyle => render_checkstyle(&report, &output),
-            OutputFormat::Human => {
-                let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-                let color = path.is_none() && std::io::stdout().is_terminal() && !no_color;
-                render_human(&report, &output, HumanOptions { color, width: 100 })
-            }
-        };
+        let text = render(format, &report, &output, path.is_none());
         match path {
             Some(path) => std::fs::write(&path, text)
                 .with_context(|| format!("cannot write {}", path.display()))?,
@@ -155,4 +170,60 @@ fn terraform_env() -> Vec<(String, String)> {
         .collect();
     vars.sort();
     vars
+}
+
+fn render(
+    format: OutputFormat,
+    report: &safeguard_workspace::CheckReport,
+    output: &OutputOptions,
+    to_stdout: bool,
+) -> String {
+    match format {
+        OutputFormat::Json => render_json(report, output),
+        OutputFormat::Sarif => render_sarif(report, output),
+        OutputFormat::Junit => render_junit(report, output),
+        OutputFormat::Github => render_github(report, output),
+        OutputFormat::Gitlab => render_gitlab(report, output),
+        OutputFormat::Checkstyle => render_checkstyle(report, output),
+        OutputFormat::Human => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            let color = to_stdout && std::io::stdout().is_terminal() && !no_color;
+            render_human(report, output, HumanOptions { color, width: 100 })
+        }
+    }
+}
+
+/// Files changed since `rev` (committed, staged or not), relative to the
+/// current directory, that still exist and that safeguard reads. Runs the
+/// user's `git`, never anything from the scanned tree.
+fn changed_since(rev: &str) -> Result<Vec<PathBuf>> {
+    if rev.starts_with('-') {
+        bail!("--since takes a git revision, not an option: `{rev}`");
+    }
+    let output = std::process::Command::new("git")
+        .args(["diff", "--name-only", "--relative", "--no-renames", rev, "--"])
+        .output()
+        .context("cannot run git for --since")?;
+    if !output.status.success() {
+        bail!(
+            "git diff {rev} failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let mut files: Vec<PathBuf> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(PathBuf::from)
+        .filter(|path| path.is_file() && is_checked_file(path))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// The files a check reads when named: Terraform, JSON (plans), Postfix and
+/// Dovecot main files.
+fn is_checked_file(path: &std::path::Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    name.ends_with(".tf")
+        || name.ends_with(".json")
+        || matches!(name, "main.cf" | "master.cf" | "dovecot.conf")
 }
