@@ -113,7 +113,11 @@ impl Baseline {
 /// Drops the findings the baseline knows from the report and counts the
 /// baseline entries nothing matched any more. Suppressed findings stay: they
 /// are accounted for by their suppression.
-pub fn apply_baseline(report: &mut CheckReport, baseline: &Baseline, cwd: &Path) -> BaselineOutcome {
+pub fn apply_baseline(
+    report: &mut CheckReport,
+    baseline: &Baseline,
+    cwd: &Path,
+) -> BaselineOutcome {
     let known: BTreeSet<&str> = baseline
         .findings
         .iter()

@@ -21,7 +21,8 @@ pub fn render_checkstyle(report: &CheckReport, options: &OutputOptions) -> Strin
             .or_default()
             .push(finding);
     }
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<checkstyle version=\"4.3\">\n");
+    let mut out =
+        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<checkstyle version=\"4.3\">\n");
     for (path, findings) in files {
         let _ = writeln!(out, "  <file name=\"{}\">", escape(&path));
         for f in findings {

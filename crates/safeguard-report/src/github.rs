@@ -66,7 +66,11 @@ pub fn render_github(report: &CheckReport, options: &OutputOptions) -> String {
         );
     }
     for error in &report.policy_errors {
-        let _ = writeln!(out, "::error title=safeguard policy::{}", data(&error.to_string()));
+        let _ = writeln!(
+            out,
+            "::error title=safeguard policy::{}",
+            data(&error.to_string())
+        );
     }
     for error in &report.input_errors {
         let position = match &error.location {

@@ -39,7 +39,10 @@ pub fn render_junit(report: &CheckReport, options: &OutputOptions) -> String {
                 range.start.line
             );
             let detail = || {
-                let mut text = format!("{path}:{}:{}: {}", range.start.line, range.start.column, f.message);
+                let mut text = format!(
+                    "{path}:{}:{}: {}",
+                    range.start.line, range.start.column, f.message
+                );
                 if let Some(reason) = &f.reason {
                     let _ = write!(text, "\nreason: {reason}");
                 }
@@ -61,13 +64,19 @@ pub fn render_junit(report: &CheckReport, options: &OutputOptions) -> String {
                         escape(&format!("suppressed: {}", suppression.justification))
                     );
                 }
-                (None, Status::Fail) | (None, Status::Unknown) if f.status == Status::Fail || unknown_fails => {
+                (None, Status::Fail) | (None, Status::Unknown)
+                    if f.status == Status::Fail || unknown_fails =>
+                {
                     suite_failures += 1;
                     let _ = writeln!(
                         suite,
                         ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
                         escape(&f.message),
-                        if f.status == Status::Fail { f.policy.severity.as_str() } else { "unknown" },
+                        if f.status == Status::Fail {
+                            f.policy.severity.as_str()
+                        } else {
+                            "unknown"
+                        },
                         escape(&detail())
                     );
                 }
@@ -76,7 +85,10 @@ pub fn render_junit(report: &CheckReport, options: &OutputOptions) -> String {
                     let _ = writeln!(
                         suite,
                         ">\n      <skipped message=\"{}\"/>\n    </testcase>",
-                        escape(&format!("unknown: {}", f.reason.as_deref().unwrap_or(&f.message)))
+                        escape(&format!(
+                            "unknown: {}",
+                            f.reason.as_deref().unwrap_or(&f.message)
+                        ))
                     );
                 }
             }

@@ -18,7 +18,8 @@ use crate::OutputOptions;
 use crate::fingerprint::fingerprint;
 use crate::location::{Range, display_path, finding_range, span_range};
 
-const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+const SCHEMA: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
 
 #[must_use]
@@ -237,7 +238,10 @@ fn notifications(report: &CheckReport, options: &OutputOptions) -> Vec<Value> {
     };
     let mut out = Vec::new();
     for error in &report.config_errors {
-        out.push(notification(error.message.clone(), Some(at(&error.path, error.position))));
+        out.push(notification(
+            error.message.clone(),
+            Some(at(&error.path, error.position)),
+        ));
     }
     for error in &report.policy_errors {
         out.push(notification(error.to_string(), Some(at(&error.path, None))));
@@ -251,7 +255,10 @@ fn notifications(report: &CheckReport, options: &OutputOptions) -> Vec<Value> {
                 Some((range.start.line, range.start.column))
             }
         };
-        out.push(notification(error.message.clone(), Some(at(&error.path, start))));
+        out.push(notification(
+            error.message.clone(),
+            Some(at(&error.path, start)),
+        ));
     }
     out
 }

@@ -303,12 +303,8 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             today: &today_utc(),
         };
         let sources: Vec<SourceFile> = sources.into_values().collect();
-        let extra = crate::suppress::apply(
-            &mut findings,
-            &sources,
-            &context,
-            &mut report.input_errors,
-        );
+        let extra =
+            crate::suppress::apply(&mut findings, &sources, &context, &mut report.input_errors);
         report.findings.extend(findings);
         report.findings.extend(extra);
         for policy in engine.policies().iter().chain(&meta.selected) {

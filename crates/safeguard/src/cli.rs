@@ -14,7 +14,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check files or directories against the HIPAA policies.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the policies: id, safeguard, citation, severity, formats.
     Rules(RulesArgs),
     /// Explain one policy: rationale, remediation, citation, examples.

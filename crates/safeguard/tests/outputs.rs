@@ -83,7 +83,10 @@ fn clinic_sarif_validates_against_the_official_schema() {
         "aws-rds-instance-storage-encrypted"
     );
     let location = &result["locations"][0]["physicalLocation"];
-    assert_eq!(location["artifactLocation"]["uri"], "testdata/clinic/database.tf");
+    assert_eq!(
+        location["artifactLocation"]["uri"],
+        "testdata/clinic/database.tf"
+    );
     assert_eq!(
         location["region"],
         serde_json::json!({"startLine": 15, "startColumn": 1, "endLine": 23, "endColumn": 2})
@@ -97,7 +100,10 @@ fn clinic_sarif_validates_against_the_official_schema() {
         .iter()
         .find(|r| r["properties"]["status"] == "unknown")
         .unwrap();
-    assert_eq!((unknown["kind"].as_str(), unknown["level"].as_str()), (Some("review"), Some("none")));
+    assert_eq!(
+        (unknown["kind"].as_str(), unknown["level"].as_str()),
+        (Some("review"), Some("none"))
+    );
 }
 
 #[test]
@@ -105,7 +111,11 @@ fn moving_a_resource_down_ten_lines_keeps_its_fingerprint() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "main.tf", BUCKET);
     let before = sarif_of(dir.path(), &[]);
-    write(dir.path(), "main.tf", format!("{}{BUCKET}", "\n".repeat(10)));
+    write(
+        dir.path(),
+        "main.tf",
+        format!("{}{BUCKET}", "\n".repeat(10)),
+    );
     let after = sarif_of(dir.path(), &[]);
     assert_valid_sarif(&after);
     let prints = |sarif: &Value| -> Vec<(String, u64, Value)> {
@@ -145,7 +155,9 @@ fn sarif_keeps_suppressed_results_with_their_justification() {
     write(
         dir.path(),
         "main.tf",
-        format!("# safeguard:ignore aws-s3-bucket-versioning until=2999-12-31 -- rebuilt nightly from the source system, SEC-41\n{BUCKET}"),
+        format!(
+            "# safeguard:ignore aws-s3-bucket-versioning until=2999-12-31 -- rebuilt nightly from the source system, SEC-41\n{BUCKET}"
+        ),
     );
     write(
         dir.path(),
@@ -221,11 +233,15 @@ fn junit_parses_as_xml_with_one_case_per_object_and_policy() {
     let rds = cases
         .iter()
         .find(|c| {
-            c.parent_element().unwrap().attribute("name") == Some("aws-rds-instance-storage-encrypted")
+            c.parent_element().unwrap().attribute("name")
+                == Some("aws-rds-instance-storage-encrypted")
                 && c.attribute("name") == Some("aws_db_instance.reporting")
         })
         .unwrap();
-    assert_eq!(rds.attribute("classname"), Some("testdata/clinic/database.tf"));
+    assert_eq!(
+        rds.attribute("classname"),
+        Some("testdata/clinic/database.tf")
+    );
     let failure = rds.children().find(|n| n.has_tag_name("failure")).unwrap();
     assert_eq!(
         failure.attribute("message"),
@@ -258,7 +274,10 @@ fn checkstyle_parses_as_xml() {
             "testdata/clinic/storage.tf"
         ]
     );
-    let errors = doc.descendants().filter(|n| n.has_tag_name("error")).count();
+    let errors = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("error"))
+        .count();
     assert_eq!(errors, 25);
 }
 
@@ -277,7 +296,12 @@ fn gitlab_code_quality_has_the_required_keys() {
         assert!(issue["description"].as_str().is_some_and(|d| !d.is_empty()));
         assert!(issue["check_name"].as_str().is_some_and(|d| !d.is_empty()));
         assert!(severities.contains(&issue["severity"].as_str().unwrap()));
-        assert!(issue["location"]["path"].as_str().unwrap().starts_with("testdata/clinic/"));
+        assert!(
+            issue["location"]["path"]
+                .as_str()
+                .unwrap()
+                .starts_with("testdata/clinic/")
+        );
         assert!(issue["location"]["lines"]["begin"].as_u64().unwrap() >= 1);
         assert!(fingerprints.insert(issue["fingerprint"].as_str().unwrap().to_owned()));
     }
@@ -298,7 +322,14 @@ fn github_annotations_are_workflow_commands() {
         "resource \"aws_db_instance\" \"db\" {\n  storage_encrypted   = false\n  deletion_protection = true\n  enabled_cloudwatch_logs_exports = [\"postgresql\"]\n  backup_retention_period = 7\n}\n",
     );
     let output = safeguard(dir.path())
-        .args(["check", "main.tf", "--format", "github", "--select", "aws-rds-instance-storage-encrypted"])
+        .args([
+            "check",
+            "main.tf",
+            "--format",
+            "github",
+            "--select",
+            "aws-rds-instance-storage-encrypted",
+        ])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
@@ -314,8 +345,18 @@ fn several_formats_in_one_run_each_to_its_file() {
     write(dir.path(), "main.tf", BUCKET);
     let output = safeguard(dir.path())
         .args([
-            "check", ".", "--format", "sarif", "--output", "out.sarif", "--format", "junit",
-            "--output", "out.xml", "--format", "json",
+            "check",
+            ".",
+            "--format",
+            "sarif",
+            "--output",
+            "out.sarif",
+            "--format",
+            "junit",
+            "--output",
+            "out.xml",
+            "--format",
+            "json",
         ])
         .output()
         .unwrap();
@@ -323,7 +364,8 @@ fn several_formats_in_one_run_each_to_its_file() {
     // JSON went to standard output, the others to their files.
     assert_eq!(json(&output)["version"], 1);
     let sarif: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.sarif")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.sarif")).unwrap())
+            .unwrap();
     assert_valid_sarif(&sarif);
     let junit = std::fs::read_to_string(dir.path().join("out.xml")).unwrap();
     roxmltree::Document::parse(&junit).unwrap();
@@ -338,7 +380,9 @@ fn several_formats_in_one_run_each_to_its_file() {
         "error: only one --format can go to standard output: give the others an --output FILE\n"
     );
     let output_first = safeguard(dir.path())
-        .args(["check", ".", "--output", "a.json", "--format", "json", "--output", "b.json"])
+        .args([
+            "check", ".", "--output", "a.json", "--format", "json", "--output", "b.json",
+        ])
         .output()
         .unwrap();
     assert_eq!(output_first.status.code(), Some(2));

@@ -22,7 +22,10 @@ fn available(program: &str) -> bool {
 fn run(dir: &Path, program: &str, args: &[&str], env: &[(&str, &Path)]) -> Output {
     let path = std::env::var_os("PATH").unwrap_or_default();
     // The hook runs the binary under test: put its directory first on PATH.
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_safeguard")).parent().unwrap().to_path_buf();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_safeguard"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
     let mut paths = vec![bin_dir];
     paths.extend(std::env::split_paths(&path));
     let mut command = Command::new(program);
@@ -41,7 +44,9 @@ fn run(dir: &Path, program: &str, args: &[&str], env: &[(&str, &Path)]) -> Outpu
     for (name, value) in env {
         command.env(name, value);
     }
-    command.output().unwrap_or_else(|e| panic!("{program}: {e}"))
+    command
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"))
 }
 
 fn text(output: &Output) -> String {
@@ -64,7 +69,10 @@ fn pre_commit_refuses_a_non_compliant_tf_file_and_accepts_the_fix() {
             "{} not installed but CI is set: .ci/run installs pre-commit with pip",
             missing.join(" and ")
         );
-        eprintln!("{} not installed: skipping the real pre-commit run", missing.join(" and "));
+        eprintln!(
+            "{} not installed: skipping the real pre-commit run",
+            missing.join(" and ")
+        );
         return;
     }
     let scratch = tempfile::tempdir().unwrap();
@@ -81,7 +89,11 @@ fn pre_commit_refuses_a_non_compliant_tf_file_and_accepts_the_fix() {
         hooks.join(".pre-commit-hooks.yaml"),
     )
     .unwrap();
-    for args in [&["init", "-q"][..], &["add", "."], &["commit", "-q", "-m", "hooks"]] {
+    for args in [
+        &["init", "-q"][..],
+        &["add", "."],
+        &["commit", "-q", "-m", "hooks"],
+    ] {
         let output = run(&hooks, "git", args, &env);
         assert!(output.status.success(), "{}", text(&output));
     }
@@ -106,14 +118,33 @@ fn pre_commit_refuses_a_non_compliant_tf_file_and_accepts_the_fix() {
     assert!(install.status.success(), "{}", text(&install));
     assert!(run(&project, "git", &["add", "."], &env).status.success());
 
-    let refused = run(&project, "git", &["commit", "-m", "unencrypted database"], &env);
+    let refused = run(
+        &project,
+        "git",
+        &["commit", "-m", "unencrypted database"],
+        &env,
+    );
     let output = text(&refused);
-    assert!(!refused.status.success(), "the commit must be refused:\n{output}");
+    assert!(
+        !refused.status.success(),
+        "the commit must be refused:\n{output}"
+    );
     assert!(output.contains("- hook id: safeguard-system"), "{output}");
-    assert!(output.contains("aws-rds-instance-storage-encrypted"), "{output}");
-    assert!(output.contains("[high] aws_db_instance.db stores its data unencrypted"), "{output}");
+    assert!(
+        output.contains("aws-rds-instance-storage-encrypted"),
+        "{output}"
+    );
+    assert!(
+        output.contains("[high] aws_db_instance.db stores its data unencrypted"),
+        "{output}"
+    );
     assert!(output.contains("╭─[db.tf:2:3]"), "{output}");
-    let log = run(&project, "git", &["rev-parse", "--verify", "-q", "HEAD"], &env);
+    let log = run(
+        &project,
+        "git",
+        &["rev-parse", "--verify", "-q", "HEAD"],
+        &env,
+    );
     assert!(!log.status.success(), "nothing was committed");
 
     write(
@@ -121,18 +152,36 @@ fn pre_commit_refuses_a_non_compliant_tf_file_and_accepts_the_fix() {
         "db.tf",
         "resource \"aws_db_instance\" \"db\" {\n  storage_encrypted = true\n}\n",
     );
-    assert!(run(&project, "git", &["add", "db.tf"], &env).status.success());
-    let accepted = run(&project, "git", &["commit", "-m", "encrypted database"], &env);
+    assert!(
+        run(&project, "git", &["add", "db.tf"], &env)
+            .status
+            .success()
+    );
+    let accepted = run(
+        &project,
+        "git",
+        &["commit", "-m", "encrypted database"],
+        &env,
+    );
     let output = text(&accepted);
-    assert!(accepted.status.success(), "the fixed commit must pass:\n{output}");
-    assert!(output.contains("safeguard (HIPAA compliance-as-code)"), "{output}");
+    assert!(
+        accepted.status.success(),
+        "the fixed commit must pass:\n{output}"
+    );
+    assert!(
+        output.contains("safeguard (HIPAA compliance-as-code)"),
+        "{output}"
+    );
     assert!(output.contains("Passed"), "{output}");
 }
 
 #[test]
 fn since_checks_only_files_changed_since_a_revision() {
     if !available("git") {
-        assert!(std::env::var_os("CI").is_none(), "git is not installed but CI is set");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "git is not installed but CI is set"
+        );
         eprintln!("git not installed: skipping --since");
         return;
     }
@@ -141,11 +190,21 @@ fn since_checks_only_files_changed_since_a_revision() {
     let bad = "resource \"aws_db_instance\" \"db\" {\n  storage_encrypted = false\n}\n";
     write(repo.path(), "old.tf", bad);
     write(repo.path(), "README.md", "notes\n");
-    for args in [&["init", "-q"][..], &["add", "."], &["commit", "-q", "-m", "base"]] {
+    for args in [
+        &["init", "-q"][..],
+        &["add", "."],
+        &["commit", "-q", "-m", "base"],
+    ] {
         assert!(run(repo.path(), "git", args, &env).status.success());
     }
     let check = |extra: &[&str]| {
-        let mut args = vec!["check", "--format", "json", "--select", "aws-rds-instance-storage-encrypted"];
+        let mut args = vec![
+            "check",
+            "--format",
+            "json",
+            "--select",
+            "aws-rds-instance-storage-encrypted",
+        ];
         args.extend(extra);
         run(repo.path(), env!("CARGO_BIN_EXE_safeguard"), &args, &env)
     };
@@ -157,7 +216,11 @@ fn since_checks_only_files_changed_since_a_revision() {
     // A new file (staged) and an edited README: only the .tf file is checked.
     write(repo.path(), "new.tf", bad.replace("\"db\"", "\"db2\""));
     write(repo.path(), "README.md", "more notes\n");
-    assert!(run(repo.path(), "git", &["add", "new.tf"], &env).status.success());
+    assert!(
+        run(repo.path(), "git", &["add", "new.tf"], &env)
+            .status
+            .success()
+    );
     let changed = check(&["--since", "HEAD"]);
     assert_eq!(changed.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&changed.stdout).unwrap();
@@ -167,5 +230,9 @@ fn since_checks_only_files_changed_since_a_revision() {
     );
     let bad_rev = check(&["--since", "no-such-rev"]);
     assert_eq!(bad_rev.status.code(), Some(2));
-    assert!(text(&bad_rev).contains("git diff no-such-rev failed"), "{}", text(&bad_rev));
+    assert!(
+        text(&bad_rev).contains("git diff no-such-rev failed"),
+        "{}",
+        text(&bad_rev)
+    );
 }

@@ -68,7 +68,13 @@ const META: [&str; 3] = [
 fn hcl_valid_reasonless_expired_and_unused_suppressions() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "main.tf", HCL);
-    let (report, code) = check(dir.path(), &["--select", "aws-s3-bucket-versioning,aws-s3-bucket-object-lock,aws-s3-bucket-access-logging,aws-rds-instance-storage-encrypted,aws-rds-deletion-protection,risk-management"]);
+    let (report, code) = check(
+        dir.path(),
+        &[
+            "--select",
+            "aws-s3-bucket-versioning,aws-s3-bucket-object-lock,aws-s3-bucket-access-logging,aws-rds-instance-storage-encrypted,aws-rds-deletion-protection,risk-management",
+        ],
+    );
     assert_eq!(code, Some(1));
     assert_eq!(
         finding_lines(&report),
@@ -132,18 +138,33 @@ fn show_suppressed_lists_them_with_the_reason_and_they_do_not_fail_the_run() {
         .output()
         .unwrap();
     let text = common::stdout(&human);
-    assert!(text.contains("[high, suppressed: synthetic test data only, SEC-12] aws_db_instance.db"), "{text}");
-    assert!(text.contains(": 0 failed, 0 unknown, 1 suppressed, 0 passed, 0 errors."), "{text}");
+    assert!(
+        text.contains("[high, suppressed: synthetic test data only, SEC-12] aws_db_instance.db"),
+        "{text}"
+    );
+    assert!(
+        text.contains(": 0 failed, 0 unknown, 1 suppressed, 0 passed, 0 errors."),
+        "{text}"
+    );
 }
 
 #[test]
 fn suppression_checks_can_be_ignored_and_a_deselected_rule_is_not_unused() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "main.tf", HCL);
-    let (report, _) = check(dir.path(), &["--ignore", "unused-suppression,suppression-expired,suppression-without-reason"]);
+    let (report, _) = check(
+        dir.path(),
+        &[
+            "--ignore",
+            "unused-suppression,suppression-expired,suppression-without-reason",
+        ],
+    );
     assert_eq!(messages(&report, &META), Vec::<String>::new());
     // aws-rds-deletion-protection did not run: its suppression is not "unused".
-    let (report, _) = check(dir.path(), &["--select", "aws-s3-bucket-versioning,unused-suppression"]);
+    let (report, _) = check(
+        dir.path(),
+        &["--select", "aws-s3-bucket-versioning,unused-suppression"],
+    );
     assert_eq!(messages(&report, &META), Vec::<String>::new());
 }
 
@@ -159,11 +180,15 @@ fn malformed_suppressions_are_located_errors_and_unknown_rules_are_named() {
     assert_eq!(code, Some(2));
     assert_eq!(
         error_lines(&report),
-        ["main.tf:1:3 `until=2030-02-31x` in a safeguard:ignore comment is not a date written YYYY-MM-DD"]
+        [
+            "main.tf:1:3 `until=2030-02-31x` in a safeguard:ignore comment is not a date written YYYY-MM-DD"
+        ]
     );
     assert_eq!(
         messages(&report, &META),
-        ["main.tf:2 unused-suppression low [risk-management]: the suppression names `aws-s3-bucket-versionning`, which is no policy (did you mean `aws-s3-bucket-versioning`?)"]
+        [
+            "main.tf:2 unused-suppression low [risk-management]: the suppression names `aws-s3-bucket-versionning`, which is no policy (did you mean `aws-s3-bucket-versioning`?)"
+        ]
     );
 }
 
@@ -193,7 +218,11 @@ fn postfix_main_cf_settings_and_a_master_cf_service_line() {
     );
     let (report, code) = check(
         dir.path(),
-        &["--select", "postfix-smtpd-tls12-minimum,postfix-smtpd-tls-loglevel,postfix-smtp-client-tls-loglevel,risk-management", "--show-suppressed"],
+        &[
+            "--select",
+            "postfix-smtpd-tls12-minimum,postfix-smtpd-tls-loglevel,postfix-smtp-client-tls-loglevel,risk-management",
+            "--show-suppressed",
+        ],
     );
     assert_eq!(code, Some(1));
     assert_eq!(
@@ -219,7 +248,12 @@ fn postfix_main_cf_settings_and_a_master_cf_service_line() {
         suppressed[4],
         &serde_json::json!({"kind": "inSource", "reason": "lab analysers speak TLS 1.0 only; isolated VLAN, NET-7", "until": null, "approved-by": null, "file": "postfix/master.cf", "line": 1})
     );
-    assert!(suppressed.iter().enumerate().all(|(i, s)| i == 4 || s.is_null()));
+    assert!(
+        suppressed
+            .iter()
+            .enumerate()
+            .all(|(i, s)| i == 4 || s.is_null())
+    );
 }
 
 #[test]
@@ -259,7 +293,11 @@ object = "aws_db_instance.patients[0]"
     );
     let (report, code) = check(
         dir.path(),
-        &["--select", "aws-rds-deletion-protection,aws-s3-bucket-encryption,aws-s3-bucket-versioning,aws-rds-log-exports,risk-management", "--show-suppressed"],
+        &[
+            "--select",
+            "aws-rds-deletion-protection,aws-s3-bucket-encryption,aws-s3-bucket-versioning,aws-rds-log-exports,risk-management",
+            "--show-suppressed",
+        ],
     );
     assert_eq!(code, Some(1));
     assert_eq!(

@@ -17,7 +17,9 @@ use safeguard_policy::Policy;
 use safeguard_source::{ColumnUnit, SourceFile, Span};
 
 use crate::config::{Config, Exception};
-pub use meta::{SUPPRESSION_EXPIRED, SUPPRESSION_WITHOUT_REASON, UNUSED_SUPPRESSION, meta_policies};
+pub use meta::{
+    SUPPRESSION_EXPIRED, SUPPRESSION_WITHOUT_REASON, UNUSED_SUPPRESSION, meta_policies,
+};
 
 /// What the suppression pass needs besides the findings.
 pub(crate) struct Context<'a> {
@@ -139,7 +141,9 @@ pub(crate) fn apply(
                 &d.file,
                 d.span,
                 object,
-                format!("the suppression of {rules} expired on {until}; its findings are reported again"),
+                format!(
+                    "the suppression of {rules} expired on {until}; its findings are reported again"
+                ),
             );
             continue;
         }
@@ -184,8 +188,11 @@ pub(crate) fn apply(
                     ),
                 );
             } else if !used_exceptions.contains(&index)
-                && let Some(message) =
-                    unused_message(&exception.rule, context, "in the files and objects it names")
+                && let Some(message) = unused_message(
+                    &exception.rule,
+                    context,
+                    "in the files and objects it names",
+                )
             {
                 emit(UNUSED_SUPPRESSION, source, exception.span, object, message);
             }
@@ -209,7 +216,9 @@ fn unused_message(rule: &str, context: &Context<'_>, place: &str) -> Option<Stri
     let hint = safeguard_policy::did_you_mean(rule, &ids)
         .map(|id| format!(" (did you mean `{id}`?)"))
         .unwrap_or_default();
-    Some(format!("the suppression names `{rule}`, which is no policy{hint}"))
+    Some(format!(
+        "the suppression names `{rule}`, which is no policy{hint}"
+    ))
 }
 
 fn exception_matches(exception: &Exception, finding: &Finding, root: &Path) -> bool {
@@ -223,8 +232,10 @@ fn exception_matches(exception: &Exception, finding: &Finding, root: &Path) -> b
     }
     match &exception.path {
         None => true,
-        Some(glob) => glob.is_match(relative_to(finding.file.path(), root))
-            || glob.is_match(relative_to(finding.object_file.path(), root)),
+        Some(glob) => {
+            glob.is_match(relative_to(finding.file.path(), root))
+                || glob.is_match(relative_to(finding.object_file.path(), root))
+        }
     }
 }
 
@@ -273,9 +284,18 @@ mod tests {
 
     #[test]
     fn wildcards_keep_brackets_literal() {
-        assert!(wildcard_match("aws_db_instance.db[*]", "aws_db_instance.db[0]"));
-        assert!(wildcard_match("aws_db_instance.db[0]", "aws_db_instance.db[0]"));
-        assert!(!wildcard_match("aws_db_instance.db[0]", "aws_db_instance.db0"));
+        assert!(wildcard_match(
+            "aws_db_instance.db[*]",
+            "aws_db_instance.db[0]"
+        ));
+        assert!(wildcard_match(
+            "aws_db_instance.db[0]",
+            "aws_db_instance.db[0]"
+        ));
+        assert!(!wildcard_match(
+            "aws_db_instance.db[0]",
+            "aws_db_instance.db0"
+        ));
         assert!(wildcard_match("*.logs", "module.a.aws_s3_bucket.logs"));
         assert!(wildcard_match("a?c", "abc"));
         assert!(!wildcard_match("a*d", "abc"));

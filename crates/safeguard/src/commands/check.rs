@@ -120,7 +120,9 @@ fn destinations(
         return match args.output.as_slice() {
             [] => Ok(vec![(OutputFormat::Human, None)]),
             [path] => Ok(vec![(OutputFormat::Human, Some(path.clone()))]),
-            _ => bail!("several --output files but no --format: give a --format before each --output"),
+            _ => bail!(
+                "several --output files but no --format: give a --format before each --output"
+            ),
         };
     }
     let indices = |id: &str| -> Vec<usize> {
@@ -135,7 +137,10 @@ fn destinations(
         args.format.iter().map(|f| (*f, None)).collect();
     for (path, at) in args.output.iter().zip(&output_at) {
         let Some(owner) = format_at.iter().rposition(|f| f < at) else {
-            bail!("--output {} comes before any --format: write `--format FORMAT --output FILE`", path.display());
+            bail!(
+                "--output {} comes before any --format: write `--format FORMAT --output FILE`",
+                path.display()
+            );
         };
         if pairs[owner].1.is_some() {
             bail!("two --output files for one --format: repeat --format before each --output");
@@ -201,7 +206,14 @@ fn changed_since(rev: &str) -> Result<Vec<PathBuf>> {
         bail!("--since takes a git revision, not an option: `{rev}`");
     }
     let output = std::process::Command::new("git")
-        .args(["diff", "--name-only", "--relative", "--no-renames", rev, "--"])
+        .args([
+            "diff",
+            "--name-only",
+            "--relative",
+            "--no-renames",
+            rev,
+            "--",
+        ])
         .output()
         .context("cannot run git for --since")?;
     if !output.status.success() {
@@ -222,7 +234,10 @@ fn changed_since(rev: &str) -> Result<Vec<PathBuf>> {
 /// The files a check reads when named: Terraform, JSON (plans), Postfix and
 /// Dovecot main files.
 fn is_checked_file(path: &std::path::Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
     name.ends_with(".tf")
         || name.ends_with(".json")
         || matches!(name, "main.cf" | "master.cf" | "dovecot.conf")
