@@ -9,6 +9,7 @@
 
 mod baseline;
 mod checkstyle;
+mod evidence;
 mod fingerprint;
 mod github;
 mod gitlab;
@@ -26,6 +27,9 @@ use safeguard_workspace::CheckReport;
 
 pub use baseline::{Baseline, BaselineError, BaselineOutcome, apply_baseline};
 pub use checkstyle::render_checkstyle;
+pub use evidence::{
+    SafeguardCounts, render_evidence_html, render_evidence_markdown, safeguard_counts,
+};
 pub use fingerprint::fingerprint;
 pub use github::render_github;
 pub use gitlab::render_gitlab;

@@ -59,6 +59,8 @@ pub struct CheckReport {
     pub policy_errors: Vec<PolicyError>,
     pub config_errors: Vec<ConfigError>,
     pub files: usize,
+    /// The files read, sorted (for the evidence report's hashes).
+    pub inputs: Vec<PathBuf>,
     pub objects: usize,
     pub policies: usize,
     pub fail_on: Severity,
@@ -294,6 +296,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             report.objects += result.objects;
         }
         report.files += counted.len();
+        report.inputs.extend(counted);
         let selected: BTreeSet<String> = engine.policies().iter().map(|p| p.id.clone()).collect();
         let context = crate::suppress::Context {
             config: &config,
@@ -314,6 +317,8 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         }
     }
     report.rules.sort_by(|a, b| a.id.cmp(&b.id));
+    report.inputs.sort();
+    report.inputs.dedup();
     if options.fail_on.is_none() {
         report.fail_on = fail_on_from_config.unwrap_or(Severity::Info);
     }

@@ -23,6 +23,41 @@ pub enum Command {
     Test(TestArgs),
     /// Print the JSON Schema for policy files (policies/schema.json).
     Schema,
+    /// Evidence for auditors: per safeguard, what was checked, what failed and what was accepted.
+    Report(Box<ReportArgs>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained page (inline CSS and SVG chart, no external references).
+    Html,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Files or directories to check.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+    pub format: ReportFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub policies: PolicyArgs,
+    /// Run only these rule ids or safeguards (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "RULE|SAFEGUARD")]
+    pub select: Option<Vec<String>>,
+    /// Skip these rule ids or safeguards (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "RULE|SAFEGUARD")]
+    pub ignore: Vec<String>,
+    /// Set a Terraform variable, as `terraform plan -var` does (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// Read Terraform variables from a .tfvars or .tfvars.json file (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -165,7 +165,7 @@ pub fn severity(arg: SeverityArg) -> Severity {
 
 /// `TF_VAR_name` variables, as Terraform reads them; sorted so runs are
 /// reproducible whatever the environment's order.
-fn terraform_env() -> Vec<(String, String)> {
+pub fn terraform_env() -> Vec<(String, String)> {
     let mut vars: Vec<(String, String)> = std::env::vars_os()
         .filter_map(|(name, value)| {
             let name = name.into_string().ok()?;

@@ -1,5 +1,6 @@
 mod check;
 mod explain;
+mod report;
 mod rules;
 mod test;
 
@@ -19,6 +20,7 @@ pub fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<u8> {
         Command::Rules(args) => rules::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Schema => {
             let schema = safeguard_policy::json_schema();
             print(&format!("{}\n", serde_json::to_string_pretty(&schema)?))?;
