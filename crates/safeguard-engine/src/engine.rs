@@ -197,7 +197,7 @@ fn object_finding(
     finding(
         policy,
         document,
-        file,
+        (file, object),
         &object.address,
         &object.kind,
         span,
@@ -218,7 +218,7 @@ fn document_finding(
     finding(
         policy,
         document,
-        trigger.file,
+        (trigger.file, trigger),
         &document.address,
         kind,
         trigger.header_span,
@@ -231,7 +231,7 @@ fn document_finding(
 fn finding(
     policy: &Arc<Policy>,
     document: &Document,
-    file: usize,
+    (file, object): (usize, &Object),
     address: &str,
     kind: &str,
     span: Span,
@@ -257,5 +257,8 @@ fn finding(
         span,
         label_span,
         object: address.to_owned(),
+        object_file: document.files[object.file].clone(),
+        object_span: object.header_span,
+        suppression: None,
     }
 }

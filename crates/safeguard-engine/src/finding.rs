@@ -46,6 +46,53 @@ pub struct Finding {
     pub label_span: Span,
     /// The object's address (the document's for document-scope policies).
     pub object: String,
+    /// The file holding the object itself, which differs from `file` when
+    /// the culprit is a module argument in the caller or a Postfix setting
+    /// in main.cf for a master.cf service.
+    pub object_file: SourceFile,
+    /// The object's header (a block's labels, a service line): a
+    /// suppression comment on this line or above it covers the object.
+    pub object_span: Span,
+    /// Set when an inline suppression or a configured exception accepts
+    /// this finding; it then neither is listed (unless asked) nor fails.
+    pub suppression: Option<Suppression>,
+}
+
+/// Where an accepted finding's acceptance is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuppressionKind {
+    /// A `safeguard:ignore` comment in the scanned file.
+    InSource,
+    /// An `[[exceptions]]` entry in safeguard.toml.
+    External,
+}
+
+impl SuppressionKind {
+    /// SARIF's names for the two kinds.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::InSource => "inSource",
+            SuppressionKind::External => "external",
+        }
+    }
+}
+
+/// Why a finding is accepted, and on whose word, for auditors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    pub kind: SuppressionKind,
+    /// The reason written with the suppression (never empty: a reason-less
+    /// suppression does not suppress).
+    pub justification: String,
+    /// `YYYY-MM-DD`; the suppression stops applying after this day.
+    pub until: Option<String>,
+    /// `approved-by` of an exception.
+    pub approved_by: Option<String>,
+    /// Where it is written: the comment, or the exception in safeguard.toml.
+    pub file: std::path::PathBuf,
+    /// 1-based line of the comment or the exception.
+    pub line: u32,
 }
 
 /// Sorts findings by path, start offset and rule id, then object and status,

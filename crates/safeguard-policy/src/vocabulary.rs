@@ -17,10 +17,12 @@ pub enum Safeguard {
     BaaScope,
     /// Technical evaluation: the configuration reads as it runs.
     Evaluation,
+    /// Accepting a risk instead of fixing it: the audited suppressions.
+    RiskManagement,
 }
 
 impl Safeguard {
-    pub const ALL: [Safeguard; 11] = [
+    pub const ALL: [Safeguard; 12] = [
         Safeguard::EncryptionAtRest,
         Safeguard::TransmissionSecurity,
         Safeguard::Authentication,
@@ -32,6 +34,7 @@ impl Safeguard {
         Safeguard::Backup,
         Safeguard::BaaScope,
         Safeguard::Evaluation,
+        Safeguard::RiskManagement,
     ];
 
     #[must_use]
@@ -48,6 +51,7 @@ impl Safeguard {
             Safeguard::Backup => "backup",
             Safeguard::BaaScope => "baa-scope",
             Safeguard::Evaluation => "evaluation",
+            Safeguard::RiskManagement => "risk-management",
         }
     }
 
@@ -66,6 +70,7 @@ impl Safeguard {
             Safeguard::Backup => "45 CFR 164.308(a)(7)(ii)(A)",
             Safeguard::BaaScope => "45 CFR 164.308(b)(1), 164.314(a), 164.502(e)",
             Safeguard::Evaluation => "45 CFR 164.308(a)(8)",
+            Safeguard::RiskManagement => "45 CFR 164.308(a)(1)(ii)(B), 164.316(b)(1)",
         }
     }
 }

@@ -113,11 +113,11 @@ pub fn render_human(report: &CheckReport, options: &OutputOptions, human: HumanO
         };
         let _ = writeln!(out, "note: {path}{at}: {}", note.message);
     }
-    let _ = writeln!(out, "{}", summary_line(report));
+    let _ = writeln!(out, "{}", summary_line(report, options));
     out
 }
 
-fn summary_line(report: &CheckReport) -> String {
+fn summary_line(report: &CheckReport, options: &OutputOptions) -> String {
     let counts = counts(&report.findings);
     let errors =
         report.input_errors.len() + report.policy_errors.len() + report.config_errors.len();
@@ -128,8 +128,26 @@ fn summary_line(report: &CheckReport) -> String {
             format!("{n} {word}s")
         }
     };
+    // Suppressed and baseline counts appear only when there are any, so the
+    // everyday line stays short.
+    let suppressed = if counts.suppressed > 0 {
+        format!(", {} suppressed", counts.suppressed)
+    } else {
+        String::new()
+    };
+    let baseline = options
+        .baseline
+        .map(|b| {
+            format!(
+                " Baseline: {} known finding{} not shown, {} fixed.",
+                b.known,
+                if b.known == 1 { "" } else { "s" },
+                b.fixed
+            )
+        })
+        .unwrap_or_default();
     format!(
-        "Checked {} ({}) against {}: {} failed, {} unknown, {} passed, {}.",
+        "Checked {} ({}) against {}: {} failed, {} unknown{suppressed}, {} passed, {}.{baseline}",
         plural(report.files, "file"),
         plural(report.objects, "object"),
         plural(report.policies, "policy").replace("policys", "policies"),
@@ -179,8 +197,20 @@ impl FindingDiagnostic {
             .reason
             .clone()
             .unwrap_or_else(|| policy.title.clone());
+        let message = match &finding.suppression {
+            Some(s) => format!(
+                "[{prefix}, suppressed: {}] {}",
+                s.justification, finding.message
+            ),
+            None => format!("[{prefix}] {}", finding.message),
+        };
+        let severity = if finding.suppression.is_some() {
+            miette::Severity::Advice
+        } else {
+            severity
+        };
         Self {
-            message: format!("[{prefix}] {}", finding.message),
+            message,
             code: policy.id.clone(),
             severity,
             help: format!(

@@ -30,7 +30,26 @@ struct JsonFinding<'a> {
     file: String,
     object: &'a str,
     range: Range,
-    suppressed: Option<()>,
+    /// `null` unless accepted by a suppression (listed with `--show-suppressed`).
+    suppressed: Option<JsonSuppression<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct JsonSuppression<'a> {
+    /// `inSource` (a comment) or `external` (safeguard.toml), as in SARIF.
+    kind: &'static str,
+    reason: &'a str,
+    until: Option<&'a str>,
+    approved_by: Option<&'a str>,
+    file: String,
+    line: u32,
+}
+
+#[derive(Serialize)]
+struct JsonBaseline {
+    known: usize,
+    fixed: usize,
 }
 
 #[derive(Serialize)]
@@ -51,6 +70,9 @@ struct JsonSummary {
     pass: usize,
     errors: usize,
     notes: usize,
+    /// Only with `--baseline`: findings it left out, and its entries fixed since.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<JsonBaseline>,
 }
 
 /// Renders the report as pretty-printed JSON with a trailing newline.
@@ -72,7 +94,14 @@ pub fn render_json(report: &CheckReport, options: &OutputOptions) -> String {
             file: display_path(f.file.path(), &options.cwd),
             object: &f.object,
             range: finding_range(f),
-            suppressed: None,
+            suppressed: f.suppression.as_ref().map(|s| JsonSuppression {
+                kind: s.kind.as_str(),
+                reason: &s.justification,
+                until: s.until.as_deref(),
+                approved_by: s.approved_by.as_deref(),
+                file: display_path(&s.file, &options.cwd),
+                line: s.line,
+            }),
         })
         .collect();
     let notes: Vec<JsonError> = report
@@ -88,10 +117,14 @@ pub fn render_json(report: &CheckReport, options: &OutputOptions) -> String {
         policies: report.policies,
         fail: counts.fail,
         unknown: counts.unknown,
-        suppressed: 0,
+        suppressed: counts.suppressed,
         pass: counts.pass,
         errors: errors.len(),
         notes: notes.len(),
+        baseline: options.baseline.map(|b| JsonBaseline {
+            known: b.known,
+            fixed: b.fixed,
+        }),
     };
     let json = JsonReport {
         version: 1,

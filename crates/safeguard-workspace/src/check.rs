@@ -1,12 +1,14 @@
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 use safeguard_engine::{Engine, Finding, sort_findings};
 use safeguard_model::{InputError, InputErrorLocation};
-use safeguard_policy::{BaaContext, PolicyError, PolicySet, Severity, load_dir, load_sources};
-use safeguard_source::ColumnUnit;
+use safeguard_policy::{
+    BaaContext, Policy, PolicyError, PolicySet, Severity, load_dir, load_sources,
+};
+use safeguard_source::{ColumnUnit, SourceFile};
 use safeguard_terraform::VarSource;
 
 use crate::baa_register::{build_register, today_utc};
@@ -58,9 +60,14 @@ pub struct CheckReport {
     pub policy_errors: Vec<PolicyError>,
     pub config_errors: Vec<ConfigError>,
     pub files: usize,
+    /// The files read, sorted (for the evidence report's hashes).
+    pub inputs: Vec<PathBuf>,
     pub objects: usize,
     pub policies: usize,
     pub fail_on: Severity,
+    /// Every policy that ran (the built-in suppression checks included), by
+    /// id, for emitters that describe rules (SARIF).
+    pub rules: Vec<Arc<Policy>>,
 }
 
 impl CheckReport {
@@ -220,6 +227,8 @@ struct UnitResult {
     errors: Vec<InputError>,
     notes: Vec<InputError>,
     files: Vec<PathBuf>,
+    /// The files findings may point into, for suppression comments.
+    sources: Vec<SourceFile>,
     objects: usize,
     included_dirs: Vec<PathBuf>,
 }
@@ -243,6 +252,7 @@ impl UnitResult {
                 .iter()
                 .map(|f| f.path().to_path_buf())
                 .collect(),
+            sources: document.files.clone(),
             objects: document.objects.len(),
             errors: document.errors,
             notes: document.notes,
@@ -295,7 +305,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             None => Config::default_for(&paths[0]),
         };
         fail_on_from_config = fail_on_from_config.or(config.fail_on);
-        let engine = build_engine(options, &config, &mut report);
+        let (engine, meta) = build_engine(options, &config, &mut report);
 
         let mut units = Vec::new();
         let mut json_files = Vec::new();
@@ -339,6 +349,9 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                         result
                             .findings
                             .retain(|f| only.iter().any(|p| p == f.file.path()));
+                        result
+                            .sources
+                            .retain(|f| only.iter().any(|p| p == f.path()));
                     }
                     result
                 })
@@ -386,18 +399,45 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             .flat_map(|r| r.included_dirs.iter().cloned())
             .collect();
         let mut counted: HashSet<PathBuf> = HashSet::new();
+        let mut findings = Vec::new();
+        let mut sources: BTreeMap<PathBuf, SourceFile> = BTreeMap::new();
         for result in results {
             if !result.named && included.contains(&result.dir) {
                 continue;
             }
-            report.findings.extend(result.findings);
+            findings.extend(result.findings);
+            for source in result.sources {
+                sources.entry(source.path().to_path_buf()).or_insert(source);
+            }
             report.input_errors.extend(result.errors);
             report.notes.extend(result.notes);
             counted.extend(result.files);
             report.objects += result.objects;
         }
         report.files += counted.len();
+        report.inputs.extend(counted);
+        let selected: BTreeSet<String> = engine.policies().iter().map(|p| p.id.clone()).collect();
+        let context = crate::suppress::Context {
+            config: &config,
+            meta: &meta.selected,
+            loaded: &meta.loaded,
+            selected: &selected,
+            today: &today_utc(),
+        };
+        let sources: Vec<SourceFile> = sources.into_values().collect();
+        let extra =
+            crate::suppress::apply(&mut findings, &sources, &context, &mut report.input_errors);
+        report.findings.extend(findings);
+        report.findings.extend(extra);
+        for policy in engine.policies().iter().chain(&meta.selected) {
+            if !report.rules.iter().any(|p| p.id == policy.id) {
+                report.rules.push(Arc::clone(policy));
+            }
+        }
     }
+    report.rules.sort_by(|a, b| a.id.cmp(&b.id));
+    report.inputs.sort();
+    report.inputs.dedup();
     if options.fail_on.is_none() {
         report.fail_on = fail_on_from_config.unwrap_or(Severity::Info);
     }
@@ -441,10 +481,25 @@ fn external_var_sources(
     ExternalVars { env, later }
 }
 
-fn build_engine(options: &CheckOptions, config: &Config, report: &mut CheckReport) -> Engine {
+/// The built-in suppression checks a configuration's selection keeps, and
+/// the ids of every loaded policy.
+struct MetaPolicies {
+    selected: Vec<Arc<Policy>>,
+    loaded: BTreeSet<String>,
+}
+
+fn build_engine(
+    options: &CheckOptions,
+    config: &Config,
+    report: &mut CheckReport,
+) -> (Engine, MetaPolicies) {
     let mut dirs = config.policy_dirs.clone();
     dirs.extend(options.policy_dirs.iter().cloned());
-    let set = load_policies(&options.bundled, &dirs);
+    let mut set = load_policies(&options.bundled, &dirs);
+    let meta_policies = crate::suppress::meta_policies();
+    // The suppression checks can be selected and ignored like any policy.
+    set.policies.extend(meta_policies.iter().cloned());
+    let loaded: BTreeSet<String> = set.policies.iter().map(|p| p.id.clone()).collect();
     for error in set.errors {
         if !report
             .policy_errors
@@ -478,11 +533,11 @@ fn build_engine(options: &CheckOptions, config: &Config, report: &mut CheckRepor
             message: format!("`{unknown}` names no policy and no safeguard"),
         });
     }
-    let policies: Vec<_> = set
+    let (meta_selected, policies): (Vec<_>, Vec<_>) = set
         .policies
         .into_iter()
         .filter(|p| selection.allows(p))
-        .collect();
+        .partition(|p| meta_policies.iter().any(|m| Arc::ptr_eq(m, p)));
     report.policies = report.policies.max(policies.len());
     let (register, register_errors) = build_register(
         &config.baa,
@@ -499,13 +554,18 @@ fn build_engine(options: &CheckOptions, config: &Config, report: &mut CheckRepor
             report.config_errors.push(error);
         }
     }
-    Engine::new(policies.into_iter().map(|p| Arc::clone(&p)).collect())
+    let engine = Engine::new(policies.into_iter().map(|p| Arc::clone(&p)).collect())
         .with_phi_scope(config.phi.clone())
         .with_baa(Arc::new(BaaContext {
             vendors: set.vendors,
             services: set.services,
             register,
-        }))
+        }));
+    let meta = MetaPolicies {
+        selected: meta_selected,
+        loaded,
+    };
+    (engine, meta)
 }
 
 fn sort_input_errors(errors: &mut [InputError]) {

@@ -44,6 +44,40 @@ struct RawConfig {
     mail: Option<RawMail>,
     #[serde(default)]
     baa: Vec<RawBaa>,
+    #[serde(default)]
+    exceptions: Vec<Spanned<RawException>>,
+}
+
+/// `[[exceptions]]`: an accepted finding, for inputs without comments (JSON
+/// exports) and organisation-wide decisions.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawException {
+    rule: Spanned<String>,
+    path: Option<Spanned<String>>,
+    object: Option<Spanned<String>>,
+    reason: Option<String>,
+    until: Option<Spanned<String>>,
+    approved_by: Option<String>,
+}
+
+/// One `[[exceptions]]` entry, checked: its globs compiled, its date valid.
+#[derive(Debug, Clone)]
+pub struct Exception {
+    pub rule: String,
+    /// Matched against the finding's path relative to the configuration's
+    /// directory; `None` matches every path.
+    pub path: Option<globset::GlobMatcher>,
+    /// Matched against the object's address with `*` and `?` as the only
+    /// wildcards (addresses hold brackets: `aws_db_instance.db[0]`); `None`
+    /// matches every object.
+    pub object: Option<String>,
+    /// Empty when none was written (then the exception does not apply).
+    pub reason: String,
+    pub until: Option<String>,
+    pub approved_by: Option<String>,
+    /// Where the entry is written in safeguard.toml.
+    pub span: Span,
 }
 
 /// `[[baa]]`: one signed Business Associate Agreement.
@@ -120,6 +154,11 @@ pub struct Config {
     /// The organisation's register of signed BAAs, as written (checked
     /// against the vendor catalogue when the policies are loaded).
     pub baa: Vec<RegisterEntry>,
+    /// `[[exceptions]]`, in file order.
+    pub exceptions: Vec<Exception>,
+    /// The configuration's text, so findings about its exceptions can point
+    /// into it.
+    pub source: Option<safeguard_source::SourceFile>,
     /// `[postfix]`: the assumed release and compatibility level.
     pub postfix: safeguard_mail::PostfixOptions,
     /// `[[mail.paths]]`: configurations named explicitly, read as their
@@ -299,6 +338,50 @@ pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
             },
         });
     }
+    let mut exceptions = Vec::new();
+    for raw_exception in raw.exceptions {
+        let span = Span::from_range(raw_exception.span());
+        let raw_exception = raw_exception.into_inner();
+        let mut glob = |pattern: Option<Spanned<String>>, what: &str| {
+            let pattern = pattern?;
+            // `literal_separator`: `*` stays within one path segment, as in .gitignore.
+            match globset::GlobBuilder::new(pattern.get_ref())
+                .literal_separator(true)
+                .build()
+            {
+                Ok(glob) => Some(glob.compile_matcher()),
+                Err(err) => {
+                    errors.push(error(
+                        position(pattern.span()),
+                        format!("invalid {what} glob in [[exceptions]]: {}", err.kind()),
+                    ));
+                    None
+                }
+            }
+        };
+        let path = glob(raw_exception.path, "path");
+        let object = raw_exception.object.map(Spanned::into_inner);
+        if let Some(until) = &raw_exception.until
+            && !safeguard_policy::is_iso_date(until.get_ref())
+        {
+            errors.push(error(
+                position(until.span()),
+                format!("`{}` is not a date written YYYY-MM-DD", until.get_ref()),
+            ));
+        }
+        exceptions.push(Exception {
+            rule: raw_exception.rule.into_inner(),
+            path,
+            object,
+            reason: raw_exception
+                .reason
+                .map(|r| r.trim().to_owned())
+                .unwrap_or_default(),
+            until: raw_exception.until.map(Spanned::into_inner),
+            approved_by: raw_exception.approved_by,
+            span,
+        });
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -327,6 +410,8 @@ pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
         baa,
         postfix,
         mail_paths,
+        exceptions,
+        source: Some(safeguard_source::SourceFile::new(path, text)),
     })
 }
 

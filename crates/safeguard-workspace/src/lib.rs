@@ -12,14 +12,18 @@ mod config;
 mod frontends;
 mod policy_test;
 mod selection;
+mod suppress;
 mod walk;
 
 pub use baa_register::{RegisterEntry, build_register, today_utc};
 pub use check::{CheckOptions, CheckReport, TerraformInputs, check, load_policies};
 pub use config::{
-    CONFIG_FILE_NAME, Config, ConfigError, MailFormat, MailPath, Selector, discover_config,
-    load_config,
+    CONFIG_FILE_NAME, Config, ConfigError, Exception, MailFormat, MailPath, Selector,
+    discover_config, load_config,
 };
 pub use frontends::parse_snippet;
 pub use policy_test::{ExampleKind, ExampleResult, PolicyTestReport, test_policies};
 pub use selection::Selection;
+pub use suppress::{
+    SUPPRESSION_EXPIRED, SUPPRESSION_WITHOUT_REASON, UNUSED_SUPPRESSION, meta_policies,
+};

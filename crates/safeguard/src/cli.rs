@@ -14,7 +14,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check files or directories against the HIPAA policies.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the policies: id, safeguard, citation, severity, formats.
     Rules(RulesArgs),
     /// Explain one policy: rationale, remediation, citation, examples.
@@ -23,12 +23,59 @@ pub enum Command {
     Test(TestArgs),
     /// Print the JSON Schema for policy files (policies/schema.json).
     Schema,
+    /// Evidence for auditors: per safeguard, what was checked, what failed and what was accepted.
+    Report(Box<ReportArgs>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained page (inline CSS and SVG chart, no external references).
+    Html,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Files or directories to check.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+    pub format: ReportFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub policies: PolicyArgs,
+    /// Run only these rule ids or safeguards (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "RULE|SAFEGUARD")]
+    pub select: Option<Vec<String>>,
+    /// Skip these rule ids or safeguards (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "RULE|SAFEGUARD")]
+    pub ignore: Vec<String>,
+    /// Set a Terraform variable, as `terraform plan -var` does (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// Read Terraform variables from a .tfvars or .tfvars.json file (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
+    /// Snippets with the citation and remediation, then a summary.
     Human,
+    /// The stable JSON contract (docs/json-output.md).
     Json,
+    /// SARIF 2.1.0, for code scanning (GitHub, Azure DevOps, …).
+    Sarif,
+    /// JUnit XML: one test case per object and policy.
+    Junit,
+    /// GitHub Actions workflow commands (pull request annotations).
+    Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+    /// Checkstyle XML.
+    Checkstyle,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -70,8 +117,24 @@ pub struct CheckArgs {
     /// Files or directories to check.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
+    /// Output format; repeat it, each followed by its own --output, to write several [default: human].
+    #[arg(long, value_enum)]
+    pub format: Vec<OutputFormat>,
+    /// Write the preceding --format to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Vec<PathBuf>,
+    /// List suppressed findings too, with their reasons.
+    #[arg(long)]
+    pub show_suppressed: bool,
+    /// Report only findings not recorded in this baseline file, and how many of its entries are fixed.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Check only the files changed since this git revision (added to any PATHs given).
+    #[arg(long, value_name = "REV")]
+    pub since: Option<String>,
+    /// Record today's findings in FILE as the baseline (they then do not fail this run).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     #[command(flatten)]
     pub policies: PolicyArgs,
     /// Run only these rule ids or safeguards (comma-separated, repeatable).

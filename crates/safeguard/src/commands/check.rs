@@ -1,9 +1,12 @@
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use safeguard_policy::Severity;
 use safeguard_report::{
-    HumanOptions, OutputOptions, UnknownMode, exit_code, render_human, render_json,
+    Baseline, HumanOptions, OutputOptions, UnknownMode, apply_baseline, exit_code,
+    render_checkstyle, render_github, render_gitlab, render_human, render_json, render_junit,
+    render_sarif,
 };
 use safeguard_workspace::{CheckOptions, TerraformInputs, check};
 
@@ -11,9 +14,43 @@ use super::print;
 use crate::bundled;
 use crate::cli::{CheckArgs, OutputFormat, SeverityArg, UnknownArg};
 
-pub fn run(args: &CheckArgs) -> Result<u8> {
+pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
+    let destinations = destinations(args, matches)?;
+    // Read before checking: a missing baseline should not cost a whole scan.
+    let baseline = args
+        .baseline
+        .as_ref()
+        .map(|path| Baseline::read(path))
+        .transpose()?;
+    let mut paths = args.paths.clone();
+    if let Some(rev) = &args.since {
+        let changed = changed_since(rev)?;
+        // `.` is only the default: with --since, no changed file means nothing to check.
+        if args.paths == [PathBuf::from(".")] {
+            paths.clear();
+        }
+        paths.extend(changed);
+    }
+    if paths.is_empty() {
+        let report = safeguard_workspace::CheckReport::default();
+        let output = OutputOptions {
+            unknown: UnknownMode::Report,
+            cwd: std::env::current_dir().context("cannot read the current directory")?,
+            show_suppressed: false,
+            baseline: None,
+        };
+        for (format, path) in destinations {
+            let text = render(format, &report, &output, path.is_none());
+            match path {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => print(&text)?,
+            }
+        }
+        return Ok(0);
+    }
     let options = CheckOptions {
-        paths: args.paths.clone(),
+        paths,
         policy_dirs: args.policies.policy_dirs.clone(),
         select: args.select.clone(),
         ignore: args.ignore.clone(),
@@ -26,7 +63,30 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             env: terraform_env(),
         },
     };
-    let report = check(&options);
+    let mut report = check(&options);
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    // Written from every current finding, before an old baseline hides any.
+    let written = match &args.write_baseline {
+        Some(path) => {
+            let written = Baseline::from_report(&report, &cwd);
+            std::fs::write(path, written.to_json())
+                .with_context(|| format!("cannot write the baseline {}", path.display()))?;
+            Some(written)
+        }
+        None => None,
+    };
+    let mut outcome = baseline.map(|baseline| apply_baseline(&mut report, &baseline, &cwd));
+    if let Some(written) = written {
+        // The recorded findings are accepted from now on, this run included.
+        let known = apply_baseline(&mut report, &written, &cwd);
+        outcome = Some(match outcome {
+            Some(before) => safeguard_report::BaselineOutcome {
+                known: before.known + known.known,
+                fixed: before.fixed,
+            },
+            None => known,
+        });
+    }
     let unknown = match args.unknown {
         UnknownArg::Report => UnknownMode::Report,
         UnknownArg::Fail => UnknownMode::Fail,
@@ -34,18 +94,63 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     };
     let output = OutputOptions {
         unknown,
-        cwd: std::env::current_dir().context("cannot read the current directory")?,
+        cwd,
+        show_suppressed: args.show_suppressed,
+        baseline: outcome,
     };
-    let text = match args.format {
-        OutputFormat::Json => render_json(&report, &output),
-        OutputFormat::Human => {
-            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-            let color = std::io::stdout().is_terminal() && !no_color;
-            render_human(&report, &output, HumanOptions { color, width: 100 })
+    for (format, path) in destinations {
+        let text = render(format, &report, &output, path.is_none());
+        match path {
+            Some(path) => std::fs::write(&path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+            None => print(&text)?,
         }
-    };
-    print(&text)?;
+    }
     Ok(u8::try_from(exit_code(&report, unknown)).unwrap_or(2))
+}
+
+/// Each `--format` with the `--output` that follows it (before the next
+/// `--format`), or standard output. Only one format may go to standard
+/// output, and an `--output` must belong to a format.
+fn destinations(
+    args: &CheckArgs,
+    matches: Option<&clap::ArgMatches>,
+) -> Result<Vec<(OutputFormat, Option<PathBuf>)>> {
+    if args.format.is_empty() {
+        return match args.output.as_slice() {
+            [] => Ok(vec![(OutputFormat::Human, None)]),
+            [path] => Ok(vec![(OutputFormat::Human, Some(path.clone()))]),
+            _ => bail!(
+                "several --output files but no --format: give a --format before each --output"
+            ),
+        };
+    }
+    let indices = |id: &str| -> Vec<usize> {
+        matches
+            .and_then(|m| m.indices_of(id))
+            .map(Iterator::collect)
+            .unwrap_or_default()
+    };
+    let format_at = indices("format");
+    let output_at = indices("output");
+    let mut pairs: Vec<(OutputFormat, Option<PathBuf>)> =
+        args.format.iter().map(|f| (*f, None)).collect();
+    for (path, at) in args.output.iter().zip(&output_at) {
+        let Some(owner) = format_at.iter().rposition(|f| f < at) else {
+            bail!(
+                "--output {} comes before any --format: write `--format FORMAT --output FILE`",
+                path.display()
+            );
+        };
+        if pairs[owner].1.is_some() {
+            bail!("two --output files for one --format: repeat --format before each --output");
+        }
+        pairs[owner].1 = Some(path.clone());
+    }
+    if pairs.iter().filter(|(_, path)| path.is_none()).count() > 1 {
+        bail!("only one --format can go to standard output: give the others an --output FILE");
+    }
+    Ok(pairs)
 }
 
 pub fn severity(arg: SeverityArg) -> Severity {
@@ -60,7 +165,7 @@ pub fn severity(arg: SeverityArg) -> Severity {
 
 /// `TF_VAR_name` variables, as Terraform reads them; sorted so runs are
 /// reproducible whatever the environment's order.
-fn terraform_env() -> Vec<(String, String)> {
+pub fn terraform_env() -> Vec<(String, String)> {
     let mut vars: Vec<(String, String)> = std::env::vars_os()
         .filter_map(|(name, value)| {
             let name = name.into_string().ok()?;
@@ -70,4 +175,70 @@ fn terraform_env() -> Vec<(String, String)> {
         .collect();
     vars.sort();
     vars
+}
+
+fn render(
+    format: OutputFormat,
+    report: &safeguard_workspace::CheckReport,
+    output: &OutputOptions,
+    to_stdout: bool,
+) -> String {
+    match format {
+        OutputFormat::Json => render_json(report, output),
+        OutputFormat::Sarif => render_sarif(report, output),
+        OutputFormat::Junit => render_junit(report, output),
+        OutputFormat::Github => render_github(report, output),
+        OutputFormat::Gitlab => render_gitlab(report, output),
+        OutputFormat::Checkstyle => render_checkstyle(report, output),
+        OutputFormat::Human => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            let color = to_stdout && std::io::stdout().is_terminal() && !no_color;
+            render_human(report, output, HumanOptions { color, width: 100 })
+        }
+    }
+}
+
+/// Files changed since `rev` (committed, staged or not), relative to the
+/// current directory, that still exist and that safeguard reads. Runs the
+/// user's `git`, never anything from the scanned tree.
+fn changed_since(rev: &str) -> Result<Vec<PathBuf>> {
+    if rev.starts_with('-') {
+        bail!("--since takes a git revision, not an option: `{rev}`");
+    }
+    let output = std::process::Command::new("git")
+        .args([
+            "diff",
+            "--name-only",
+            "--relative",
+            "--no-renames",
+            rev,
+            "--",
+        ])
+        .output()
+        .context("cannot run git for --since")?;
+    if !output.status.success() {
+        bail!(
+            "git diff {rev} failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let mut files: Vec<PathBuf> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(PathBuf::from)
+        .filter(|path| path.is_file() && is_checked_file(path))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// The files a check reads when named: Terraform, JSON (plans), Postfix and
+/// Dovecot main files.
+fn is_checked_file(path: &std::path::Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    name.ends_with(".tf")
+        || name.ends_with(".json")
+        || matches!(name, "main.cf" | "master.cf" | "dovecot.conf")
 }

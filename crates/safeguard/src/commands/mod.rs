@@ -1,5 +1,6 @@
 mod check;
 mod explain;
+mod report;
 mod rules;
 mod test;
 
@@ -13,12 +14,13 @@ use crate::bundled;
 use crate::cli::{Cli, Command, PolicyArgs};
 
 /// Runs a command and returns the process exit code.
-pub fn run(cli: Cli) -> Result<u8> {
+pub fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<u8> {
     match cli.command {
-        Command::Check(args) => check::run(&args),
+        Command::Check(args) => check::run(&args, matches.subcommand_matches("check")),
         Command::Rules(args) => rules::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Schema => {
             let schema = safeguard_policy::json_schema();
             print(&format!("{}\n", serde_json::to_string_pretty(&schema)?))?;
