@@ -299,6 +299,8 @@ pub(crate) fn fill_grant(
             b.set_value(attr, controls_span, Value::Bool(false), controls_span);
         }
         b.set_value("built_in_controls", controls_span, Value::List(Vec::new()), controls_span);
+        b.set_value("grant_operator", controls_span, Value::Null, controls_span);
+        b.set_value("authentication_strength", controls_span, Value::Null, controls_span);
         return;
     };
     b.take_strings(sink, "built_in_controls", map, built_in);

@@ -136,7 +136,10 @@ fn singleton(
 /// A property missing from a collected item: the cmdlet's output in this
 /// ScubaGear version did not carry it.
 fn reason_for_item(reason: &str) -> String {
-    reason.replace("export has no", "export's item has no property for this, under")
+    match reason.split('`').nth(1) {
+        Some(key) => not_collected(&format!("{SOURCE} `{key}` has no such property")),
+        None => reason.to_owned(),
+    }
 }
 
 /// One object per item of a collection, addressed by the item's name; a

@@ -70,23 +70,36 @@ impl CheckReport {
     }
 }
 
-/// Judges a JSON file if it is a Terraform plan or state; `None` for any
-/// other JSON (it is not ours to read, and not counted).
+/// Judges a JSON file if it is a Terraform plan or state or a tenant
+/// export; `None` for any other JSON (it is not ours to read, and not
+/// counted).
 fn plan_result(path: &Path, engine: &Engine) -> Option<UnitResult> {
     let file = match read_source(path) {
         Ok(file) => file,
         // An unreadable .json may not be a plan at all: say so only when it is named.
         Err(_) => return None,
     };
-    if !safeguard_terraform::looks_like_plan(file.text()) {
+    let document = if safeguard_terraform::looks_like_plan(file.text()) {
+        safeguard_terraform::plan_document(file)
+    } else if safeguard_tenant::looks_like_tenant_json(file.text()) {
+        safeguard_tenant::tenant_document(file)
+    } else {
         return None;
-    }
-    Some(UnitResult::judge(
-        path,
-        true,
-        safeguard_terraform::plan_document(file),
-        engine,
-    ))
+    };
+    Some(UnitResult::judge(path, true, document, engine))
+}
+
+/// Judges a `.ps1` or YAML file if it is a Microsoft365DSC configuration or
+/// a native tenant file; `None` for any other (not ours, not counted).
+fn tenant_result(path: &Path, engine: &Engine) -> Option<UnitResult> {
+    let file = read_source(path).ok()?;
+    let is_script = path.extension().is_some_and(|e| e == "ps1");
+    let ours = if is_script {
+        safeguard_tenant::looks_like_dsc(file.text())
+    } else {
+        safeguard_tenant::looks_like_native_yaml(file.text())
+    };
+    ours.then(|| UnitResult::judge(path, true, safeguard_tenant::tenant_document(file), engine))
 }
 
 /// Judges a Postfix configuration directory (`main.cf`, and `master.cf`
@@ -194,6 +207,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         let mut json_files = Vec::new();
         let mut mail_dirs = Vec::new();
         let mut dovecot_files = Vec::new();
+        let mut tenant_files = Vec::new();
         for path in &paths {
             units.extend(collect_units(
                 path,
@@ -203,6 +217,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                 &mut json_files,
                 &mut mail_dirs,
                 &mut dovecot_files,
+                &mut tenant_files,
             ));
         }
         json_files.sort();
@@ -211,6 +226,8 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         mail_dirs.dedup();
         dovecot_files.sort();
         dovecot_files.dedup();
+        tenant_files.sort();
+        tenant_files.dedup();
         // Dovecot includes are read only inside the scanned root.
         let include_root = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
         let units = merge_units(units);
@@ -236,6 +253,11 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             json_files
                 .par_iter()
                 .filter_map(|path| plan_result(path, &engine))
+                .chain(
+                    tenant_files
+                        .par_iter()
+                        .filter_map(|path| tenant_result(path, &engine)),
+                )
                 .collect::<Vec<_>>()
         };
         let mail = || {

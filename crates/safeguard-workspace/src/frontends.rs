@@ -186,6 +186,27 @@ pub fn parse_snippet(format: Format, text: &str) -> Result<Document, String> {
             SourceFile::new("dovecot.conf", text),
             None,
         )),
+        // Tenant examples are in any source format, recognised by content:
+        // ScubaGear or ScubaGoggles JSON, a Microsoft365DSC script or JSON
+        // report, or the native YAML/JSON.
+        Format::M365 | Format::GoogleWorkspace => {
+            let trimmed = text.trim_start();
+            let name = if trimmed.starts_with('{') || trimmed.starts_with('[') {
+                "example.json"
+            } else if safeguard_tenant::looks_like_native_yaml(text) {
+                "example.yaml"
+            } else {
+                "example.ps1"
+            };
+            let document = safeguard_tenant::tenant_document(SourceFile::new(name, text));
+            if document.format != format {
+                return Err(format!(
+                    "the example is a `{}` export, not `{format}`",
+                    document.format
+                ));
+            }
+            Ok(document)
+        }
         other => Err(format!("no frontend reads `{other}` yet")),
     }
 }

@@ -57,9 +57,18 @@ pub(crate) fn is_postfix_file(path: &Path) -> bool {
 }
 
 /// JSON files are read only to see whether they are Terraform plans or
-/// states (`terraform show -json`); others are skipped without a word.
+/// states (`terraform show -json`) or tenant exports; others are skipped
+/// without a word.
 pub(crate) fn is_json_file(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "json")
+}
+
+/// PowerShell scripts (Microsoft365DSC configurations) and YAML files (the
+/// native tenant format) are read only to see whether they are tenant
+/// settings, recognised by content; others are skipped without a word.
+pub(crate) fn is_tenant_candidate(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e == "ps1" || e == "yaml" || e == "yml")
 }
 
 pub(crate) fn is_terraform_file(path: &Path) -> bool {
@@ -79,6 +88,7 @@ pub(crate) fn collect_units(
     json_files: &mut Vec<PathBuf>,
     mail_dirs: &mut Vec<PathBuf>,
     dovecot_files: &mut Vec<PathBuf>,
+    tenant_files: &mut Vec<PathBuf>,
 ) -> Vec<TerraformUnit> {
     let metadata = match std::fs::metadata(root) {
         Ok(metadata) => metadata,
@@ -90,6 +100,10 @@ pub(crate) fn collect_units(
     if metadata.is_file() {
         if is_json_file(root) {
             json_files.push(clean(root));
+            return Vec::new();
+        }
+        if is_tenant_candidate(root) {
+            tenant_files.push(clean(root));
             return Vec::new();
         }
         if root.file_name().is_some_and(|n| n == "dovecot.conf") {
@@ -112,6 +126,7 @@ pub(crate) fn collect_units(
     let found_json = Mutex::new(Vec::new());
     let found_mail = Mutex::new(Vec::new());
     let found_dovecot = Mutex::new(Vec::new());
+    let found_tenant = Mutex::new(Vec::new());
     let found_errors = Mutex::new(Vec::new());
     let mut builder = WalkBuilder::new(root);
     builder
@@ -148,6 +163,8 @@ pub(crate) fn collect_units(
                         files.lock().expect("walker lock").push(path.to_path_buf());
                     } else if kind.is_file() && is_json_file(path) {
                         found_json.lock().expect("walker lock").push(clean(path));
+                    } else if kind.is_file() && is_tenant_candidate(path) {
+                        found_tenant.lock().expect("walker lock").push(clean(path));
                     } else if kind.is_file()
                         && path.file_name().is_some_and(|n| n == "dovecot.conf")
                     {
@@ -169,6 +186,7 @@ pub(crate) fn collect_units(
     json_files.extend(found_json.into_inner().expect("walker lock"));
     mail_dirs.extend(found_mail.into_inner().expect("walker lock"));
     dovecot_files.extend(found_dovecot.into_inner().expect("walker lock"));
+    tenant_files.extend(found_tenant.into_inner().expect("walker lock"));
     group_by_directory(files.into_inner().expect("walker lock"), root)
 }
 
