@@ -70,6 +70,12 @@ impl ObjectBuilder {
         builder.finish()
     }
 
+    /// Makes this object a stand-in whose existence is unknown (a
+    /// collection not collected), keeping the attributes already known.
+    pub(crate) fn existence_unknown(&mut self, reason: &str) {
+        self.existence_unknown = Some(reason.to_owned());
+    }
+
     pub(crate) fn has(&self, attr: &str) -> bool {
         self.attrs.get(attr).is_some()
     }

@@ -40,6 +40,11 @@ pub(crate) fn read(sink: &mut Sink, resources: &[Resource], source: &str, file_s
 
     let inbound = of("EXOInboundConnector");
     let outbound = of("EXOOutboundConnector");
+    for (list, direction, kind) in [(&inbound, "inbound", "EXOInboundConnector"), (&outbound, "outbound", "EXOOutboundConnector")] {
+        if list.is_empty() {
+            sink.push(m365::connector_placeholder(direction, header, &missing(kind)));
+        }
+    }
     each(sink, &inbound, "m365.mail_connector", "m365.mail_connector.inbound", header, &missing("EXOInboundConnector"), &unset("EXOInboundConnector"), |b, sink, r| {
         m365::fill_connector(b, sink, &r.props, true);
     });
@@ -66,10 +71,14 @@ pub(crate) fn read(sink: &mut Sink, resources: &[Resource], source: &str, file_s
         b.take_strings(sink, "include_groups", map, "IncludeGroups");
         b.take_strings(sink, "include_roles", map, "IncludeRoles");
         match m365::exclusions(map, &["ExcludeUsers", "ExcludeGroups", "ExcludeRoles"]) {
-            Some((list, span)) => b.set_value("exclusions", span, Value::List(list), span),
+            Some((list, span)) => {
+                b.set_value("exclusions_text", span, m365::joined(&list), span);
+                b.set_value("exclusions", span, Value::List(list), span);
+            }
             // Microsoft365DSC writes every property it exported; none set is none excluded.
             None => {
                 let span = b.header();
+                b.set_value("exclusions_text", span, Value::String(String::new()), span);
                 b.set_value("exclusions", span, Value::List(Vec::new()), span);
             }
         }
@@ -145,7 +154,10 @@ fn each(
     mut fill: impl FnMut(&mut ObjectBuilder, &mut Sink, &Resource),
 ) {
     if resources.is_empty() {
-        sink.objects.push(ObjectBuilder::placeholder(kind, format!("{prefix}[not collected]"), header, missing));
+        // Connectors get their own stand-ins, which know their direction.
+        if kind != "m365.mail_connector" {
+            sink.objects.push(ObjectBuilder::placeholder(kind, format!("{prefix}[not collected]"), header, missing));
+        }
         return;
     }
     for r in resources {

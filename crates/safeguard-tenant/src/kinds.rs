@@ -54,6 +54,7 @@ pub const KINDS: &[(&str, &[&str])] = &[
             "include_groups",
             "include_roles",
             "exclusions",
+            "exclusions_text",
             "include_applications",
             "client_app_types",
             "built_in_controls",

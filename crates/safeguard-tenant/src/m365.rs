@@ -372,3 +372,26 @@ pub(crate) fn exclusions(map: &Map, keys: &[&str]) -> Option<(Vec<Node>, Span)> 
     }
     span.map(|s| (out, s))
 }
+
+/// The stand-in for connectors of one direction that were not collected:
+/// the direction is known, so policies about the other direction skip it.
+pub(crate) fn connector_placeholder(direction: &str, span: Span, reason: &str) -> ObjectBuilder {
+    let mut b = ObjectBuilder::new("m365.mail_connector", format!("m365.mail_connector.{direction}[not collected]"), span, span, reason);
+    b.set_value("direction", span, Value::String(direction.to_owned()), span);
+    b.existence_unknown(reason);
+    b
+}
+
+/// A list's items as one comma-separated text, so a finding's reason can
+/// show them all (`exclusions_text`); an unknown item makes it unknown.
+pub(crate) fn joined(list: &[Node]) -> Value {
+    let mut parts = Vec::new();
+    for item in list {
+        match &item.value {
+            Value::String(s) => parts.push(s.clone()),
+            Value::Unknown(u) => return Value::Unknown(u.clone()),
+            other => parts.push(other.to_string()),
+        }
+    }
+    Value::String(parts.join(", "))
+}

@@ -70,6 +70,11 @@ pub(crate) fn read(sink: &mut Sink, top: &Map, top_span: Span) -> Format {
                 sink.push(b);
             }
             None if singleton => sink.push(ObjectBuilder::new(kind, kind, header, header, not_collected(&format!("the native file does not describe {kind}")))),
+            None if kind == "m365.mail_connector" => {
+                let reason = not_collected(&format!("the native file does not describe {kind}"));
+                sink.push(crate::m365::connector_placeholder("inbound", header, &reason));
+                sink.push(crate::m365::connector_placeholder("outbound", header, &reason));
+            }
             None => sink.objects.push(ObjectBuilder::placeholder(kind, format!("{kind}[not collected]"), header, &not_collected(&format!("the native file does not describe {kind}")))),
             Some((node, key_span)) => match &node.value {
                 Value::Map(map) => object(sink, kind, kind.to_owned(), map, node.span, key_span),

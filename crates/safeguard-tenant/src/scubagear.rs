@@ -18,14 +18,34 @@ const OWA_GAP: &str = "ScubaGear does not export OWA mailbox policies (no Get-Ow
 const RETENTION_GAP: &str = "ScubaGear does not export Purview retention policies (no Get-RetentionCompliancePolicy call)";
 const IRM_GAP: &str = "ScubaGear does not export IRM/OME configuration (no Get-IRMConfiguration call)";
 
-/// Key names that mark a ScubaGear export.
-pub(crate) const MARKERS: [&str; 6] = [
+/// Top-level keys only ScubaGear's providers write; any one marks an export.
+pub(crate) const MARKERS: [&str; 26] = [
     "\"conditional_access_policies\"",
+    "\"authorization_policies\"",
+    "\"authentication_method\"",
+    "\"admin_consent_policies\"",
     "\"transport_config\"",
-    "\"SPO_tenant\"",
-    "\"client_configuration\"",
+    "\"transport_rule\"",
+    "\"org_config\"",
+    "\"inbound_connectors\"",
+    "\"outbound_connectors\"",
+    "\"remote_domains\"",
+    "\"spf_records\"",
     "\"admin_audit_log_config\"",
+    "\"unified_audit_log_retention_policies\"",
+    "\"protection_alerts\"",
+    "\"dlp_compliance_policies\"",
+    "\"dlp_compliance_rules\"",
+    "\"SPO_tenant\"",
+    "\"federation_configuration\"",
+    "\"client_configuration\"",
+    "\"app_policies\"",
+    "\"tenant_app_settings\"",
+    "\"meeting_policies\"",
+    "\"tenant_details\"",
     "\"aad_successful_commands\"",
+    "\"exo_successful_commands\"",
+    "\"teams_successful_commands\"",
 ];
 
 /// Whether a parsed export's top level is ScubaGear's.
@@ -195,12 +215,7 @@ fn connectors(sink: &mut Sink, top: &Map, header: Span, inbound: bool) {
     let direction = if inbound { "inbound" } else { "outbound" };
     let list = collection(sink, top, key, SOURCE);
     if !list.collected() {
-        sink.objects.push(ObjectBuilder::placeholder(
-            "m365.mail_connector",
-            format!("m365.mail_connector.{direction}[not collected]"),
-            list.span_or(header),
-            &not_collected(&format!("{SOURCE} export has no `{key}`")),
-        ));
+        sink.push(crate::m365::connector_placeholder(direction, list.span_or(header), &not_collected(&format!("{SOURCE} export has no `{key}`"))));
         return;
     }
     for (index, item) in list.items().iter().enumerate() {
@@ -272,6 +287,7 @@ fn conditional_access(sink: &mut Sink, top: &Map, header: Span) {
             b.take_strings(sink, "include_groups", users, "IncludeGroups");
             b.take_strings(sink, "include_roles", users, "IncludeRoles");
             if let Some((list, span)) = m365::exclusions(users, &["ExcludeUsers", "ExcludeGroups", "ExcludeRoles"]) {
+                b.set_value("exclusions_text", span, crate::m365::joined(&list), span);
                 b.set_value("exclusions", span, Value::List(list), span);
             }
         }

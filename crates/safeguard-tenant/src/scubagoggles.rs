@@ -255,6 +255,13 @@ fn judge_units(sink: &mut Sink, units: &[OrgUnit<'_>], top_name: Option<&str>, s
                 }
             }
         }
+        if services.is_empty() {
+            let reason = not_collected(&format!("{source} has no `*_service_status` for org unit `{}`", unit.name));
+            let mut b = ObjectBuilder::new("gws.service", format!("gws.service[{:?}][not collected]", unit.name), unit.span, unit.name_span, reason.clone());
+            b.set_value("org_unit", unit.name_span, Value::String(unit.name.clone()), unit.name_span);
+            b.existence_unknown(&reason);
+            sink.push(b);
+        }
         for (service, key_span, node) in services {
             let mut b = ObjectBuilder::new(
                 "gws.service",
