@@ -197,7 +197,7 @@ fn clean_tree_exits_zero() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(
         stdout(&output),
-        "Checked 1 file (1 object) against 116 policies: 0 failed, 0 unknown, 1 passed, 0 errors.\n"
+        "Checked 1 file (1 object) against 160 policies: 0 failed, 0 unknown, 1 passed, 0 errors.\n"
     );
 }
 

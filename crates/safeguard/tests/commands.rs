@@ -22,7 +22,7 @@ fn rules_json_for_machines() {
         .unwrap();
     let rules: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let rules = rules.as_array().unwrap();
-    assert_eq!(rules.len(), 116);
+    assert_eq!(rules.len(), 160);
     let efs = rules
         .iter()
         .find(|r| r["id"] == "aws-efs-encrypted")
@@ -62,7 +62,7 @@ fn test_passes_on_the_repository_policies() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     assert!(
-        stdout(&output).ends_with("\n116 policies, 448 examples\nexamples: 448 passed, 0 failed\n"),
+        stdout(&output).ends_with("\n160 policies, 697 examples\nexamples: 697 passed, 0 failed\n"),
         "{}",
         stdout(&output)
     );
