@@ -103,7 +103,7 @@ fn test_fails_with_a_diff_when_a_fail_example_complies() {
         ),
         "{out}"
     );
-    assert!(out.ends_with("examples: 447 passed, 1 failed\n"), "{out}");
+    assert!(out.ends_with("examples: 696 passed, 1 failed\n"), "{out}");
 }
 
 #[test]
