@@ -93,7 +93,13 @@ impl ObjectBuilder {
         }
     }
 
-    pub(crate) fn set_value(&mut self, attr: &'static str, key_span: Span, value: Value, span: Span) {
+    pub(crate) fn set_value(
+        &mut self,
+        attr: &'static str,
+        key_span: Span,
+        value: Value,
+        span: Span,
+    ) {
         self.set(attr, key_span, Node::new(value, span));
     }
 
@@ -169,27 +175,49 @@ impl ObjectBuilder {
                         node.value
                     );
                     sink.error(node.span, message.clone());
-                    self.set(attr, entry.key_span, unknown_node(format!("cannot be read: {message}"), node.span));
+                    self.set(
+                        attr,
+                        entry.key_span,
+                        unknown_node(format!("cannot be read: {message}"), node.span),
+                    );
                     true
                 }
             },
         }
     }
 
-    pub(crate) fn take_bool(&mut self, sink: &mut Sink, attr: &'static str, map: &Map, key: &str) -> bool {
+    pub(crate) fn take_bool(
+        &mut self,
+        sink: &mut Sink,
+        attr: &'static str,
+        map: &Map,
+        key: &str,
+    ) -> bool {
         self.take(sink, attr, map, key, "a boolean", &|n| {
             crate::values::boolean(&n.value).map(Value::Bool)
         })
     }
 
     /// A boolean whose source says the opposite (`AuditDisabled`, `Disabled`).
-    pub(crate) fn take_negated(&mut self, sink: &mut Sink, attr: &'static str, map: &Map, key: &str) -> bool {
+    pub(crate) fn take_negated(
+        &mut self,
+        sink: &mut Sink,
+        attr: &'static str,
+        map: &Map,
+        key: &str,
+    ) -> bool {
         self.take(sink, attr, map, key, "a boolean", &|n| {
             crate::values::boolean(&n.value).map(|b| Value::Bool(!b))
         })
     }
 
-    pub(crate) fn take_string(&mut self, sink: &mut Sink, attr: &'static str, map: &Map, key: &str) -> bool {
+    pub(crate) fn take_string(
+        &mut self,
+        sink: &mut Sink,
+        attr: &'static str,
+        map: &Map,
+        key: &str,
+    ) -> bool {
         self.take(sink, attr, map, key, "a string", &|n| match &n.value {
             Value::String(s) => Some(Value::String(s.clone())),
             Value::Number(_) | Value::Bool(_) => Some(Value::String(n.value.to_string())),
@@ -197,7 +225,13 @@ impl ObjectBuilder {
         })
     }
 
-    pub(crate) fn take_number(&mut self, sink: &mut Sink, attr: &'static str, map: &Map, key: &str) -> bool {
+    pub(crate) fn take_number(
+        &mut self,
+        sink: &mut Sink,
+        attr: &'static str,
+        map: &Map,
+        key: &str,
+    ) -> bool {
         self.take(sink, attr, map, key, "a number", &|n| match &n.value {
             Value::Number(x) => Some(Value::Number(*x)),
             Value::String(s) => s.trim().parse::<f64>().ok().map(Value::Number),
@@ -205,13 +239,25 @@ impl ObjectBuilder {
         })
     }
 
-    pub(crate) fn take_strings(&mut self, sink: &mut Sink, attr: &'static str, map: &Map, key: &str) -> bool {
+    pub(crate) fn take_strings(
+        &mut self,
+        sink: &mut Sink,
+        attr: &'static str,
+        map: &Map,
+        key: &str,
+    ) -> bool {
         self.take(sink, attr, map, key, "a list of strings", &|n| {
             crate::values::strings(n).map(Value::List)
         })
     }
 
-    pub(crate) fn take_hosts(&mut self, sink: &mut Sink, attr: &'static str, map: &Map, key: &str) -> bool {
+    pub(crate) fn take_hosts(
+        &mut self,
+        sink: &mut Sink,
+        attr: &'static str,
+        map: &Map,
+        key: &str,
+    ) -> bool {
         self.take(sink, attr, map, key, "a list of host names", &|n| {
             crate::values::hosts(n).map(Value::List)
         })
@@ -243,8 +289,9 @@ impl Sink {
     }
 
     pub(crate) fn error(&mut self, span: Span, message: impl Into<String>) {
-        self.errors
-            .push(safeguard_model::InputError::at_span(&self.file, span, message));
+        self.errors.push(safeguard_model::InputError::at_span(
+            &self.file, span, message,
+        ));
     }
 
     pub(crate) fn push(&mut self, builder: ObjectBuilder) {

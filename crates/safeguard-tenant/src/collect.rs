@@ -59,7 +59,12 @@ impl<'a> Collection<'a> {
     }
 }
 
-pub(crate) fn collection<'a>(sink: &mut Sink, top: &'a Map, key: &str, source: &str) -> Collection<'a> {
+pub(crate) fn collection<'a>(
+    sink: &mut Sink,
+    top: &'a Map,
+    key: &str,
+    source: &str,
+) -> Collection<'a> {
     let Some(entry) = lookup(top, key) else {
         return Collection::Missing;
     };

@@ -32,7 +32,12 @@ pub const KINDS: &[(&str, &[&str])] = &[
     ),
     (
         "m365.transport_rule",
-        &["name", "enabled", "route_outbound_require_tls", "applies_encryption"],
+        &[
+            "name",
+            "enabled",
+            "route_outbound_require_tls",
+            "applies_encryption",
+        ],
     ),
     (
         "m365.audit",

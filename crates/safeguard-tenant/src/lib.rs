@@ -118,7 +118,9 @@ fn json_document(file: SourceFile) -> Document {
         Ok(root) => root,
         Err(err) => {
             sink.error(err.span, format!("invalid JSON: {}", err.message));
-            let format = if file.text().contains("\"topLevelOU\"") || file.text().contains("\"policyQuery\"") {
+            let format = if file.text().contains("\"topLevelOU\"")
+                || file.text().contains("\"policyQuery\"")
+            {
                 Format::GoogleWorkspace
             } else {
                 Format::M365
@@ -149,15 +151,22 @@ fn yaml_document(file: SourceFile) -> Document {
 
 /// Recognises a parsed tree by its shape and reads it.
 fn read_tree(sink: &mut Sink, root: &Node) -> Format {
-    if let Some(list) = root.value.as_list() {
-        if list.iter().any(|i| i.value.as_map().is_some_and(|m| lookup(m, "ResourceName").is_some())) || list.is_empty() {
-            let resources = dsc::report_resources(sink, root);
-            dsc::read(sink, &resources, "m365dsc-json", root.span);
-            return Format::M365;
-        }
+    if let Some(list) = root.value.as_list()
+        && (list.iter().any(|i| {
+            i.value
+                .as_map()
+                .is_some_and(|m| lookup(m, "ResourceName").is_some())
+        }) || list.is_empty())
+    {
+        let resources = dsc::report_resources(sink, root);
+        dsc::read(sink, &resources, "m365dsc-json", root.span);
+        return Format::M365;
     }
     let Some(top) = root.value.as_map() else {
-        sink.error(root.span, "not a tenant export: expected a JSON object (or a Microsoft365DSC report array)");
+        sink.error(
+            root.span,
+            "not a tenant export: expected a JSON object (or a Microsoft365DSC report array)",
+        );
         return Format::M365;
     };
     // `ScubaResults_*.json` carries the provider export in `Raw`.
@@ -165,7 +174,13 @@ fn read_tree(sink: &mut Sink, root: &Node) -> Format {
         Some(raw) => match raw.value.value.as_map() {
             Some(map) => (map, raw.value.span),
             None => {
-                sink.error(raw.value.span, format!("`Raw` is {}; expected the provider export object", raw.value.value.type_name()));
+                sink.error(
+                    raw.value.span,
+                    format!(
+                        "`Raw` is {}; expected the provider export object",
+                        raw.value.value.type_name()
+                    ),
+                );
                 return Format::M365;
             }
         },
@@ -198,13 +213,25 @@ fn read_tree(sink: &mut Sink, root: &Node) -> Format {
 pub fn source_of(document: &Document) -> Option<TenantSource> {
     let tenant = document.objects.iter().find(|o| o.kind == "m365.tenant");
     if document.format == Format::GoogleWorkspace {
-        return Some(if document.files.first().is_some_and(|f| f.text().contains("\"policyQuery\"")) {
-            TenantSource::GooglePolicyApi
-        } else {
-            TenantSource::ScubaGoggles
-        });
+        return Some(
+            if document
+                .files
+                .first()
+                .is_some_and(|f| f.text().contains("\"policyQuery\""))
+            {
+                TenantSource::GooglePolicyApi
+            } else {
+                TenantSource::ScubaGoggles
+            },
+        );
     }
-    let source = tenant?.attrs.get("source")?.value.value.as_str()?.to_owned();
+    let source = tenant?
+        .attrs
+        .get("source")?
+        .value
+        .value
+        .as_str()?
+        .to_owned();
     Some(match source.as_str() {
         "scubagear" => TenantSource::ScubaGear,
         "m365dsc" => TenantSource::DscScript,

@@ -13,7 +13,8 @@ use crate::values::{self, lookup};
 /// A mail connector: inbound connectors require TLS with `RequireTls`;
 /// outbound ones with `TlsSettings` (null is opportunistic TLS).
 pub(crate) fn fill_connector(b: &mut ObjectBuilder, sink: &mut Sink, map: &Map, inbound: bool) {
-    let _ = b.take_string(sink, "name", map, "Identity") || b.take_string(sink, "name", map, "Name");
+    let _ =
+        b.take_string(sink, "name", map, "Identity") || b.take_string(sink, "name", map, "Name");
     b.set_value(
         "direction",
         b_header(b),
@@ -21,17 +22,40 @@ pub(crate) fn fill_connector(b: &mut ObjectBuilder, sink: &mut Sink, map: &Map, 
         b_header(b),
     );
     b.take_bool(sink, "enabled", map, "Enabled");
-    b.take(sink, "connector_type", map, "ConnectorType", "a connector type", &|n| {
-        n.value.as_str().map(|s| Value::String(s.to_ascii_lowercase()))
-    });
-    b.take(sink, "partner", map, "ConnectorType", "a connector type", &|n| {
-        n.value.as_str().map(|s| Value::Bool(s.eq_ignore_ascii_case("partner")))
-    });
+    b.take(
+        sink,
+        "connector_type",
+        map,
+        "ConnectorType",
+        "a connector type",
+        &|n| {
+            n.value
+                .as_str()
+                .map(|s| Value::String(s.to_ascii_lowercase()))
+        },
+    );
+    b.take(
+        sink,
+        "partner",
+        map,
+        "ConnectorType",
+        "a connector type",
+        &|n| {
+            n.value
+                .as_str()
+                .map(|s| Value::Bool(s.eq_ignore_ascii_case("partner")))
+        },
+    );
     if inbound {
         b.take_bool(sink, "require_tls", map, "RequireTls");
         b.set_value("tls_mode", b_header(b), Value::Null, b_header(b));
         b.take_string(sink, "tls_domain", map, "TlsSenderCertificateName");
-        b.set_value("smart_hosts", b_header(b), Value::List(Vec::new()), b_header(b));
+        b.set_value(
+            "smart_hosts",
+            b_header(b),
+            Value::List(Vec::new()),
+            b_header(b),
+        );
         b.take_hosts(sink, "domains", map, "SenderDomains");
     } else {
         let tls = &|n: &Node| tls_mode(&n.value).map(|m| Value::String(m.to_owned()));
@@ -39,16 +63,39 @@ pub(crate) fn fill_connector(b: &mut ObjectBuilder, sink: &mut Sink, map: &Map, 
             Value::Null => Some(Value::String("opportunistic".to_owned())),
             _ => tls(n),
         };
-        if let Some(entry) = lookup(map, "TlsSettings") {
-            if entry.value.value == Value::Null || entry.value.value == Value::String(String::new()) {
-                b.set_value("tls_mode", entry.key_span, Value::String("opportunistic".to_owned()), entry.value.span);
-                b.set_value("require_tls", entry.key_span, Value::Bool(false), entry.value.span);
-            }
+        if let Some(entry) = lookup(map, "TlsSettings")
+            && (entry.value.value == Value::Null
+                || entry.value.value == Value::String(String::new()))
+        {
+            b.set_value(
+                "tls_mode",
+                entry.key_span,
+                Value::String("opportunistic".to_owned()),
+                entry.value.span,
+            );
+            b.set_value(
+                "require_tls",
+                entry.key_span,
+                Value::Bool(false),
+                entry.value.span,
+            );
         }
-        b.take(sink, "tls_mode", map, "TlsSettings", "EncryptionOnly, CertificateValidation or DomainValidation", null_is_opportunistic);
-        b.take(sink, "require_tls", map, "TlsSettings", "EncryptionOnly, CertificateValidation or DomainValidation", &|n| {
-            tls(n).map(|_| Value::Bool(true))
-        });
+        b.take(
+            sink,
+            "tls_mode",
+            map,
+            "TlsSettings",
+            "EncryptionOnly, CertificateValidation or DomainValidation",
+            null_is_opportunistic,
+        );
+        b.take(
+            sink,
+            "require_tls",
+            map,
+            "TlsSettings",
+            "EncryptionOnly, CertificateValidation or DomainValidation",
+            &|n| tls(n).map(|_| Value::Bool(true)),
+        );
         b.take_string(sink, "tls_domain", map, "TlsDomain");
         b.take_hosts(sink, "smart_hosts", map, "SmartHosts");
         b.take_hosts(sink, "domains", map, "RecipientDomains");
@@ -69,20 +116,49 @@ fn tls_mode(value: &Value) -> Option<&'static str> {
 }
 
 pub(crate) fn fill_transport(b: &mut ObjectBuilder, sink: &mut Sink, map: &Map) {
-    b.take_bool(sink, "smtp_client_auth_disabled", map, "SmtpClientAuthenticationDisabled");
-    b.take_bool(sink, "allow_legacy_tls_clients", map, "AllowLegacyTLSClients");
-    b.take_hosts(sink, "tls_send_domain_secure_list", map, "TLSSendDomainSecureList");
+    b.take_bool(
+        sink,
+        "smtp_client_auth_disabled",
+        map,
+        "SmtpClientAuthenticationDisabled",
+    );
+    b.take_bool(
+        sink,
+        "allow_legacy_tls_clients",
+        map,
+        "AllowLegacyTLSClients",
+    );
+    b.take_hosts(
+        sink,
+        "tls_send_domain_secure_list",
+        map,
+        "TLSSendDomainSecureList",
+    );
 }
 
 pub(crate) fn fill_transport_rule(b: &mut ObjectBuilder, sink: &mut Sink, map: &Map) {
-    let _ = b.take_string(sink, "name", map, "Name") || b.take_string(sink, "name", map, "Identity");
-    let _ = b.take_bool(sink, "enabled", map, "State") || b.take_bool(sink, "enabled", map, "Enabled");
-    b.take_bool(sink, "route_outbound_require_tls", map, "RouteMessageOutboundRequireTls");
+    let _ =
+        b.take_string(sink, "name", map, "Name") || b.take_string(sink, "name", map, "Identity");
+    let _ =
+        b.take_bool(sink, "enabled", map, "State") || b.take_bool(sink, "enabled", map, "Enabled");
+    b.take_bool(
+        sink,
+        "route_outbound_require_tls",
+        map,
+        "RouteMessageOutboundRequireTls",
+    );
     let _ = b.take_bool(sink, "applies_encryption", map, "ApplyOME")
-        || b.take(sink, "applies_encryption", map, "ApplyRightsProtectionTemplate", "a template name", &|n| match &n.value {
-            Value::String(s) => Some(Value::Bool(!s.is_empty())),
-            _ => None,
-        });
+        || b.take(
+            sink,
+            "applies_encryption",
+            map,
+            "ApplyRightsProtectionTemplate",
+            "a template name",
+            &|n| match &n.value {
+                Value::String(s) => Some(Value::Bool(!s.is_empty())),
+                _ => None,
+            },
+        );
     if !b.has("route_outbound_require_tls") && lookup(map, "Name").is_some() {
         // A rule that does not set it does not require TLS.
         let span = b.header();
@@ -92,11 +168,21 @@ pub(crate) fn fill_transport_rule(b: &mut ObjectBuilder, sink: &mut Sink, map: &
 
 pub(crate) fn fill_federation(b: &mut ObjectBuilder, sink: &mut Sink, map: &Map) {
     b.take_bool(sink, "allow_federated_users", map, "AllowFederatedUsers");
-    b.take(sink, "allowed_domains", map, "AllowedDomains", "a list of domains", &|n| {
-        allowed_domains(n).map(Value::List)
-    });
+    b.take(
+        sink,
+        "allowed_domains",
+        map,
+        "AllowedDomains",
+        "a list of domains",
+        &|n| allowed_domains(n).map(Value::List),
+    );
     b.take_bool(sink, "allow_teams_consumer", map, "AllowTeamsConsumer");
-    b.take_bool(sink, "allow_teams_consumer_inbound", map, "AllowTeamsConsumerInbound");
+    b.take_bool(
+        sink,
+        "allow_teams_consumer_inbound",
+        map,
+        "AllowTeamsConsumerInbound",
+    );
 }
 
 /// Teams' `AllowedDomains`: a list of names, `Domain=x` entries, or
@@ -114,9 +200,12 @@ fn allowed_domains(node: &Node) -> Option<Vec<Node>> {
     match &node.value {
         Value::Map(map) => match map.entries.first() {
             None => Some(Vec::new()),
-            Some(entry) if entry.key.eq_ignore_ascii_case("AllowedDomain") => {
-                Some(values::strings(&entry.value)?.iter().filter_map(clean).collect())
-            }
+            Some(entry) if entry.key.eq_ignore_ascii_case("AllowedDomain") => Some(
+                values::strings(&entry.value)?
+                    .iter()
+                    .filter_map(clean)
+                    .collect(),
+            ),
             Some(_) => Some(Vec::new()),
         },
         _ => Some(values::strings(node)?.iter().filter_map(clean).collect()),
@@ -129,32 +218,57 @@ pub(crate) fn fill_teams_client(b: &mut ObjectBuilder, sink: &mut Sink, map: &Ma
     b.take_bool(sink, "allow_google_drive", map, "AllowGoogleDrive");
     b.take_bool(sink, "allow_sharefile", map, "AllowShareFile");
     b.take_bool(sink, "allow_egnyte", map, "AllowEgnyte");
-    b.take_bool(sink, "allow_email_into_channel", map, "AllowEmailIntoChannel");
+    b.take_bool(
+        sink,
+        "allow_email_into_channel",
+        map,
+        "AllowEmailIntoChannel",
+    );
 }
 
 pub(crate) fn fill_remote_domain(b: &mut ObjectBuilder, sink: &mut Sink, map: &Map) {
-    let _ = b.take_string(sink, "name", map, "Identity") || b.take_string(sink, "name", map, "Name");
+    let _ =
+        b.take_string(sink, "name", map, "Identity") || b.take_string(sink, "name", map, "Name");
     b.take_string(sink, "domain", map, "DomainName");
     b.take_bool(sink, "auto_forward_enabled", map, "AutoForwardEnabled");
 }
 
 pub(crate) fn fill_session(b: &mut ObjectBuilder, sink: &mut Sink, map: &Map) {
-    b.take_bool(sink, "idle_timeout_enabled", map, "ActivityBasedAuthenticationTimeoutEnabled");
-    b.take(sink, "idle_timeout_seconds", map, "ActivityBasedAuthenticationTimeoutInterval", "a TimeSpan such as 06:00:00", &|n| {
-        values::seconds(&n.value).map(Value::Number)
-    });
+    b.take_bool(
+        sink,
+        "idle_timeout_enabled",
+        map,
+        "ActivityBasedAuthenticationTimeoutEnabled",
+    );
+    b.take(
+        sink,
+        "idle_timeout_seconds",
+        map,
+        "ActivityBasedAuthenticationTimeoutInterval",
+        "a TimeSpan such as 06:00:00",
+        &|n| values::seconds(&n.value).map(Value::Number),
+    );
 }
 
 pub(crate) fn fill_owa(b: &mut ObjectBuilder, sink: &mut Sink, map: &Map) {
-    let _ = b.take_string(sink, "name", map, "Identity") || b.take_string(sink, "name", map, "Name");
-    b.take_bool(sink, "additional_storage_providers_available", map, "AdditionalStorageProvidersAvailable");
+    let _ =
+        b.take_string(sink, "name", map, "Identity") || b.take_string(sink, "name", map, "Name");
+    b.take_bool(
+        sink,
+        "additional_storage_providers_available",
+        map,
+        "AdditionalStorageProvidersAvailable",
+    );
 }
 
 pub(crate) fn fill_alert(b: &mut ObjectBuilder, sink: &mut Sink, map: &Map) {
-    let _ = b.take_string(sink, "name", map, "Name") || b.take_string(sink, "name", map, "Identity");
+    let _ =
+        b.take_string(sink, "name", map, "Name") || b.take_string(sink, "name", map, "Identity");
     b.take_negated(sink, "enabled", map, "Disabled");
     b.take(sink, "severity", map, "Severity", "a severity", &|n| {
-        n.value.as_str().map(|s| Value::String(s.to_ascii_lowercase()))
+        n.value
+            .as_str()
+            .map(|s| Value::String(s.to_ascii_lowercase()))
     });
     if !b.has("enabled") {
         // Alert policies are enabled unless `Disabled` says otherwise.
@@ -164,22 +278,34 @@ pub(crate) fn fill_alert(b: &mut ObjectBuilder, sink: &mut Sink, map: &Map) {
 }
 
 /// The unified audit log retention: the longest enabled policy.
-pub(crate) fn fill_audit_retention(b: &mut ObjectBuilder, sink: &mut Sink, policies: &[(&Map, Span)]) {
+pub(crate) fn fill_audit_retention(
+    b: &mut ObjectBuilder,
+    sink: &mut Sink,
+    policies: &[(&Map, Span)],
+) {
     let mut best: Option<(f64, &safeguard_model::Entry)> = None;
     for (map, _) in policies {
         let enabled = lookup(map, "Enabled").and_then(|e| values::boolean(&e.value.value));
         if enabled == Some(false) {
             continue;
         }
-        if lookup(map, "Ensure").and_then(|e| e.value.value.as_str()).is_some_and(|s| s.eq_ignore_ascii_case("Absent")) {
+        if lookup(map, "Ensure")
+            .and_then(|e| e.value.value.as_str())
+            .is_some_and(|s| s.eq_ignore_ascii_case("Absent"))
+        {
             continue;
         }
-        let Some(entry) = lookup(map, "RetentionDuration") else { continue };
+        let Some(entry) = lookup(map, "RetentionDuration") else {
+            continue;
+        };
         match &entry.value.value {
             Value::String(s) => match values::retention_days(s) {
                 Some(days) if best.is_none_or(|(d, _)| days > d) => best = Some((days, entry)),
                 Some(_) => {}
-                None => sink.error(entry.value.span, format!("`RetentionDuration` is {s:?}; expected a value such as SevenYears")),
+                None => sink.error(
+                    entry.value.span,
+                    format!("`RetentionDuration` is {s:?}; expected a value such as SevenYears"),
+                ),
             },
             Value::Unknown(_) => {
                 b.set("retention", entry.key_span, entry.value.clone());
@@ -190,7 +316,12 @@ pub(crate) fn fill_audit_retention(b: &mut ObjectBuilder, sink: &mut Sink, polic
     }
     if let Some((days, entry)) = best {
         b.set("retention", entry.key_span, entry.value.clone());
-        b.set_value("retention_days", entry.key_span, Value::Number(days), entry.value.span);
+        b.set_value(
+            "retention_days",
+            entry.key_span,
+            Value::Number(days),
+            entry.value.span,
+        );
     }
 }
 
@@ -201,7 +332,9 @@ pub(crate) fn workloads(map: &Map, keys: &[(&str, &'static str)]) -> Option<(Vec
     let mut out = Vec::new();
     let mut span = None;
     for (key, workload) in keys {
-        let Some(entry) = lookup(map, key) else { continue };
+        let Some(entry) = lookup(map, key) else {
+            continue;
+        };
         found = true;
         span = Some(span.map_or(entry.key_span, |s: Span| s.cover(entry.key_span)));
         let in_scope = match &entry.value.value {
@@ -211,7 +344,10 @@ pub(crate) fn workloads(map: &Map, keys: &[(&str, &'static str)]) -> Option<(Vec
             _ => false,
         };
         if in_scope {
-            out.push(Node::new(Value::String((*workload).to_owned()), entry.value.span));
+            out.push(Node::new(
+                Value::String((*workload).to_owned()),
+                entry.value.span,
+            ));
         }
     }
     found.then(|| (out, span.unwrap_or_default()))
@@ -222,10 +358,10 @@ pub(crate) fn workloads(map: &Map, keys: &[(&str, &'static str)]) -> Option<(Vec
 /// `ContentContainsSensitiveInformation`, located at that property.
 pub(crate) fn sensitive_types(map: &Map) -> Vec<Node> {
     let mut out = Vec::new();
-    if let Some(entry) = lookup(map, "AdvancedRule") {
-        if let Value::String(text) = &entry.value.value {
-            collect_type_names(text, entry.value.span, &mut out);
-        }
+    if let Some(entry) = lookup(map, "AdvancedRule")
+        && let Value::String(text) = &entry.value.value
+    {
+        collect_type_names(text, entry.value.span, &mut out);
     }
     if let Some(entry) = lookup(map, "ContentContainsSensitiveInformation") {
         walk_names(&entry.value, &mut out);
@@ -245,10 +381,11 @@ fn collect_type_names(text: &str, span: Span, out: &mut Vec<Node>) {
             Value::Map(map) => {
                 for entry in &map.entries {
                     let key = entry.key.to_ascii_lowercase();
-                    if inside && key == "name" {
-                        if let Value::String(s) = &entry.value.value {
-                            out.push(Node::new(Value::String(s.clone()), span));
-                        }
+                    if inside
+                        && key == "name"
+                        && let Value::String(s) = &entry.value.value
+                    {
+                        out.push(Node::new(Value::String(s.clone()), span));
                     }
                     walk(&entry.value, inside || key == "sensitivetypes", span, out);
                 }
@@ -265,10 +402,10 @@ fn walk_names(node: &Node, out: &mut Vec<Node>) {
     match &node.value {
         Value::Map(map) => {
             for entry in &map.entries {
-                if entry.key.eq_ignore_ascii_case("name") {
-                    if let Value::String(_) = &entry.value.value {
-                        out.push(entry.value.clone());
-                    }
+                if entry.key.eq_ignore_ascii_case("name")
+                    && let Value::String(_) = &entry.value.value
+                {
+                    out.push(entry.value.clone());
                 }
                 walk_names(&entry.value, out);
             }
@@ -279,7 +416,11 @@ fn walk_names(node: &Node, out: &mut Vec<Node>) {
 }
 
 /// Phishing-resistant methods (ScubaGear's `IsPhishingResistantMFA`).
-const PHISHING_RESISTANT: [&str; 3] = ["windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"];
+const PHISHING_RESISTANT: [&str; 3] = [
+    "windowsHelloForBusiness",
+    "fido2",
+    "x509CertificateMultiFactor",
+];
 
 /// The grant of a Conditional Access policy, from its built-in controls and
 /// authentication strength (ScubaGear: the strength's allowed combinations;
@@ -298,9 +439,19 @@ pub(crate) fn fill_grant(
         for attr in ["mfa", "phishing_resistant", "block"] {
             b.set_value(attr, controls_span, Value::Bool(false), controls_span);
         }
-        b.set_value("built_in_controls", controls_span, Value::List(Vec::new()), controls_span);
+        b.set_value(
+            "built_in_controls",
+            controls_span,
+            Value::List(Vec::new()),
+            controls_span,
+        );
         b.set_value("grant_operator", controls_span, Value::Null, controls_span);
-        b.set_value("authentication_strength", controls_span, Value::Null, controls_span);
+        b.set_value(
+            "authentication_strength",
+            controls_span,
+            Value::Null,
+            controls_span,
+        );
         return;
     };
     b.take_strings(sink, "built_in_controls", map, built_in);
@@ -326,11 +477,23 @@ pub(crate) fn fill_grant(
                 .iter()
                 .filter_map(|n| n.value.as_str().map(str::to_owned))
                 .collect();
-            let phishing = !combos.is_empty() && combos.iter().all(|c| PHISHING_RESISTANT.contains(&c.as_str()));
-            b.set("authentication_strength", strength_entry.map_or(span, |e| e.key_span), Node::new(
-                Value::List(combos.into_iter().map(|c| Node::new(Value::String(c), span)).collect()),
-                strength_entry.map_or(span, |e| e.value.span),
-            ));
+            let phishing = !combos.is_empty()
+                && combos
+                    .iter()
+                    .all(|c| PHISHING_RESISTANT.contains(&c.as_str()));
+            b.set(
+                "authentication_strength",
+                strength_entry.map_or(span, |e| e.key_span),
+                Node::new(
+                    Value::List(
+                        combos
+                            .into_iter()
+                            .map(|c| Node::new(Value::String(c), span))
+                            .collect(),
+                    ),
+                    strength_entry.map_or(span, |e| e.value.span),
+                ),
+            );
             (true, phishing)
         }
         Some(Value::Unknown(_)) => {
@@ -342,16 +505,31 @@ pub(crate) fn fill_grant(
         }
         Some(_) => (false, false),
     };
-    if let Some(e) = strength_entry {
-        if let Value::String(_) = &e.value.value {
-            b.set("authentication_strength", e.key_span, e.value.clone());
-        }
+    if let Some(e) = strength_entry
+        && let Value::String(_) = &e.value.value
+    {
+        b.set("authentication_strength", e.key_span, e.value.clone());
     }
     let strength_span = strength_entry.map_or(span, |e| e.value.span);
     let mfa_span = if has_strength { strength_span } else { span };
-    b.set_value("mfa", mfa_span, Value::Bool(has_strength || controls.iter().any(|c| c == "mfa")), mfa_span);
-    b.set_value("phishing_resistant", strength_span, Value::Bool(phishing), strength_span);
-    b.set_value("block", span, Value::Bool(controls.iter().any(|c| c == "block")), span);
+    b.set_value(
+        "mfa",
+        mfa_span,
+        Value::Bool(has_strength || controls.iter().any(|c| c == "mfa")),
+        mfa_span,
+    );
+    b.set_value(
+        "phishing_resistant",
+        strength_span,
+        Value::Bool(phishing),
+        strength_span,
+    );
+    b.set_value(
+        "block",
+        span,
+        Value::Bool(controls.iter().any(|c| c == "block")),
+        span,
+    );
     if !has_strength {
         b.set_value("authentication_strength", span, Value::Null, span);
     }
@@ -362,12 +540,16 @@ pub(crate) fn exclusions(map: &Map, keys: &[&str]) -> Option<(Vec<Node>, Span)> 
     let mut out = Vec::new();
     let mut span: Option<Span> = None;
     for key in keys {
-        let Some(entry) = lookup(map, key) else { continue };
+        let Some(entry) = lookup(map, key) else {
+            continue;
+        };
         span = Some(span.map_or(entry.value.span, |s| s.cover(entry.value.span)));
         if let Some(items) = values::strings(&entry.value) {
-            out.extend(items.into_iter().filter(|n| {
-                !matches!(&n.value, Value::String(s) if s.is_empty())
-            }));
+            out.extend(
+                items
+                    .into_iter()
+                    .filter(|n| !matches!(&n.value, Value::String(s) if s.is_empty())),
+            );
         }
     }
     span.map(|s| (out, s))
@@ -376,7 +558,13 @@ pub(crate) fn exclusions(map: &Map, keys: &[&str]) -> Option<(Vec<Node>, Span)> 
 /// The stand-in for connectors of one direction that were not collected:
 /// the direction is known, so policies about the other direction skip it.
 pub(crate) fn connector_placeholder(direction: &str, span: Span, reason: &str) -> ObjectBuilder {
-    let mut b = ObjectBuilder::new("m365.mail_connector", format!("m365.mail_connector.{direction}[not collected]"), span, span, reason);
+    let mut b = ObjectBuilder::new(
+        "m365.mail_connector",
+        format!("m365.mail_connector.{direction}[not collected]"),
+        span,
+        span,
+        reason,
+    );
     b.set_value("direction", span, Value::String(direction.to_owned()), span);
     b.existence_unknown(reason);
     b

@@ -31,14 +31,30 @@ pub(crate) fn read(sink: &mut Sink, top: &Map, top_span: Span) -> Format {
         Some("m365") => Format::M365,
         Some("google-workspace") => Format::GoogleWorkspace,
         _ => {
-            sink.error(marker.value.span, format!("`{MARKER}` is {}; expected m365 or google-workspace", marker.value.value));
+            sink.error(
+                marker.value.span,
+                format!(
+                    "`{MARKER}` is {}; expected m365 or google-workspace",
+                    marker.value.value
+                ),
+            );
             return Format::M365;
         }
     };
-    let prefix = if format == Format::M365 { "m365." } else { "gws." };
+    let prefix = if format == Format::M365 {
+        "m365."
+    } else {
+        "gws."
+    };
     for entry in &top.entries {
         if entry.key != MARKER && entry.key != "objects" {
-            sink.error(entry.key_span, format!("unknown key `{}`; a native tenant file has `{MARKER}` and `objects`", entry.key));
+            sink.error(
+                entry.key_span,
+                format!(
+                    "unknown key `{}`; a native tenant file has `{MARKER}` and `objects`",
+                    entry.key
+                ),
+            );
         }
     }
     let empty = Map::default();
@@ -54,8 +70,19 @@ pub(crate) fn read(sink: &mut Sink, top: &Map, top_span: Span) -> Format {
     };
     for entry in &objects.entries {
         if attrs_of(&entry.key).is_empty() || format_of(&entry.key) != format {
-            let kinds: Vec<&str> = KINDS.iter().map(|(k, _)| *k).filter(|k| k.starts_with(prefix)).collect();
-            sink.error(entry.key_span, format!("unknown kind `{}`; expected one of {}", entry.key, kinds.join(", ")));
+            let kinds: Vec<&str> = KINDS
+                .iter()
+                .map(|(k, _)| *k)
+                .filter(|k| k.starts_with(prefix))
+                .collect();
+            sink.error(
+                entry.key_span,
+                format!(
+                    "unknown kind `{}`; expected one of {}",
+                    entry.key,
+                    kinds.join(", ")
+                ),
+            );
         }
     }
     let header = marker.key_span;
@@ -65,23 +92,47 @@ pub(crate) fn read(sink: &mut Sink, top: &Map, top_span: Span) -> Format {
         let singleton = SINGLETONS.contains(&kind);
         match given.map(|e| (&e.value, e.key_span)) {
             None if kind == "m365.tenant" => {
-                let mut b = ObjectBuilder::new(kind, kind, top_span, header, not_collected("the native file does not set it"));
+                let mut b = ObjectBuilder::new(
+                    kind,
+                    kind,
+                    top_span,
+                    header,
+                    not_collected("the native file does not set it"),
+                );
                 b.set_value("source", header, Value::String("native".to_owned()), header);
                 sink.push(b);
             }
-            None if singleton => sink.push(ObjectBuilder::new(kind, kind, header, header, not_collected(&format!("the native file does not describe {kind}")))),
+            None if singleton => sink.push(ObjectBuilder::new(
+                kind,
+                kind,
+                header,
+                header,
+                not_collected(&format!("the native file does not describe {kind}")),
+            )),
             None if kind == "m365.mail_connector" => {
                 let reason = not_collected(&format!("the native file does not describe {kind}"));
-                sink.push(crate::m365::connector_placeholder("inbound", header, &reason));
-                sink.push(crate::m365::connector_placeholder("outbound", header, &reason));
+                sink.push(crate::m365::connector_placeholder(
+                    "inbound", header, &reason,
+                ));
+                sink.push(crate::m365::connector_placeholder(
+                    "outbound", header, &reason,
+                ));
             }
-            None => sink.objects.push(ObjectBuilder::placeholder(kind, format!("{kind}[not collected]"), header, &not_collected(&format!("the native file does not describe {kind}")))),
+            None => sink.objects.push(ObjectBuilder::placeholder(
+                kind,
+                format!("{kind}[not collected]"),
+                header,
+                &not_collected(&format!("the native file does not describe {kind}")),
+            )),
             Some((node, key_span)) => match &node.value {
                 Value::Map(map) => object(sink, kind, kind.to_owned(), map, node.span, key_span),
                 Value::List(items) if !singleton => {
                     for (index, item) in items.iter().enumerate() {
                         let Some(map) = item.value.as_map() else {
-                            sink.error(item.span, format!("an item of `{kind}` is not a map of attributes"));
+                            sink.error(
+                                item.span,
+                                format!("an item of `{kind}` is not a map of attributes"),
+                            );
                             continue;
                         };
                         let name = ["name", "org_unit", "domain"]
@@ -90,8 +141,12 @@ pub(crate) fn read(sink: &mut Sink, top: &Map, top_span: Span) -> Format {
                         let address = match (kind, name) {
                             ("gws.service", _) => format!(
                                 "{kind}[{:?}].{}",
-                                lookup(map, "org_unit").and_then(|e| e.value.value.as_str()).unwrap_or(""),
-                                lookup(map, "service").and_then(|e| e.value.value.as_str()).unwrap_or("")
+                                lookup(map, "org_unit")
+                                    .and_then(|e| e.value.value.as_str())
+                                    .unwrap_or(""),
+                                lookup(map, "service")
+                                    .and_then(|e| e.value.value.as_str())
+                                    .unwrap_or("")
                             ),
                             (_, Some(name)) => format!("{kind}[{name:?}]"),
                             (_, None) => format!("{kind}[{index}]"),
@@ -100,20 +155,51 @@ pub(crate) fn read(sink: &mut Sink, top: &Map, top_span: Span) -> Format {
                         object(sink, kind, address, map, item.span, header);
                     }
                 }
-                _ => sink.error(node.span, format!("`{kind}` is {}; expected {}", node.value.type_name(), if singleton { "a map of attributes" } else { "a list of maps (or one map)" })),
+                _ => sink.error(
+                    node.span,
+                    format!(
+                        "`{kind}` is {}; expected {}",
+                        node.value.type_name(),
+                        if singleton {
+                            "a map of attributes"
+                        } else {
+                            "a list of maps (or one map)"
+                        }
+                    ),
+                ),
             },
         }
     }
     format
 }
 
-fn object(sink: &mut Sink, kind: &'static str, address: String, map: &Map, span: Span, header: Span) {
+fn object(
+    sink: &mut Sink,
+    kind: &'static str,
+    address: String,
+    map: &Map,
+    span: Span,
+    header: Span,
+) {
     let attrs = attrs_of(kind);
-    let mut b = ObjectBuilder::new(kind, address, span, header, not_collected("the native file does not set it"));
+    let mut b = ObjectBuilder::new(
+        kind,
+        address,
+        span,
+        header,
+        not_collected("the native file does not set it"),
+    );
     for entry in &map.entries {
         match attrs.iter().find(|a| **a == entry.key) {
             Some(attr) => b.set(attr, entry.key_span, entry.value.clone()),
-            None => sink.error(entry.key_span, format!("unknown attribute `{}` of {kind}; expected one of {}", entry.key, attrs.join(", "))),
+            None => sink.error(
+                entry.key_span,
+                format!(
+                    "unknown attribute `{}` of {kind}; expected one of {}",
+                    entry.key,
+                    attrs.join(", ")
+                ),
+            ),
         }
     }
     sink.push(b);
@@ -123,4 +209,3 @@ fn object(sink: &mut Sink, kind: &'static str, address: String, map: &Map, span:
 pub(crate) fn is_native(top: &Map) -> bool {
     lookup(top, MARKER).is_some()
 }
-

@@ -118,7 +118,10 @@ impl Parser {
                             ));
                         }
                         None => {
-                            return Err(err(token.span, format!("`{expected}` has no matching opening bracket")));
+                            return Err(err(
+                                token.span,
+                                format!("`{expected}` has no matching opening bracket"),
+                            ));
                         }
                     }
                 }
@@ -136,7 +139,9 @@ impl Parser {
     fn statements(&mut self, inside: bool) {
         loop {
             self.skip_newlines();
-            let Some(tok) = self.peek().cloned() else { return };
+            let Some(tok) = self.peek().cloned() else {
+                return;
+            };
             match tok {
                 Tok::RBrace if inside => {
                     self.pos += 1;
@@ -163,7 +168,10 @@ impl Parser {
 
     /// `Word <name> {`, the name a word, string or variable.
     fn opens_named_block(&self) -> bool {
-        let name = matches!(self.peek_at(1), Some(Tok::Word(_) | Tok::Str { .. } | Tok::Var(_)));
+        let name = matches!(
+            self.peek_at(1),
+            Some(Tok::Word(_) | Tok::Str { .. } | Tok::Var(_))
+        );
         let mut ahead = 2;
         while matches!(self.peek_at(ahead), Some(Tok::Newline)) {
             ahead += 1;
@@ -177,7 +185,9 @@ impl Parser {
         let mut depth = 0usize;
         while let Some(tok) = self.peek() {
             match tok {
-                Tok::LBrace | Tok::AtBrace | Tok::LParen | Tok::AtParen | Tok::LBracket => depth += 1,
+                Tok::LBrace | Tok::AtBrace | Tok::LParen | Tok::AtParen | Tok::LBracket => {
+                    depth += 1
+                }
                 Tok::RBrace | Tok::RParen | Tok::RBracket => {
                     if depth == 0 {
                         return;
@@ -227,7 +237,9 @@ impl Parser {
         let mut depth = 0usize;
         while let Some(tok) = self.peek() {
             match tok {
-                Tok::LBrace | Tok::AtBrace | Tok::LParen | Tok::AtParen | Tok::LBracket => depth += 1,
+                Tok::LBrace | Tok::AtBrace | Tok::LParen | Tok::AtParen | Tok::LBracket => {
+                    depth += 1
+                }
                 Tok::RBrace | Tok::RParen | Tok::RBracket => {
                     if depth == 0 {
                         self.pos += 1;
@@ -255,7 +267,10 @@ impl Parser {
                 Some(Tok::Word(key)) => {
                     self.pos += 1;
                     if self.peek() != Some(&Tok::Eq) {
-                        return Err(err(self.span(), format!("expected `=` after the property `{key}`")));
+                        return Err(err(
+                            self.span(),
+                            format!("expected `=` after the property `{key}`"),
+                        ));
                     }
                     self.pos += 1;
                     let value = self.value()?;
@@ -265,7 +280,10 @@ impl Parser {
                         _ => {
                             return Err(err(
                                 self.span(),
-                                format!("unsupported expression in the value of `{}`: only literals, arrays, CIM instances and variables are read", map.entries.last().map_or("", |e| e.key.as_str())),
+                                format!(
+                                    "unsupported expression in the value of `{}`: only literals, arrays, CIM instances and variables are read",
+                                    map.entries.last().map_or("", |e| e.key.as_str())
+                                ),
                             ));
                         }
                     }
@@ -310,7 +328,9 @@ impl Parser {
             Tok::Str {
                 interpolates: Some(var),
                 ..
-            } => Ok(node(unresolved(&format!("a string that interpolates `${var}`")))),
+            } => Ok(node(unresolved(&format!(
+                "a string that interpolates `${var}`"
+            )))),
             Tok::Var(name) => Ok(match name.to_ascii_lowercase().as_str() {
                 "true" => node(Value::Bool(true)),
                 "false" => node(Value::Bool(false)),
@@ -327,7 +347,10 @@ impl Parser {
                     let (props, end) = self.properties()?;
                     return Ok(Node::new(Value::Map(props), token.span.cover(end)));
                 }
-                Err(err(token.span, format!("unsupported bare word `{word}` as a value; quote strings")))
+                Err(err(
+                    token.span,
+                    format!("unsupported bare word `{word}` as a value; quote strings"),
+                ))
             }
             Tok::AtParen => {
                 let mut items = Vec::new();
@@ -425,15 +448,36 @@ Configuration M365TenantConfig
         let transport = &resources[0];
         assert_eq!(transport.kind, "EXOTransportConfig");
         assert_eq!(transport.name, "dded6538-415e-4c16-bad1-68ebe92913d9");
-        let auth = transport.props.get("SmtpClientAuthenticationDisabled").unwrap();
+        let auth = transport
+            .props
+            .get("SmtpClientAuthenticationDisabled")
+            .unwrap();
         assert_eq!(auth.value.value, Value::Bool(true));
         assert_eq!(&SCRIPT[auth.value.span.range()], "$True");
-        assert!(matches!(transport.props.get("Credential").unwrap().value.value, Value::Unknown(_)));
+        assert!(matches!(
+            transport.props.get("Credential").unwrap().value.value,
+            Value::Unknown(_)
+        ));
         let rule = &resources[1];
-        let content = rule.props.get("ContentContainsSensitiveInformation").unwrap();
-        assert!(content.value.value.to_string().contains("U.S. Social Security Number (SSN)"));
-        assert_eq!(rule.props.get("Priority").unwrap().value.value, Value::Number(0.0));
-        assert_eq!(rule.props.get("Locations").unwrap().value.value.to_string(), "[\"a\", \"b\"]");
+        let content = rule
+            .props
+            .get("ContentContainsSensitiveInformation")
+            .unwrap();
+        assert!(
+            content
+                .value
+                .value
+                .to_string()
+                .contains("U.S. Social Security Number (SSN)")
+        );
+        assert_eq!(
+            rule.props.get("Priority").unwrap().value.value,
+            Value::Number(0.0)
+        );
+        assert_eq!(
+            rule.props.get("Locations").unwrap().value.value.to_string(),
+            "[\"a\", \"b\"]"
+        );
     }
 
     #[test]

@@ -243,7 +243,10 @@ mod tests {
                 interpolates: None
             }
         );
-        assert_eq!(kinds[10], &Tok::Var("ConfigurationData.NonNodeData.TenantId".into()));
+        assert_eq!(
+            kinds[10],
+            &Tok::Var("ConfigurationData.NonNodeData.TenantId".into())
+        );
         assert_eq!(kinds[11], &Tok::Newline);
     }
 

@@ -15,8 +15,10 @@ const SOURCE: &str = "ScubaGear";
 
 /// The named gaps of ScubaGear 1.8.0's providers.
 const OWA_GAP: &str = "ScubaGear does not export OWA mailbox policies (no Get-OwaMailboxPolicy call), so `AdditionalStorageProvidersAvailable` is unknown";
-const RETENTION_GAP: &str = "ScubaGear does not export Purview retention policies (no Get-RetentionCompliancePolicy call)";
-const IRM_GAP: &str = "ScubaGear does not export IRM/OME configuration (no Get-IRMConfiguration call)";
+const RETENTION_GAP: &str =
+    "ScubaGear does not export Purview retention policies (no Get-RetentionCompliancePolicy call)";
+const IRM_GAP: &str =
+    "ScubaGear does not export IRM/OME configuration (no Get-IRMConfiguration call)";
 
 /// Top-level keys only ScubaGear's providers write; any one marks an export.
 pub(crate) const MARKERS: [&str; 26] = [
@@ -56,16 +58,31 @@ pub(crate) fn is_export(top: &Map) -> bool {
 }
 
 pub(crate) fn read(sink: &mut Sink, top: &Map, top_span: Span) {
-    let header = lookup(top, "module_version").map_or(Span::new(top_span.start, top_span.start + 1), |e| e.key_span);
+    let header = lookup(top, "module_version")
+        .map_or(Span::new(top_span.start, top_span.start + 1), |e| {
+            e.key_span
+        });
     let reason = |what: &str| not_collected(&format!("{SOURCE} export has no `{what}`"));
 
     // The export itself.
-    let mut tenant = ObjectBuilder::new("m365.tenant", "m365.tenant", top_span, header, reason("tenant_details"));
-    tenant.set_value("source", header, Value::String("scubagear".to_owned()), header);
+    let mut tenant = ObjectBuilder::new(
+        "m365.tenant",
+        "m365.tenant",
+        top_span,
+        header,
+        reason("tenant_details"),
+    );
+    tenant.set_value(
+        "source",
+        header,
+        Value::String("scubagear".to_owned()),
+        header,
+    );
     tenant.take_string(sink, "tool_version", top, "module_version");
     let details = collection(sink, top, "tenant_details", SOURCE);
     if let Some(item) = details.first() {
-        let _ = tenant.take_string(sink, "tenant", item.map, "DisplayName") || tenant.take_string(sink, "tenant", item.map, "DomainName");
+        let _ = tenant.take_string(sink, "tenant", item.map, "DisplayName")
+            || tenant.take_string(sink, "tenant", item.map, "DomainName");
     }
     sink.push(tenant);
 
@@ -73,30 +90,65 @@ pub(crate) fn read(sink: &mut Sink, top: &Map, top_span: Span) {
     connectors(sink, top, header, false);
 
     let transport = collection(sink, top, "transport_config", SOURCE);
-    singleton(sink, "m365.transport", &transport, header, &reason("transport_config"), |b, sink, item| {
-        m365::fill_transport(b, sink, item.map);
-    });
+    singleton(
+        sink,
+        "m365.transport",
+        &transport,
+        header,
+        &reason("transport_config"),
+        |b, sink, item| {
+            m365::fill_transport(b, sink, item.map);
+        },
+    );
 
-    items(sink, top, "transport_rule", "m365.transport_rule", header, |b, sink, item| {
-        m365::fill_transport_rule(b, sink, item.map);
-    });
+    items(
+        sink,
+        top,
+        "transport_rule",
+        "m365.transport_rule",
+        header,
+        |b, sink, item| {
+            m365::fill_transport_rule(b, sink, item.map);
+        },
+    );
 
     audit(sink, top, header);
-    items(sink, top, "protection_alerts", "m365.alert_policy", header, |b, sink, item| {
-        m365::fill_alert(b, sink, item.map);
-    });
+    items(
+        sink,
+        top,
+        "protection_alerts",
+        "m365.alert_policy",
+        header,
+        |b, sink, item| {
+            m365::fill_alert(b, sink, item.map);
+        },
+    );
     conditional_access(sink, top, header);
     auth_methods(sink, top, header);
     sharing(sink, top, header);
 
     let federation = collection(sink, top, "federation_configuration", SOURCE);
-    singleton(sink, "m365.teams_federation", &federation, header, &reason("federation_configuration"), |b, sink, item| {
-        m365::fill_federation(b, sink, item.map);
-    });
+    singleton(
+        sink,
+        "m365.teams_federation",
+        &federation,
+        header,
+        &reason("federation_configuration"),
+        |b, sink, item| {
+            m365::fill_federation(b, sink, item.map);
+        },
+    );
     let client = collection(sink, top, "client_configuration", SOURCE);
-    singleton(sink, "m365.teams_client", &client, header, &reason("client_configuration"), |b, sink, item| {
-        m365::fill_teams_client(b, sink, item.map);
-    });
+    singleton(
+        sink,
+        "m365.teams_client",
+        &client,
+        header,
+        &reason("client_configuration"),
+        |b, sink, item| {
+            m365::fill_teams_client(b, sink, item.map);
+        },
+    );
 
     sink.objects.push(ObjectBuilder::placeholder(
         "m365.owa_policy",
@@ -105,14 +157,34 @@ pub(crate) fn read(sink: &mut Sink, top: &Map, top_span: Span) {
         &not_collected(OWA_GAP),
     ));
     app_consent(sink, top, header);
-    items(sink, top, "remote_domains", "m365.remote_domain", header, |b, sink, item| {
-        m365::fill_remote_domain(b, sink, item.map);
-    });
+    items(
+        sink,
+        top,
+        "remote_domains",
+        "m365.remote_domain",
+        header,
+        |b, sink, item| {
+            m365::fill_remote_domain(b, sink, item.map);
+        },
+    );
     let org = collection(sink, top, "org_config", SOURCE);
-    singleton(sink, "m365.session", &org, header, &reason("org_config"), |b, sink, item| {
-        m365::fill_session(b, sink, item.map);
-    });
-    let mut encryption = ObjectBuilder::new("m365.encryption", "m365.encryption", header, header, not_collected(IRM_GAP));
+    singleton(
+        sink,
+        "m365.session",
+        &org,
+        header,
+        &reason("org_config"),
+        |b, sink, item| {
+            m365::fill_session(b, sink, item.map);
+        },
+    );
+    let mut encryption = ObjectBuilder::new(
+        "m365.encryption",
+        "m365.encryption",
+        header,
+        header,
+        not_collected(IRM_GAP),
+    );
     encryption.unknown("rms_enabled", not_collected(IRM_GAP));
     sink.push(encryption);
     sink.objects.push(ObjectBuilder::placeholder(
@@ -137,7 +209,13 @@ fn singleton(
 ) {
     match collection.first() {
         Some(item) => {
-            let mut b = ObjectBuilder::new(kind, kind, item.span, item.key_span, reason_for_item(reason));
+            let mut b = ObjectBuilder::new(
+                kind,
+                kind,
+                item.span,
+                item.key_span,
+                reason_for_item(reason),
+            );
             fill(&mut b, sink, item);
             sink.push(b);
         }
@@ -207,15 +285,25 @@ fn name_span(item: &Item<'_>) -> Span {
     ["DisplayName", "Name", "Identity", "DomainName", "domain"]
         .iter()
         .find_map(|k| lookup(item.map, k).filter(|e| e.value.value.as_str().is_some()))
-        .map_or(Span::new(item.span.start, item.span.start + 1), |e| e.value.span)
+        .map_or(Span::new(item.span.start, item.span.start + 1), |e| {
+            e.value.span
+        })
 }
 
 fn connectors(sink: &mut Sink, top: &Map, header: Span, inbound: bool) {
-    let key = if inbound { "inbound_connectors" } else { "outbound_connectors" };
+    let key = if inbound {
+        "inbound_connectors"
+    } else {
+        "outbound_connectors"
+    };
     let direction = if inbound { "inbound" } else { "outbound" };
     let list = collection(sink, top, key, SOURCE);
     if !list.collected() {
-        sink.push(crate::m365::connector_placeholder(direction, list.span_or(header), &not_collected(&format!("{SOURCE} export has no `{key}`"))));
+        sink.push(crate::m365::connector_placeholder(
+            direction,
+            list.span_or(header),
+            &not_collected(&format!("{SOURCE} export has no `{key}`")),
+        ));
         return;
     }
     for (index, item) in list.items().iter().enumerate() {
@@ -237,12 +325,28 @@ fn audit(sink: &mut Sink, top: &Map, header: Span) {
     let org = collection(sink, top, "org_config", SOURCE);
     let retention = collection(sink, top, "unified_audit_log_retention_policies", SOURCE);
     let span = config.first().map_or(header, |i| i.span);
-    let mut b = ObjectBuilder::new("m365.audit", "m365.audit", span, config.span_or(header), not_collected("ScubaGear export has no such setting"));
+    let mut b = ObjectBuilder::new(
+        "m365.audit",
+        "m365.audit",
+        span,
+        config.span_or(header),
+        not_collected("ScubaGear export has no such setting"),
+    );
     if let Some(item) = config.first() {
-        b.take_bool(sink, "unified_log_enabled", item.map, "UnifiedAuditLogIngestionEnabled");
-        b.take(sink, "admin_audit_log_age_limit_days", item.map, "AdminAuditLogAgeLimit", "a TimeSpan such as 90.00:00:00", &|n| {
-            values::seconds(&n.value).map(|s| Value::Number(s / 86_400.0))
-        });
+        b.take_bool(
+            sink,
+            "unified_log_enabled",
+            item.map,
+            "UnifiedAuditLogIngestionEnabled",
+        );
+        b.take(
+            sink,
+            "admin_audit_log_age_limit_days",
+            item.map,
+            "AdminAuditLogAgeLimit",
+            "a TimeSpan such as 90.00:00:00",
+            &|n| values::seconds(&n.value).map(|s| Value::Number(s / 86_400.0)),
+        );
     } else {
         let why = not_collected("ScubaGear export has no `admin_audit_log_config`");
         b.unknown("unified_log_enabled", why.clone());
@@ -252,10 +356,17 @@ fn audit(sink: &mut Sink, top: &Map, header: Span) {
         Some(item) => {
             b.take_negated(sink, "mailbox_audit_enabled", item.map, "AuditDisabled");
         }
-        None => b.unknown("mailbox_audit_enabled", not_collected("ScubaGear export has no `org_config`")),
+        None => b.unknown(
+            "mailbox_audit_enabled",
+            not_collected("ScubaGear export has no `org_config`"),
+        ),
     }
     match &retention {
-        Collection::Items { key_span, span, items } => {
+        Collection::Items {
+            key_span,
+            span,
+            items,
+        } => {
             let policies: Vec<(&Map, Span)> = items.iter().map(|i| (i.map, i.span)).collect();
             m365::fill_audit_retention(&mut b, sink, &policies);
             if !b.has("retention_days") {
@@ -266,7 +377,9 @@ fn audit(sink: &mut Sink, top: &Map, header: Span) {
             }
         }
         _ => {
-            let why = not_collected("ScubaGear export has no `unified_audit_log_retention_policies` (ScubaGear before 1.8.0 does not collect it)");
+            let why = not_collected(
+                "ScubaGear export has no `unified_audit_log_retention_policies` (ScubaGear before 1.8.0 does not collect it)",
+            );
             b.unknown("retention", why.clone());
             b.unknown("retention_days", why);
         }
@@ -275,32 +388,49 @@ fn audit(sink: &mut Sink, top: &Map, header: Span) {
 }
 
 fn conditional_access(sink: &mut Sink, top: &Map, header: Span) {
-    items(sink, top, "conditional_access_policies", "m365.conditional_access_policy", header, |b, sink, item| {
-        let map = item.map;
-        b.take_string(sink, "name", map, "DisplayName");
-        b.take_string(sink, "state", map, "State");
-        let conditions = child(map, "Conditions");
-        let users = conditions.and_then(|c| child(c, "Users"));
-        let apps = conditions.and_then(|c| child(c, "Applications"));
-        if let Some(users) = users {
-            b.take_strings(sink, "include_users", users, "IncludeUsers");
-            b.take_strings(sink, "include_groups", users, "IncludeGroups");
-            b.take_strings(sink, "include_roles", users, "IncludeRoles");
-            if let Some((list, span)) = m365::exclusions(users, &["ExcludeUsers", "ExcludeGroups", "ExcludeRoles"]) {
-                b.set_value("exclusions_text", span, crate::m365::joined(&list), span);
-                b.set_value("exclusions", span, Value::List(list), span);
+    items(
+        sink,
+        top,
+        "conditional_access_policies",
+        "m365.conditional_access_policy",
+        header,
+        |b, sink, item| {
+            let map = item.map;
+            b.take_string(sink, "name", map, "DisplayName");
+            b.take_string(sink, "state", map, "State");
+            let conditions = child(map, "Conditions");
+            let users = conditions.and_then(|c| child(c, "Users"));
+            let apps = conditions.and_then(|c| child(c, "Applications"));
+            if let Some(users) = users {
+                b.take_strings(sink, "include_users", users, "IncludeUsers");
+                b.take_strings(sink, "include_groups", users, "IncludeGroups");
+                b.take_strings(sink, "include_roles", users, "IncludeRoles");
+                if let Some((list, span)) =
+                    m365::exclusions(users, &["ExcludeUsers", "ExcludeGroups", "ExcludeRoles"])
+                {
+                    b.set_value("exclusions_text", span, crate::m365::joined(&list), span);
+                    b.set_value("exclusions", span, Value::List(list), span);
+                }
             }
-        }
-        if let Some(apps) = apps {
-            b.take_strings(sink, "include_applications", apps, "IncludeApplications");
-        }
-        if let Some(conditions) = conditions {
-            b.take_strings(sink, "client_app_types", conditions, "ClientAppTypes");
-        }
-        let grant = lookup(map, "GrantControls");
-        let span = grant.map_or(item.span, |e| e.value.span);
-        m365::fill_grant(b, sink, grant.and_then(|e| e.value.value.as_map()), span, "BuiltInControls", "Operator", "AuthenticationStrength");
-    });
+            if let Some(apps) = apps {
+                b.take_strings(sink, "include_applications", apps, "IncludeApplications");
+            }
+            if let Some(conditions) = conditions {
+                b.take_strings(sink, "client_app_types", conditions, "ClientAppTypes");
+            }
+            let grant = lookup(map, "GrantControls");
+            let span = grant.map_or(item.span, |e| e.value.span);
+            m365::fill_grant(
+                b,
+                sink,
+                grant.and_then(|e| e.value.value.as_map()),
+                span,
+                "BuiltInControls",
+                "Operator",
+                "AuthenticationStrength",
+            );
+        },
+    );
 }
 
 /// `authentication_method[].authentication_method_feature_settings[]{Id, State}`.
@@ -319,10 +449,16 @@ fn auth_methods(sink: &mut Sink, top: &Map, header: Span) {
         },
     );
     for item in list.items() {
-        let Some(settings) = lookup(item.map, "authentication_method_feature_settings") else { continue };
-        let Some(entries) = settings.value.value.as_list() else { continue };
+        let Some(settings) = lookup(item.map, "authentication_method_feature_settings") else {
+            continue;
+        };
+        let Some(entries) = settings.value.value.as_list() else {
+            continue;
+        };
         for setting in entries {
-            let Some(map) = setting.value.as_map() else { continue };
+            let Some(map) = setting.value.as_map() else {
+                continue;
+            };
             let attr = match text(map, "Id").map(str::to_ascii_lowercase).as_deref() {
                 Some("sms") => "sms_enabled",
                 Some("voice") => "voice_enabled",
@@ -339,21 +475,63 @@ fn sharing(sink: &mut Sink, top: &Map, header: Span) {
     let spo = collection(sink, top, "SPO_tenant", SOURCE);
     let authz = collection(sink, top, "authorization_policies", SOURCE);
     let span = spo.first().map_or(header, |i| i.span);
-    let mut b = ObjectBuilder::new("m365.sharing", "m365.sharing", span, spo.span_or(header), not_collected("ScubaGear `SPO_tenant` has no such property"));
+    let mut b = ObjectBuilder::new(
+        "m365.sharing",
+        "m365.sharing",
+        span,
+        spo.span_or(header),
+        not_collected("ScubaGear `SPO_tenant` has no such property"),
+    );
     match spo.first() {
         Some(item) => {
-            let level = &|n: &Node| values::sharing_level(&n.value).map(|s| Value::String(s.to_owned()));
-            b.take(sink, "sharepoint_level", item.map, "SharingCapability", "a sharing level 0-3", level);
-            b.take(sink, "onedrive_level", item.map, "ODBSharingCapability", "a sharing level 0-3", level);
-            b.take(sink, "default_link_type", item.map, "DefaultSharingLinkType", "a link type 0-3", &|n| {
-                values::link_type(&n.value).map(|s| Value::String(s.to_owned()))
-            });
-            b.take_number(sink, "anonymous_link_expiry_days", item.map, "RequireAnonymousLinksExpireInDays");
-            b.take_bool(sink, "legacy_auth_protocols_enabled", item.map, "LegacyAuthProtocolsEnabled");
+            let level =
+                &|n: &Node| values::sharing_level(&n.value).map(|s| Value::String(s.to_owned()));
+            b.take(
+                sink,
+                "sharepoint_level",
+                item.map,
+                "SharingCapability",
+                "a sharing level 0-3",
+                level,
+            );
+            b.take(
+                sink,
+                "onedrive_level",
+                item.map,
+                "ODBSharingCapability",
+                "a sharing level 0-3",
+                level,
+            );
+            b.take(
+                sink,
+                "default_link_type",
+                item.map,
+                "DefaultSharingLinkType",
+                "a link type 0-3",
+                &|n| values::link_type(&n.value).map(|s| Value::String(s.to_owned())),
+            );
+            b.take_number(
+                sink,
+                "anonymous_link_expiry_days",
+                item.map,
+                "RequireAnonymousLinksExpireInDays",
+            );
+            b.take_bool(
+                sink,
+                "legacy_auth_protocols_enabled",
+                item.map,
+                "LegacyAuthProtocolsEnabled",
+            );
         }
         None => {
             let why = not_collected("ScubaGear export has no `SPO_tenant`");
-            for attr in ["sharepoint_level", "onedrive_level", "default_link_type", "anonymous_link_expiry_days", "legacy_auth_protocols_enabled"] {
+            for attr in [
+                "sharepoint_level",
+                "onedrive_level",
+                "default_link_type",
+                "anonymous_link_expiry_days",
+                "legacy_auth_protocols_enabled",
+            ] {
                 b.unknown(attr, why.clone());
             }
         }
@@ -362,7 +540,10 @@ fn sharing(sink: &mut Sink, top: &Map, header: Span) {
         Some(item) => {
             b.take_string(sink, "guest_invites_from", item.map, "AllowInvitesFrom");
         }
-        None => b.unknown("guest_invites_from", not_collected("ScubaGear export has no `authorization_policies`")),
+        None => b.unknown(
+            "guest_invites_from",
+            not_collected("ScubaGear export has no `authorization_policies`"),
+        ),
     }
     sink.push(b);
 }
@@ -370,17 +551,38 @@ fn sharing(sink: &mut Sink, top: &Map, header: Span) {
 fn app_consent(sink: &mut Sink, top: &Map, header: Span) {
     let authz = collection(sink, top, "authorization_policies", SOURCE);
     let span = authz.span_or(header);
-    let mut b = ObjectBuilder::new("m365.app_consent", "m365.app_consent", span, span, not_collected("ScubaGear export has no `authorization_policies`"));
+    let mut b = ObjectBuilder::new(
+        "m365.app_consent",
+        "m365.app_consent",
+        span,
+        span,
+        not_collected("ScubaGear export has no `authorization_policies`"),
+    );
     if let Some(item) = authz.first() {
-        consent_policies(&mut b, sink, item.map, "PermissionGrantPolicyIdsAssignedToDefaultUserRole");
+        consent_policies(
+            &mut b,
+            sink,
+            item.map,
+            "PermissionGrantPolicyIdsAssignedToDefaultUserRole",
+        );
         if let Some(defaults) = child(item.map, "DefaultUserRolePermissions") {
-            b.take_bool(sink, "users_can_create_apps", defaults, "AllowedToCreateApps");
+            b.take_bool(
+                sink,
+                "users_can_create_apps",
+                defaults,
+                "AllowedToCreateApps",
+            );
         }
     }
     let admin = collection(sink, top, "admin_consent_policies", SOURCE);
     match admin.first() {
         Some(item) => {
-            b.take_bool(sink, "admin_consent_workflow_enabled", item.map, "IsEnabled");
+            b.take_bool(
+                sink,
+                "admin_consent_workflow_enabled",
+                item.map,
+                "IsEnabled",
+            );
         }
         None => b.unknown(
             "admin_consent_workflow_enabled",
@@ -393,48 +595,91 @@ fn app_consent(sink: &mut Sink, top: &Map, header: Span) {
 /// The permission grant policies that let users consent for themselves
 /// (`ManagePermissionGrantsForSelf.*`); any at all means user consent is on.
 pub(crate) fn consent_policies(b: &mut ObjectBuilder, sink: &mut Sink, map: &Map, key: &str) {
-    let Some(entry) = lookup(map, key) else { return };
+    let Some(entry) = lookup(map, key) else {
+        return;
+    };
     if let Value::Unknown(_) = entry.value.value {
         b.set("user_consent_policies", entry.key_span, entry.value.clone());
         b.set("user_consent_allowed", entry.key_span, entry.value.clone());
         return;
     }
     let Some(list) = values::strings(&entry.value) else {
-        sink.error(entry.value.span, format!("`{key}` is not a list of policy ids"));
+        sink.error(
+            entry.value.span,
+            format!("`{key}` is not a list of policy ids"),
+        );
         return;
     };
     let own: Vec<Node> = list
         .into_iter()
-        .filter(|n| n.value.as_str().is_some_and(|s| s.starts_with("ManagePermissionGrantsForSelf.")))
+        .filter(|n| {
+            n.value
+                .as_str()
+                .is_some_and(|s| s.starts_with("ManagePermissionGrantsForSelf."))
+        })
         .collect();
-    b.set_value("user_consent_allowed", entry.key_span, Value::Bool(!own.is_empty()), entry.value.span);
-    b.set_value("user_consent_policies", entry.key_span, Value::List(own), entry.value.span);
+    b.set_value(
+        "user_consent_allowed",
+        entry.key_span,
+        Value::Bool(!own.is_empty()),
+        entry.value.span,
+    );
+    b.set_value(
+        "user_consent_policies",
+        entry.key_span,
+        Value::List(own),
+        entry.value.span,
+    );
 }
 
 fn dlp(sink: &mut Sink, top: &Map, header: Span) {
     let rules = collection(sink, top, "dlp_compliance_rules", SOURCE);
     let rule_items: Vec<Item<'_>> = rules.items().to_vec();
-    items(sink, top, "dlp_compliance_policies", "m365.dlp_policy", header, |b, sink, item| {
-        fill_dlp(b, sink, item.map, &rule_items.iter().map(|i| i.map).collect::<Vec<_>>(), "ParentPolicyName");
-    });
+    items(
+        sink,
+        top,
+        "dlp_compliance_policies",
+        "m365.dlp_policy",
+        header,
+        |b, sink, item| {
+            fill_dlp(
+                b,
+                sink,
+                item.map,
+                &rule_items.iter().map(|i| i.map).collect::<Vec<_>>(),
+                "ParentPolicyName",
+            );
+        },
+    );
 }
 
-pub(crate) fn fill_dlp(b: &mut ObjectBuilder, sink: &mut Sink, map: &Map, rules: &[&Map], parent_key: &str) {
+pub(crate) fn fill_dlp(
+    b: &mut ObjectBuilder,
+    sink: &mut Sink,
+    map: &Map,
+    rules: &[&Map],
+    parent_key: &str,
+) {
     b.take_string(sink, "name", map, "Name");
     b.take_string(sink, "mode", map, "Mode");
     b.take_bool(sink, "enabled", map, "Enabled");
     if !b.has("enabled") {
         // A DLP policy enforces only in `Enable` mode; test modes do not block.
         b.take(sink, "enabled", map, "Mode", "a mode", &|n| {
-            n.value.as_str().map(|s| Value::Bool(s.eq_ignore_ascii_case("enable")))
+            n.value
+                .as_str()
+                .map(|s| Value::Bool(s.eq_ignore_ascii_case("enable")))
         });
     }
-    if let Some((list, span)) = m365::workloads(map, &[
-        ("ExchangeLocation", "exchange"),
-        ("SharePointLocation", "sharepoint"),
-        ("OneDriveLocation", "onedrive"),
-        ("TeamsLocation", "teams"),
-    ]) {
+    if let Some((list, span)) = m365::workloads(
+        map,
+        &[
+            ("ExchangeLocation", "exchange"),
+            ("SharePointLocation", "sharepoint"),
+            ("OneDriveLocation", "onedrive"),
+            ("TeamsLocation", "teams"),
+        ],
+    ) {
         b.set_value("workloads", span, Value::List(list), span);
     }
     let name = text(map, "Name");
@@ -449,27 +694,43 @@ pub(crate) fn fill_dlp(b: &mut ObjectBuilder, sink: &mut Sink, map: &Map, rules:
 }
 
 fn spf(sink: &mut Sink, top: &Map, header: Span) {
-    items(sink, top, "spf_records", "m365.spf_record", header, |b, sink, item| {
-        b.take_string(sink, "domain", item.map, "domain");
-        let Some(entry) = lookup(item.map, "rdata") else { return };
-        let mut includes = Vec::new();
-        let mut all = None;
-        for record in values::strings(&entry.value).unwrap_or_default() {
-            let Value::String(s) = &record.value else { continue };
-            if !s.to_ascii_lowercase().starts_with("v=spf1") {
-                continue;
+    items(
+        sink,
+        top,
+        "spf_records",
+        "m365.spf_record",
+        header,
+        |b, sink, item| {
+            b.take_string(sink, "domain", item.map, "domain");
+            let Some(entry) = lookup(item.map, "rdata") else {
+                return;
+            };
+            let mut includes = Vec::new();
+            let mut all = None;
+            for record in values::strings(&entry.value).unwrap_or_default() {
+                let Value::String(s) = &record.value else {
+                    continue;
+                };
+                if !s.to_ascii_lowercase().starts_with("v=spf1") {
+                    continue;
+                }
+                let raw = sink.file.slice(record.span).to_owned();
+                let (found, qualifier) = values::spf_terms(s, record.span, &raw);
+                includes.extend(found);
+                if let Some(q) = qualifier {
+                    all = Some(Node::new(Value::String(q), record.span));
+                }
             }
-            let raw = sink.file.slice(record.span).to_owned();
-            let (found, qualifier) = values::spf_terms(s, record.span, &raw);
-            includes.extend(found);
-            if let Some(q) = qualifier {
-                all = Some(Node::new(Value::String(q), record.span));
+            b.set_value(
+                "includes",
+                entry.key_span,
+                Value::List(includes),
+                entry.value.span,
+            );
+            match all {
+                Some(node) => b.set("all", entry.key_span, node),
+                None => b.set_value("all", entry.key_span, Value::Null, entry.value.span),
             }
-        }
-        b.set_value("includes", entry.key_span, Value::List(includes), entry.value.span);
-        match all {
-            Some(node) => b.set("all", entry.key_span, node),
-            None => b.set_value("all", entry.key_span, Value::Null, entry.value.span),
-        }
-    });
+        },
+    );
 }

@@ -241,7 +241,10 @@ pub(crate) fn spf_terms(record: &str, span: Span, raw: &str) -> (Vec<Node>, Opti
             .or_else(|| lower.strip_prefix("redirect="));
         if let Some(host) = host {
             let term_span = match inner {
-                Some(_) => Span::new(span.start + 1 + start as u32, span.start + 1 + (start + term.len()) as u32),
+                Some(_) => Span::new(
+                    span.start + 1 + start as u32,
+                    span.start + 1 + (start + term.len()) as u32,
+                ),
                 None => span,
             };
             includes.push(Node::new(Value::String(clean_host(host)), term_span));
@@ -271,15 +274,24 @@ mod tests {
             sharing_level(&Value::String("ExistingExternalUserSharingOnly".into())),
             sharing_level(&Value::Number(3.0))
         );
-        assert_eq!(link_type(&Value::Number(1.0)), link_type(&Value::String("Direct".into())));
+        assert_eq!(
+            link_type(&Value::Number(1.0)),
+            link_type(&Value::String("Direct".into()))
+        );
     }
 
     #[test]
     fn durations_and_dates() {
-        assert_eq!(seconds(&Value::String("90.00:00:00".into())), Some(7_776_000.0));
+        assert_eq!(
+            seconds(&Value::String("90.00:00:00".into())),
+            Some(7_776_000.0)
+        );
         assert_eq!(seconds(&Value::String("06:00:00".into())), Some(21_600.0));
         assert_eq!(seconds(&Value::String("43200s".into())), Some(43_200.0));
-        assert_eq!(seconds(&Value::String("00:00:00.3000000".into())), Some(0.3));
+        assert_eq!(
+            seconds(&Value::String("00:00:00.3000000".into())),
+            Some(0.3)
+        );
         assert_eq!(retention_days("SevenYears"), Some(2555.0));
         assert_eq!(
             dotnet_date("/Date(1769788627239)/").as_deref(),
@@ -294,7 +306,10 @@ mod tests {
         let record = "v=spf1 include:SPF.protection.outlook.com -all";
         let raw = format!("\"{record}\"");
         let (includes, all) = spf_terms(record, Span::new(10, 10 + raw.len() as u32), &raw);
-        assert_eq!(includes[0].value, Value::String("spf.protection.outlook.com".into()));
+        assert_eq!(
+            includes[0].value,
+            Value::String("spf.protection.outlook.com".into())
+        );
         assert_eq!(includes[0].span, Span::new(18, 52));
         assert_eq!(all.as_deref(), Some("-all"));
     }

@@ -186,7 +186,12 @@ fn scubagoggles_children_inherit_from_the_top_unit() {
         Value::Bool(true)
     );
     assert_eq!(
-        attr(&doc, "gws.two_step[\"Clinic (group Contractors)\"]", "enforced").0,
+        attr(
+            &doc,
+            "gws.two_step[\"Clinic (group Contractors)\"]",
+            "enforced"
+        )
+        .0,
         Value::Bool(false)
     );
     // Inherited: the value and its span are the top unit's.
@@ -198,7 +203,12 @@ fn scubagoggles_children_inherit_from_the_top_unit() {
     assert_eq!(value, Value::Bool(false));
     assert_eq!(text, "false");
     assert_eq!(
-        attr(&doc, "gws.gmail[\"Clinic (group Contractors)\"]", "org_unit").0,
+        attr(
+            &doc,
+            "gws.gmail[\"Clinic (group Contractors)\"]",
+            "org_unit"
+        )
+        .0,
         Value::String("Clinic (group Contractors)".into())
     );
 }

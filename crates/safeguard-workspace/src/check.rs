@@ -10,7 +10,7 @@ use safeguard_source::ColumnUnit;
 use safeguard_terraform::VarSource;
 
 use crate::frontends::{ExternalVars, read_source, terraform_document};
-use crate::walk::{collect_units, merge_units};
+use crate::walk::{OtherInputs, collect_units, merge_units};
 use crate::{Config, ConfigError, Selection, discover_config, load_config};
 
 /// What to check and how; the CLI's flags, already parsed.
@@ -204,30 +204,23 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         let engine = build_engine(options, &config, &mut report);
 
         let mut units = Vec::new();
-        let mut json_files = Vec::new();
-        let mut mail_dirs = Vec::new();
-        let mut dovecot_files = Vec::new();
-        let mut tenant_files = Vec::new();
+        let mut found = OtherInputs::default();
         for path in &paths {
             units.extend(collect_units(
                 path,
                 &config,
                 threads,
                 &mut report.input_errors,
-                &mut json_files,
-                &mut mail_dirs,
-                &mut dovecot_files,
-                &mut tenant_files,
+                &mut found,
             ));
         }
-        json_files.sort();
-        json_files.dedup();
-        mail_dirs.sort();
-        mail_dirs.dedup();
-        dovecot_files.sort();
-        dovecot_files.dedup();
-        tenant_files.sort();
-        tenant_files.dedup();
+        found.normalize();
+        let OtherInputs {
+            json_files,
+            mail_dirs,
+            dovecot_files,
+            tenant_files,
+        } = found;
         // Dovecot includes are read only inside the scanned root.
         let include_root = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
         let units = merge_units(units);

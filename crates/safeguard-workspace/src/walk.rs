@@ -79,17 +79,47 @@ fn error(path: &Path, message: impl Into<String>) -> InputError {
     InputError::new(path, message, InputErrorLocation::None)
 }
 
+/// The inputs a walk finds besides Terraform modules.
+#[derive(Debug, Default)]
+pub(crate) struct OtherInputs {
+    /// `.json` files: Terraform plans or tenant exports, by content.
+    pub json_files: Vec<PathBuf>,
+    /// Directories holding a Postfix `main.cf`.
+    pub mail_dirs: Vec<PathBuf>,
+    pub dovecot_files: Vec<PathBuf>,
+    /// `.ps1` and YAML files: Microsoft365DSC or native tenant files, by content.
+    pub tenant_files: Vec<PathBuf>,
+}
+
+impl OtherInputs {
+    /// Sorted and without duplicates, so runs are deterministic.
+    pub(crate) fn normalize(&mut self) {
+        for list in [
+            &mut self.json_files,
+            &mut self.mail_dirs,
+            &mut self.dovecot_files,
+            &mut self.tenant_files,
+        ] {
+            list.sort();
+            list.dedup();
+        }
+    }
+}
+
 /// Walks `root` (a directory or a file) into Terraform units.
 pub(crate) fn collect_units(
     root: &Path,
     config: &Config,
     threads: usize,
     errors: &mut Vec<InputError>,
-    json_files: &mut Vec<PathBuf>,
-    mail_dirs: &mut Vec<PathBuf>,
-    dovecot_files: &mut Vec<PathBuf>,
-    tenant_files: &mut Vec<PathBuf>,
+    found: &mut OtherInputs,
 ) -> Vec<TerraformUnit> {
+    let OtherInputs {
+        json_files,
+        mail_dirs,
+        dovecot_files,
+        tenant_files,
+    } = found;
     let metadata = match std::fs::metadata(root) {
         Ok(metadata) => metadata,
         Err(err) => {

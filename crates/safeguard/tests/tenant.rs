@@ -40,7 +40,10 @@ fn not_passing(report: &serde_json::Value) -> Vec<String> {
 
 #[test]
 fn scubagear_sample_findings() {
-    let (code, report) = check(&fixtures(), &["scubagear-ProviderSettingsExport.slice.json"]);
+    let (code, report) = check(
+        &fixtures(),
+        &["scubagear-ProviderSettingsExport.slice.json"],
+    );
     assert_eq!(code, Some(1));
     assert!(report["errors"].as_array().unwrap().is_empty());
     let f = "scubagear-ProviderSettingsExport.slice.json";
@@ -97,7 +100,10 @@ fn scubagear_sample_findings() {
 
 #[test]
 fn scubagear_gaps_are_named_in_the_reason() {
-    let (_, report) = check(&fixtures(), &["scubagear-ProviderSettingsExport.slice.json"]);
+    let (_, report) = check(
+        &fixtures(),
+        &["scubagear-ProviderSettingsExport.slice.json"],
+    );
     let reason = |rule: &str| -> String {
         report["findings"]
             .as_array()
@@ -127,7 +133,10 @@ fn scubagear_gaps_are_named_in_the_reason() {
 
 #[test]
 fn scubagoggles_sample_names_the_org_unit() {
-    let (code, report) = check(&fixtures(), &["scubagoggles-ScubaResults.Raw.policies.slice.json"]);
+    let (code, report) = check(
+        &fixtures(),
+        &["scubagoggles-ScubaResults.Raw.policies.slice.json"],
+    );
     assert_eq!(code, Some(1));
     let f = "scubagoggles-ScubaResults.Raw.policies.slice.json";
     let expected: Vec<String> = [
@@ -167,7 +176,10 @@ fn policy_api_list_reads_without_errors() {
 
 #[test]
 fn dsc_samples_findings() {
-    let (code, report) = check(&fixtures(), &["m365dsc-example-TeamsClientConfiguration.ps1"]);
+    let (code, report) = check(
+        &fixtures(),
+        &["m365dsc-example-TeamsClientConfiguration.ps1"],
+    );
     assert_eq!(code, Some(1));
     let fails: Vec<String> = finding_lines(&report)
         .into_iter()
@@ -230,7 +242,11 @@ fn utf16le_dsc_export_gives_the_same_findings_as_utf8() {
         let (code8, utf8) = check(dir.path(), &["utf8"]);
         let (code16, utf16) = check(dir.path(), &["utf16"]);
         assert_eq!(code8, code16);
-        assert!(utf16["errors"].as_array().unwrap().is_empty(), "{:?}", utf16["errors"]);
+        assert!(
+            utf16["errors"].as_array().unwrap().is_empty(),
+            "{:?}",
+            utf16["errors"]
+        );
         let strip = |report: &serde_json::Value, dir: &str| -> Vec<String> {
             finding_lines(report)
                 .into_iter()
@@ -304,24 +320,39 @@ fn malformed_exports_are_located_errors_and_the_scan_goes_on() {
         .into_iter()
         .filter(|l| l.starts_with("shape.json") && l.contains("m365-smtp-auth-disabled"))
         .collect();
-    assert_eq!(smtp, ["shape.json:2 m365-smtp-auth-disabled unknown m365.transport"]);
+    assert_eq!(
+        smtp,
+        ["shape.json:2 m365-smtp-auth-disabled unknown m365.transport"]
+    );
 }
 
 /// Exports that collected nothing a policy reads, one per source format.
 const EMPTY: [(&str, &str, &str); 5] = [
-    ("m365", "scubagear.json", "{\"module_version\": \"1.8.0\", \"aad_successful_commands\": []}\n"),
+    (
+        "m365",
+        "scubagear.json",
+        "{\"module_version\": \"1.8.0\", \"aad_successful_commands\": []}\n",
+    ),
     (
         "m365",
         "m365dsc.ps1",
         "Configuration M365TenantConfig\n{\n    Import-DscResource -ModuleName 'Microsoft365DSC'\n    Node localhost\n    {\n    }\n}\n",
     ),
-    ("m365", "native-m365.yaml", "safeguard-tenant: m365\nobjects: {}\n"),
+    (
+        "m365",
+        "native-m365.yaml",
+        "safeguard-tenant: m365\nobjects: {}\n",
+    ),
     (
         "gws",
         "scubagoggles.json",
         "{\"tenant_info\": {\"topLevelOU\": \"Top\"}, \"policies\": {\"Top\": {}}}\n",
     ),
-    ("gws", "native-gws.yaml", "safeguard-tenant: google-workspace\nobjects: {}\n"),
+    (
+        "gws",
+        "native-gws.yaml",
+        "safeguard-tenant: google-workspace\nobjects: {}\n",
+    ),
 ];
 
 #[test]
