@@ -47,6 +47,8 @@ pub fn parse_json(file: &SourceFile) -> Result<Node, JsonError> {
     let mut parser = Parser {
         scanner: Scanner::new(file.text(), &strict()),
         depth: 0,
+        entries: Vec::new(),
+        items: Vec::new(),
     };
     let Some(first) = parser.next()? else {
         return Err(JsonError {
@@ -64,6 +66,11 @@ pub fn parse_json(file: &SourceFile) -> Result<Node, JsonError> {
 struct Parser<'a> {
     scanner: Scanner<'a>,
     depth: usize,
+    /// Members of the objects and arrays being read, innermost last: each
+    /// container takes its own off the top, into a vector of exactly its
+    /// size, instead of growing one vector per container.
+    entries: Vec<safeguard_model::Entry>,
+    items: Vec<Node>,
 }
 
 impl<'a> Parser<'a> {
@@ -138,8 +145,8 @@ impl<'a> Parser<'a> {
             .to_string(),
             span: open,
         };
-        let mut map = Map::default();
-        let mut items = Vec::new();
+        let entries_start = self.entries.len();
+        let items_start = self.items.len();
         let mut first = true;
         loop {
             let Some(token) = self.next()? else {
@@ -186,16 +193,25 @@ impl<'a> Parser<'a> {
                     return Err(self.error(ParseErrorKind::ExpectedObjectValue));
                 };
                 let value = self.value(token)?;
-                map.insert(key.into_owned(), key_span, value);
+                self.entries.push(safeguard_model::Entry {
+                    key: key.into_owned(),
+                    key_span,
+                    value,
+                });
             } else {
-                items.push(self.value(token)?);
+                let item = self.value(token)?;
+                self.items.push(item);
             }
         }
         self.depth -= 1;
         let span = open.cover(self.span());
         let value = if object {
-            Value::Map(map)
+            let mut entries = Vec::with_capacity(self.entries.len() - entries_start);
+            entries.extend(self.entries.drain(entries_start..));
+            Value::Map(Map { entries })
         } else {
+            let mut items = Vec::with_capacity(self.items.len() - items_start);
+            items.extend(self.items.drain(items_start..));
             Value::List(items)
         };
         Ok(Node::new(value, span))

@@ -4,7 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use safeguard_model::{Document, Format, InputError, InputErrorLocation};
-use safeguard_source::{DecodeError, SourceFile, decode};
+use safeguard_source::{DecodeError, SourceFile, decode_owned};
 use safeguard_terraform::{
     LoadedModule, ModuleLoader, VarSource, is_auto_loaded_var_file, sort_auto_loaded,
 };
@@ -31,7 +31,7 @@ pub(crate) fn read_source(path: &Path) -> Result<SourceFile, InputError> {
     }
     let bytes = fs::read(path)
         .map_err(|err| located(format!("cannot read: {err}"), InputErrorLocation::None))?;
-    match decode(&bytes) {
+    match decode_owned(bytes) {
         Ok((text, encoding)) => Ok(SourceFile::with_encoding(path, text, encoding)),
         Err(err) => {
             let location = match err {
