@@ -260,34 +260,32 @@ fn items(
         ));
         return;
     }
+    // Formatted once: a large export has thousands of items.
+    let missing = not_collected(&format!("{SOURCE} `{key}` item has no such property"));
     for (index, item) in list.items().iter().enumerate() {
-        let name = name_of(item.map).map_or_else(|| index.to_string(), str::to_owned);
-        let header = name_span(item);
-        let mut b = ObjectBuilder::new(
-            kind,
-            format!("{kind}[{name:?}]"),
-            item.span,
-            header,
-            not_collected(&format!("{SOURCE} `{key}` item has no such property")),
-        );
+        let (address, header) = item_address(kind, item, index);
+        let mut b = ObjectBuilder::new(kind, address, item.span, header, missing.clone());
         fill(&mut b, sink, *item);
         sink.push(b);
     }
 }
 
-fn name_of(map: &Map) -> Option<&str> {
-    ["DisplayName", "Name", "Identity", "DomainName", "domain"]
+/// An item's address (`kind["name"]`, or its index when it has no name)
+/// and the span naming it, from the first name-like property present.
+fn item_address(prefix: &str, item: &Item<'_>, index: usize) -> (String, Span) {
+    let named = ["DisplayName", "Name", "Identity", "DomainName", "domain"]
         .iter()
-        .find_map(|k| text(map, k))
-}
-
-fn name_span(item: &Item<'_>) -> Span {
-    ["DisplayName", "Name", "Identity", "DomainName", "domain"]
-        .iter()
-        .find_map(|k| lookup(item.map, k).filter(|e| e.value.value.as_str().is_some()))
-        .map_or(Span::new(item.span.start, item.span.start + 1), |e| {
-            e.value.span
-        })
+        .find_map(|k| lookup(item.map, k).filter(|e| e.value.value.as_str().is_some()));
+    match named {
+        Some(entry) => {
+            let name = entry.value.value.as_str().unwrap_or_default();
+            (format!("{prefix}[{name:?}]"), entry.value.span)
+        }
+        None => (
+            format!("{prefix}[{index}]"),
+            Span::new(item.span.start, item.span.start + 1),
+        ),
+    }
 }
 
 fn connectors(sink: &mut Sink, top: &Map, header: Span, inbound: bool) {
@@ -306,14 +304,20 @@ fn connectors(sink: &mut Sink, top: &Map, header: Span, inbound: bool) {
         ));
         return;
     }
+    let missing = not_collected(&format!("{SOURCE} `{key}` item has no such property"));
+    let kind = if inbound {
+        "m365.mail_connector.inbound"
+    } else {
+        "m365.mail_connector.outbound"
+    };
     for (index, item) in list.items().iter().enumerate() {
-        let name = name_of(item.map).map_or_else(|| index.to_string(), str::to_owned);
+        let (address, header) = item_address(kind, item, index);
         let mut b = ObjectBuilder::new(
             "m365.mail_connector",
-            format!("m365.mail_connector.{direction}[{name:?}]"),
+            address,
             item.span,
-            name_span(item),
-            not_collected(&format!("{SOURCE} `{key}` item has no such property")),
+            header,
+            missing.clone(),
         );
         m365::fill_connector(&mut b, sink, item.map, inbound);
         sink.push(b);
