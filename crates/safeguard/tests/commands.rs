@@ -62,7 +62,7 @@ fn test_passes_on_the_repository_policies() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     assert!(
-        stdout(&output).ends_with("\n160 policies, 697 examples\nexamples: 697 passed, 0 failed\n"),
+        stdout(&output).ends_with("\n160 policies, 769 examples\nexamples: 769 passed, 0 failed\n"),
         "{}",
         stdout(&output)
     );
@@ -103,7 +103,7 @@ fn test_fails_with_a_diff_when_a_fail_example_complies() {
         ),
         "{out}"
     );
-    assert!(out.ends_with("examples: 696 passed, 1 failed\n"), "{out}");
+    assert!(out.ends_with("examples: 768 passed, 1 failed\n"), "{out}");
 }
 
 #[test]
