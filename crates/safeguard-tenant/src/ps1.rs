@@ -20,7 +20,9 @@ pub(crate) struct Resource {
     pub props: Map,
 }
 
-#[derive(Debug, Clone)]
+/// A located problem in a configuration script.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
 pub(crate) struct ParseError {
     pub span: Span,
     pub message: String,

@@ -41,7 +41,8 @@ pub(crate) struct Token {
 }
 
 /// A lexing problem: an unterminated string or comment.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
 pub(crate) struct LexError {
     pub span: Span,
     pub message: String,
