@@ -17,9 +17,9 @@ pub(crate) fn fill_connector(b: &mut ObjectBuilder, sink: &mut Sink, map: &Map, 
         b.take_string(sink, "name", map, "Identity") || b.take_string(sink, "name", map, "Name");
     b.set_value(
         "direction",
-        b_header(b),
+        b.header(),
         Value::String(if inbound { "inbound" } else { "outbound" }.to_owned()),
-        b_header(b),
+        b.header(),
     );
     b.take_bool(sink, "enabled", map, "Enabled");
     b.take(
@@ -48,13 +48,13 @@ pub(crate) fn fill_connector(b: &mut ObjectBuilder, sink: &mut Sink, map: &Map, 
     );
     if inbound {
         b.take_bool(sink, "require_tls", map, "RequireTls");
-        b.set_value("tls_mode", b_header(b), Value::Null, b_header(b));
+        b.set_value("tls_mode", b.header(), Value::Null, b.header());
         b.take_string(sink, "tls_domain", map, "TlsSenderCertificateName");
         b.set_value(
             "smart_hosts",
-            b_header(b),
+            b.header(),
             Value::List(Vec::new()),
-            b_header(b),
+            b.header(),
         );
         b.take_hosts(sink, "domains", map, "SenderDomains");
     } else {
@@ -100,10 +100,6 @@ pub(crate) fn fill_connector(b: &mut ObjectBuilder, sink: &mut Sink, map: &Map, 
         b.take_hosts(sink, "smart_hosts", map, "SmartHosts");
         b.take_hosts(sink, "domains", map, "RecipientDomains");
     }
-}
-
-fn b_header(b: &ObjectBuilder) -> Span {
-    b.header()
 }
 
 fn tls_mode(value: &Value) -> Option<&'static str> {

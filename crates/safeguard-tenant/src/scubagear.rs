@@ -62,15 +62,13 @@ pub(crate) fn read(sink: &mut Sink, top: &Map, top_span: Span) {
         .map_or(Span::new(top_span.start, top_span.start + 1), |e| {
             e.key_span
         });
-    let reason = |what: &str| not_collected(&format!("{SOURCE} export has no `{what}`"));
-
     // The export itself.
     let mut tenant = ObjectBuilder::new(
         "m365.tenant",
         "m365.tenant",
         top_span,
         header,
-        reason("tenant_details"),
+        not_collected(&format!("{SOURCE} export has no `tenant_details`")),
     );
     tenant.set_value(
         "source",
@@ -95,7 +93,7 @@ pub(crate) fn read(sink: &mut Sink, top: &Map, top_span: Span) {
         "m365.transport",
         &transport,
         header,
-        &reason("transport_config"),
+        "transport_config",
         |b, sink, item| {
             m365::fill_transport(b, sink, item.map);
         },
@@ -133,7 +131,7 @@ pub(crate) fn read(sink: &mut Sink, top: &Map, top_span: Span) {
         "m365.teams_federation",
         &federation,
         header,
-        &reason("federation_configuration"),
+        "federation_configuration",
         |b, sink, item| {
             m365::fill_federation(b, sink, item.map);
         },
@@ -144,7 +142,7 @@ pub(crate) fn read(sink: &mut Sink, top: &Map, top_span: Span) {
         "m365.teams_client",
         &client,
         header,
-        &reason("client_configuration"),
+        "client_configuration",
         |b, sink, item| {
             m365::fill_teams_client(b, sink, item.map);
         },
@@ -173,7 +171,7 @@ pub(crate) fn read(sink: &mut Sink, top: &Map, top_span: Span) {
         "m365.session",
         &org,
         header,
-        &reason("org_config"),
+        "org_config",
         |b, sink, item| {
             m365::fill_session(b, sink, item.map);
         },
@@ -197,46 +195,35 @@ pub(crate) fn read(sink: &mut Sink, top: &Map, top_span: Span) {
     spf(sink, top, header);
 }
 
-/// A kind with one object per tenant, from the collection's first item;
-/// every attribute unknown when the collection was not collected.
+/// A kind with one object per tenant, from the first item of the
+/// collection at `key`; every attribute unknown when the export did not
+/// collect it.
 fn singleton(
     sink: &mut Sink,
     kind: &'static str,
     collection: &Collection<'_>,
     header: Span,
-    reason: &str,
+    key: &str,
     fill: impl FnOnce(&mut ObjectBuilder, &mut Sink, Item<'_>),
 ) {
     match collection.first() {
         Some(item) => {
-            let mut b = ObjectBuilder::new(
-                kind,
-                kind,
-                item.span,
-                item.key_span,
-                reason_for_item(reason),
-            );
+            // A property missing from the item: this ScubaGear version's
+            // cmdlet output did not carry it.
+            let missing = not_collected(&format!("{SOURCE} `{key}` has no such property"));
+            let mut b = ObjectBuilder::new(kind, kind, item.span, item.key_span, missing);
             fill(&mut b, sink, item);
             sink.push(b);
         }
         None => {
             let span = collection.span_or(header);
             let reason = if collection.collected() {
-                not_collected(&format!("{SOURCE} returned no settings for it"))
+                not_collected(&format!("{SOURCE} returned no settings for `{key}`"))
             } else {
-                reason.to_owned()
+                not_collected(&format!("{SOURCE} export has no `{key}`"))
             };
             sink.push(ObjectBuilder::new(kind, kind, span, span, reason));
         }
-    }
-}
-
-/// A property missing from a collected item: the cmdlet's output in this
-/// ScubaGear version did not carry it.
-fn reason_for_item(reason: &str) -> String {
-    match reason.split('`').nth(1) {
-        Some(key) => not_collected(&format!("{SOURCE} `{key}` has no such property")),
-        None => reason.to_owned(),
     }
 }
 
