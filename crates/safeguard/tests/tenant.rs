@@ -138,6 +138,7 @@ fn scubagoggles_sample_names_the_org_unit() {
         &["scubagoggles-ScubaResults.Raw.policies.slice.json"],
     );
     assert_eq!(code, Some(1));
+    assert!(report["errors"].as_array().unwrap().is_empty());
     let f = "scubagoggles-ScubaResults.Raw.policies.slice.json";
     let expected: Vec<String> = [
         "99 gws-services-outside-baa-disabled fail gws.service[\"2SV Exempt\"].blogger",
@@ -181,6 +182,7 @@ fn dsc_samples_findings() {
         &["m365dsc-example-TeamsClientConfiguration.ps1"],
     );
     assert_eq!(code, Some(1));
+    assert!(report["errors"].as_array().unwrap().is_empty());
     let fails: Vec<String> = finding_lines(&report)
         .into_iter()
         .filter(|l| l.contains(" fail "))
