@@ -69,6 +69,26 @@ pub fn decode(bytes: &[u8]) -> Result<(String, SourceEncoding), DecodeError> {
     decode_utf8(bytes, 0).map(|s| (s, SourceEncoding::Utf8))
 }
 
+/// [`decode`] for bytes the caller owns: plain UTF-8 (the common case, and
+/// large exports) becomes the text without a copy.
+///
+/// # Errors
+/// As [`decode`].
+pub fn decode_owned(bytes: Vec<u8>) -> Result<(String, SourceEncoding), DecodeError> {
+    if bytes.starts_with(UTF8_BOM)
+        || bytes.starts_with(&[0xFF, 0xFE])
+        || bytes.starts_with(&[0xFE, 0xFF])
+    {
+        return decode(&bytes);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) if !text.contains('\0') => Ok((text, SourceEncoding::Utf8)),
+        // Invalid or binary: the borrowed path locates the problem.
+        Ok(text) => decode(text.as_bytes()),
+        Err(err) => decode(err.as_bytes()),
+    }
+}
+
 fn decode_utf8(bytes: &[u8], skipped: usize) -> Result<String, DecodeError> {
     match std::str::from_utf8(bytes) {
         Ok(text) => {
@@ -157,6 +177,22 @@ mod tests {
         let mut out = vec![0xFF, 0xFE];
         out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
         out
+    }
+
+    #[test]
+    fn owned_bytes_decode_like_borrowed_ones() {
+        for bytes in [
+            b"plain".to_vec(),
+            b"\xEF\xBB\xBFbom".to_vec(),
+            vec![0xFF, 0xFE, b'a', 0],
+            b"bad \xFF".to_vec(),
+            b"nul \0".to_vec(),
+        ] {
+            assert_eq!(
+                format!("{:?}", decode_owned(bytes.clone())),
+                format!("{:?}", decode(&bytes))
+            );
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ mod file;
 mod line_index;
 mod span;
 
-pub use decode::{DecodeError, SourceEncoding, decode};
+pub use decode::{DecodeError, SourceEncoding, decode, decode_owned};
 pub use file::SourceFile;
 pub use line_index::{ColumnUnit, LineColumn, LineIndex};
 pub use span::Span;

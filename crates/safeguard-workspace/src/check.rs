@@ -14,7 +14,7 @@ use safeguard_terraform::VarSource;
 use crate::baa_register::{build_register, today_utc};
 use crate::config::MailFormat;
 use crate::frontends::{ExternalVars, PostfixUnit, read_source, terraform_document};
-use crate::walk::{MailFiles, collect_units, merge_units};
+use crate::walk::{OtherInputs, collect_units, merge_units};
 use crate::{Config, ConfigError, Selection, discover_config, load_config};
 
 /// What to check and how; the CLI's flags, already parsed.
@@ -79,23 +79,36 @@ impl CheckReport {
     }
 }
 
-/// Judges a JSON file if it is a Terraform plan or state; `None` for any
-/// other JSON (it is not ours to read, and not counted).
+/// Judges a JSON file if it is a Terraform plan or state or a tenant
+/// export; `None` for any other JSON (it is not ours to read, and not
+/// counted).
 fn plan_result(path: &Path, engine: &Engine) -> Option<UnitResult> {
     let file = match read_source(path) {
         Ok(file) => file,
         // An unreadable .json may not be a plan at all: say so only when it is named.
         Err(_) => return None,
     };
-    if !safeguard_terraform::looks_like_plan(file.text()) {
+    let document = if safeguard_terraform::looks_like_plan(file.text()) {
+        safeguard_terraform::plan_document(file)
+    } else if safeguard_tenant::looks_like_tenant_json(file.text()) {
+        safeguard_tenant::tenant_document(file)
+    } else {
         return None;
-    }
-    Some(UnitResult::judge(
-        path,
-        true,
-        safeguard_terraform::plan_document(file),
-        engine,
-    ))
+    };
+    Some(UnitResult::judge(path, true, document, engine))
+}
+
+/// Judges a `.ps1` or YAML file if it is a Microsoft365DSC configuration or
+/// a native tenant file; `None` for any other (not ours, not counted).
+fn tenant_result(path: &Path, engine: &Engine) -> Option<UnitResult> {
+    let file = read_source(path).ok()?;
+    let is_script = path.extension().is_some_and(|e| e == "ps1");
+    let ours = if is_script {
+        safeguard_tenant::looks_like_dsc(file.text())
+    } else {
+        safeguard_tenant::looks_like_native_yaml(file.text())
+    };
+    ours.then(|| UnitResult::judge(path, true, safeguard_tenant::tenant_document(file), engine))
 }
 
 /// Judges a Postfix configuration directory (`main.cf`, and `master.cf`
@@ -308,29 +321,24 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         let (engine, meta) = build_engine(options, &config, &mut report);
 
         let mut units = Vec::new();
-        let mut json_files = Vec::new();
-        let mut mail = MailFiles::default();
+        let mut found = OtherInputs::default();
         for path in &paths {
             units.extend(collect_units(
                 path,
                 &config,
                 threads,
                 &mut report.input_errors,
-                &mut json_files,
-                &mut mail,
+                &mut found,
             ));
         }
-        json_files.sort();
-        json_files.dedup();
-        let MailFiles {
-            postfix_dirs: mut mail_dirs,
-            dovecot: mut dovecot_files,
-            exim: exim_files,
-        } = mail;
-        mail_dirs.sort();
-        mail_dirs.dedup();
-        dovecot_files.sort();
-        dovecot_files.dedup();
+        found.normalize();
+        let OtherInputs {
+            json_files,
+            mail_dirs,
+            dovecot_files,
+            exim_files,
+            tenant_files,
+        } = found;
         let (postfix_units, dovecot_files, exim_files) =
             mail_units(&paths, &config, mail_dirs, dovecot_files, exim_files);
         // Dovecot and Exim includes are read only inside the scanned root.
@@ -361,6 +369,11 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             json_files
                 .par_iter()
                 .filter_map(|path| plan_result(path, &engine))
+                .chain(
+                    tenant_files
+                        .par_iter()
+                        .filter_map(|path| tenant_result(path, &engine)),
+                )
                 .collect::<Vec<_>>()
         };
         let mail = || {

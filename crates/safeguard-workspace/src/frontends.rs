@@ -4,7 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use safeguard_model::{Document, Format, InputError, InputErrorLocation};
-use safeguard_source::{DecodeError, SourceFile, decode};
+use safeguard_source::{DecodeError, SourceFile, decode_owned};
 use safeguard_terraform::{
     LoadedModule, ModuleLoader, VarSource, is_auto_loaded_var_file, sort_auto_loaded,
 };
@@ -31,7 +31,7 @@ pub(crate) fn read_source(path: &Path) -> Result<SourceFile, InputError> {
     }
     let bytes = fs::read(path)
         .map_err(|err| located(format!("cannot read: {err}"), InputErrorLocation::None))?;
-    match decode(&bytes) {
+    match decode_owned(bytes) {
         Ok((text, encoding)) => Ok(SourceFile::with_encoding(path, text, encoding)),
         Err(err) => {
             let location = match err {
@@ -267,7 +267,27 @@ pub fn parse_snippet(format: Format, text: &str) -> Result<Document, String> {
             SourceFile::new("exim.conf", text),
             None,
         )),
-        other => Err(format!("no frontend reads `{other}` yet")),
+        // Tenant examples are in any source format, recognised by content:
+        // ScubaGear or ScubaGoggles JSON, a Microsoft365DSC script or JSON
+        // report, or the native YAML/JSON.
+        Format::M365 | Format::GoogleWorkspace => {
+            let trimmed = text.trim_start();
+            let name = if trimmed.starts_with('{') || trimmed.starts_with('[') {
+                "example.json"
+            } else if safeguard_tenant::looks_like_native_yaml(text) {
+                "example.yaml"
+            } else {
+                "example.ps1"
+            };
+            let document = safeguard_tenant::tenant_document(SourceFile::new(name, text));
+            if document.format != format {
+                return Err(format!(
+                    "the example is a `{}` export, not `{format}`",
+                    document.format
+                ));
+            }
+            Ok(document)
+        }
     }
 }
 

@@ -66,9 +66,18 @@ pub(crate) fn is_exim_candidate(path: &Path) -> bool {
 }
 
 /// JSON files are read only to see whether they are Terraform plans or
-/// states (`terraform show -json`); others are skipped without a word.
+/// states (`terraform show -json`) or tenant exports; others are skipped
+/// without a word.
 pub(crate) fn is_json_file(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "json")
+}
+
+/// PowerShell scripts (Microsoft365DSC configurations) and YAML files (the
+/// native tenant format) are read only to see whether they are tenant
+/// settings, recognised by content; others are skipped without a word.
+pub(crate) fn is_tenant_candidate(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e == "ps1" || e == "yaml" || e == "yml")
 }
 
 pub(crate) fn is_terraform_file(path: &Path) -> bool {
@@ -79,14 +88,34 @@ fn error(path: &Path, message: impl Into<String>) -> InputError {
     InputError::new(path, message, InputErrorLocation::None)
 }
 
-/// Mail-server configurations found while walking.
+/// The inputs a walk finds besides Terraform modules.
 #[derive(Debug, Default)]
-pub(crate) struct MailFiles {
+pub(crate) struct OtherInputs {
+    /// `.json` files: Terraform plans or tenant exports, by content.
+    pub json_files: Vec<PathBuf>,
     /// Directories holding a Postfix `main.cf`.
-    pub postfix_dirs: Vec<PathBuf>,
-    pub dovecot: Vec<PathBuf>,
+    pub mail_dirs: Vec<PathBuf>,
+    pub dovecot_files: Vec<PathBuf>,
     /// Exim candidates (`configure` is checked for Exim content later).
-    pub exim: Vec<PathBuf>,
+    pub exim_files: Vec<PathBuf>,
+    /// `.ps1` and YAML files: Microsoft365DSC or native tenant files, by content.
+    pub tenant_files: Vec<PathBuf>,
+}
+
+impl OtherInputs {
+    /// Sorted and without duplicates, so runs are deterministic.
+    pub(crate) fn normalize(&mut self) {
+        for list in [
+            &mut self.json_files,
+            &mut self.mail_dirs,
+            &mut self.dovecot_files,
+            &mut self.exim_files,
+            &mut self.tenant_files,
+        ] {
+            list.sort();
+            list.dedup();
+        }
+    }
 }
 
 /// Walks `root` (a directory or a file) into Terraform units.
@@ -95,9 +124,15 @@ pub(crate) fn collect_units(
     config: &Config,
     threads: usize,
     errors: &mut Vec<InputError>,
-    json_files: &mut Vec<PathBuf>,
-    mail: &mut MailFiles,
+    found: &mut OtherInputs,
 ) -> Vec<TerraformUnit> {
+    let OtherInputs {
+        json_files,
+        mail_dirs,
+        dovecot_files,
+        exim_files,
+        tenant_files,
+    } = found;
     let metadata = match std::fs::metadata(root) {
         Ok(metadata) => metadata,
         Err(err) => {
@@ -110,16 +145,20 @@ pub(crate) fn collect_units(
             json_files.push(clean(root));
             return Vec::new();
         }
+        if is_tenant_candidate(root) {
+            tenant_files.push(clean(root));
+            return Vec::new();
+        }
         if root.file_name().is_some_and(|n| n == "dovecot.conf") {
-            mail.dovecot.push(clean(root));
+            dovecot_files.push(clean(root));
             return Vec::new();
         }
         if is_exim_candidate(root) {
-            mail.exim.push(clean(root));
+            exim_files.push(clean(root));
             return Vec::new();
         }
         if is_postfix_file(root) {
-            mail.postfix_dirs.push(clean(
+            mail_dirs.push(clean(
                 root.parent()
                     .filter(|p| !p.as_os_str().is_empty())
                     .unwrap_or(Path::new(".")),
@@ -135,6 +174,7 @@ pub(crate) fn collect_units(
     let found_mail = Mutex::new(Vec::new());
     let found_dovecot = Mutex::new(Vec::new());
     let found_exim = Mutex::new(Vec::new());
+    let found_tenant = Mutex::new(Vec::new());
     let found_errors = Mutex::new(Vec::new());
     let mut builder = WalkBuilder::new(root);
     builder
@@ -171,6 +211,8 @@ pub(crate) fn collect_units(
                         files.lock().expect("walker lock").push(path.to_path_buf());
                     } else if kind.is_file() && is_json_file(path) {
                         found_json.lock().expect("walker lock").push(clean(path));
+                    } else if kind.is_file() && is_tenant_candidate(path) {
+                        found_tenant.lock().expect("walker lock").push(clean(path));
                     } else if kind.is_file()
                         && path.file_name().is_some_and(|n| n == "dovecot.conf")
                     {
@@ -192,12 +234,10 @@ pub(crate) fn collect_units(
     });
     errors.extend(found_errors.into_inner().expect("walker lock"));
     json_files.extend(found_json.into_inner().expect("walker lock"));
-    mail.postfix_dirs
-        .extend(found_mail.into_inner().expect("walker lock"));
-    mail.dovecot
-        .extend(found_dovecot.into_inner().expect("walker lock"));
-    mail.exim
-        .extend(found_exim.into_inner().expect("walker lock"));
+    mail_dirs.extend(found_mail.into_inner().expect("walker lock"));
+    dovecot_files.extend(found_dovecot.into_inner().expect("walker lock"));
+    tenant_files.extend(found_tenant.into_inner().expect("walker lock"));
+    exim_files.extend(found_exim.into_inner().expect("walker lock"));
     group_by_directory(files.into_inner().expect("walker lock"), root)
 }
 
