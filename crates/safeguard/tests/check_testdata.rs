@@ -208,7 +208,7 @@ fn clean_tree_exits_zero() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(
         stdout(&output),
-        "Checked 1 file (2 objects) against 173 policies: 0 failed, 0 unknown, 3 passed, 0 errors.\n"
+        "Checked 1 file (2 objects) against 176 policies: 0 failed, 0 unknown, 3 passed, 0 errors.\n"
     );
 }
 
