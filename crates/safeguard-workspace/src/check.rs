@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 use safeguard_engine::{Engine, Finding, sort_findings};
-use safeguard_model::{InputError, InputErrorLocation};
+use safeguard_model::{Document, Format, InputError, InputErrorLocation};
 use safeguard_policy::{
     BaaContext, Policy, PolicyError, PolicySet, Severity, load_dir, load_sources,
 };
@@ -109,6 +109,57 @@ fn tenant_result(path: &Path, engine: &Engine) -> Option<UnitResult> {
         safeguard_tenant::looks_like_native_yaml(file.text())
     };
     ours.then(|| UnitResult::judge(path, true, safeguard_tenant::tenant_document(file), engine))
+}
+
+/// `[[tenant.paths]]` entries under the scanned paths, shown relative to
+/// the working directory; detection no longer handles those files.
+fn mapped_tenant_files(
+    paths: &[PathBuf],
+    config: &Config,
+    json_files: &mut Vec<PathBuf>,
+    tenant_files: &mut Vec<PathBuf>,
+) -> Vec<(PathBuf, safeguard_model::Format)> {
+    let absolute =
+        |p: &Path| crate::walk::clean(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut mapped = Vec::new();
+    for (path, format) in &config.tenant_paths {
+        let full = absolute(path);
+        let scanned = paths.iter().any(|p| full.starts_with(absolute(p)));
+        if !scanned {
+            continue;
+        }
+        json_files.retain(|f| absolute(f) != full);
+        tenant_files.retain(|f| absolute(f) != full);
+        let shown = crate::walk::clean(full.strip_prefix(&cwd).unwrap_or(&full));
+        mapped.push((shown, *format));
+    }
+    mapped.sort();
+    mapped.dedup();
+    mapped
+}
+
+/// Judges a file `[[tenant.paths]]` names, as a tenant export of `format`.
+fn mapped_tenant_result(path: &Path, format: Format, engine: &Engine) -> UnitResult {
+    let mut document = match read_source(path) {
+        Ok(file) => safeguard_tenant::tenant_document(file),
+        Err(err) => {
+            let mut document = Document::new(format, path.display().to_string());
+            document.errors.push(err);
+            document
+        }
+    };
+    if document.format != format && document.errors.is_empty() {
+        let message = format!(
+            "safeguard.toml maps this file to `{format}`, but it is a `{}` export",
+            document.format
+        );
+        document.objects.clear();
+        document
+            .errors
+            .push(InputError::new(path, message, InputErrorLocation::None));
+    }
+    UnitResult::judge(path, true, document, engine)
 }
 
 /// Judges a Postfix configuration directory (`main.cf`, and `master.cf`
@@ -333,12 +384,14 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         }
         found.normalize();
         let OtherInputs {
-            json_files,
+            mut json_files,
             mail_dirs,
             dovecot_files,
             exim_files,
-            tenant_files,
+            mut tenant_files,
         } = found;
+        let mapped_tenant =
+            mapped_tenant_files(&paths, &config, &mut json_files, &mut tenant_files);
         let (postfix_units, dovecot_files, exim_files) =
             mail_units(&paths, &config, mail_dirs, dovecot_files, exim_files);
         // Dovecot and Exim includes are read only inside the scanned root.
@@ -373,6 +426,11 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                     tenant_files
                         .par_iter()
                         .filter_map(|path| tenant_result(path, &engine)),
+                )
+                .chain(
+                    mapped_tenant
+                        .par_iter()
+                        .map(|(path, format)| mapped_tenant_result(path, *format, &engine)),
                 )
                 .collect::<Vec<_>>()
         };

@@ -42,6 +42,7 @@ struct RawConfig {
     phi: Option<RawPhi>,
     postfix: Option<RawPostfix>,
     mail: Option<RawMail>,
+    tenant: Option<RawTenant>,
     #[serde(default)]
     baa: Vec<RawBaa>,
     #[serde(default)]
@@ -114,7 +115,16 @@ struct RawMail {
     paths: Vec<RawMailPath>,
 }
 
-/// `[[mail.paths]]`: one configuration and its format.
+/// `[tenant]`: tenant exports detection would miss (another extension or
+/// name).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTenant {
+    #[serde(default)]
+    paths: Vec<RawMailPath>,
+}
+
+/// `[[mail.paths]]` / `[[tenant.paths]]`: one input and its format.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawMailPath {
@@ -164,6 +174,9 @@ pub struct Config {
     /// `[[mail.paths]]`: configurations named explicitly, read as their
     /// format whatever their file names.
     pub mail_paths: Vec<MailPath>,
+    /// `[[tenant.paths]]`: exports read as the named tenant format whatever
+    /// their names (`m365` or `google-workspace`).
+    pub tenant_paths: Vec<(PathBuf, safeguard_model::Format)>,
 }
 
 /// A mail-server configuration named in `safeguard.toml`.
@@ -296,6 +309,34 @@ pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
             Some(MailPath { path, format })
         })
         .collect();
+    let tenant_paths: Vec<(PathBuf, safeguard_model::Format)> = raw
+        .tenant
+        .map(|t| t.paths)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|entry| {
+            let format = match entry.format.get_ref().as_str() {
+                "m365" => safeguard_model::Format::M365,
+                "google-workspace" => safeguard_model::Format::GoogleWorkspace,
+                other => {
+                    errors.push(error(
+                        position(entry.format.span()),
+                        format!("unknown tenant format `{other}` (use m365 or google-workspace)"),
+                    ));
+                    return None;
+                }
+            };
+            let path = root.join(entry.path.get_ref());
+            if !path.is_file() {
+                errors.push(error(
+                    position(entry.path.span()),
+                    format!("tenant export `{}` is not a file", entry.path.get_ref()),
+                ));
+                return None;
+            }
+            Some((path, format))
+        })
+        .collect();
     let located = |items: Vec<Spanned<String>>| -> Vec<Selector> {
         items
             .into_iter()
@@ -410,6 +451,7 @@ pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
         baa,
         postfix,
         mail_paths,
+        tenant_paths,
         exceptions,
         source: Some(safeguard_source::SourceFile::new(path, text)),
     })

@@ -410,3 +410,39 @@ fn every_tenant_policy_is_unknown_when_its_setting_was_not_collected() {
     }
     assert_eq!(checked, 38 * 3 + 9 * 2);
 }
+
+#[test]
+fn safeguard_toml_maps_an_export_detection_would_miss() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample =
+        std::fs::read(fixtures().join("scubagear-ProviderSettingsExport.slice.json")).unwrap();
+    write(dir.path(), "exports/tenant-2026-11.txt", &sample);
+    let select = ["--select", "m365-teams-no-dropbox-storage"];
+    let (code, report) = check(dir.path(), &[&["."][..], &select].concat());
+    assert_eq!(finding_lines(&report), Vec::<String>::new());
+    assert_eq!(code, Some(0));
+
+    write(
+        dir.path(),
+        "safeguard.toml",
+        "[[tenant.paths]]\npath = \"exports/tenant-2026-11.txt\"\nformat = \"m365\"\n",
+    );
+    let (code, report) = check(dir.path(), &[&["."][..], &select].concat());
+    assert_eq!(
+        finding_lines(&report),
+        vec!["exports/tenant-2026-11.txt:1296 m365-teams-no-dropbox-storage fail m365.teams_client"]
+    );
+    assert_eq!(code, Some(1));
+
+    write(
+        dir.path(),
+        "safeguard.toml",
+        "[[tenant.paths]]\npath = \"exports/tenant-2026-11.txt\"\nformat = \"google-workspace\"\n",
+    );
+    let (code, report) = check(dir.path(), &[&["."][..], &select].concat());
+    assert_eq!(
+        error_lines(&report),
+        vec!["exports/tenant-2026-11.txt safeguard.toml maps this file to `google-workspace`, but it is a `m365` export"]
+    );
+    assert_eq!(code, Some(2));
+}
