@@ -327,3 +327,64 @@ object = "aws_db_instance.patients[0]"
     assert_eq!(report["findings"][3]["suppressed"], accepted);
     assert_eq!(report["findings"][5]["suppressed"], accepted);
 }
+
+#[test]
+fn microsoft365dsc_valid_reasonless_expired_and_unused_suppressions() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "M365TenantConfig.ps1",
+        "Configuration M365TenantConfig\n\
+         {\n\
+         \x20   Import-DscResource -ModuleName Microsoft365DSC\n\
+         \x20   Node localhost\n\
+         \x20   {\n\
+         \x20       TeamsClientConfiguration 'TeamsClientConfiguration'\n\
+         \x20       {\n\
+         \x20           # safeguard:ignore m365-teams-no-box-storage -- Box BAA signed 2025-02, contract C-118\n\
+         \x20           AllowBox          = $True\n\
+         \x20           # safeguard:ignore m365-teams-no-dropbox-storage\n\
+         \x20           AllowDropBox      = $True\n\
+         \x20           # safeguard:ignore m365-teams-no-google-drive-storage until=2021-01-31 -- migration window\n\
+         \x20           AllowGoogleDrive  = $True\n\
+         \x20           # safeguard:ignore m365-teams-no-egnyte-storage -- Egnyte is already off\n\
+         \x20           AllowEgnyte       = $False\n\
+         \x20           AllowShareFile    = $False\n\
+         \x20           Identity          = \"Global\"\n\
+         \x20       }\n\
+         \x20   }\n\
+         }\n",
+    );
+    let (report, code) = check(
+        dir.path(),
+        &[
+            "--select",
+            "m365-teams-no-box-storage,m365-teams-no-dropbox-storage,m365-teams-no-google-drive-storage,m365-teams-no-egnyte-storage,risk-management",
+            "--show-suppressed",
+        ],
+    );
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        finding_lines(&report),
+        [
+            // Box: suppressed with a reason (listed by --show-suppressed).
+            "M365TenantConfig.ps1:9 m365-teams-no-box-storage fail m365.teams_client",
+            "M365TenantConfig.ps1:10 suppression-without-reason fail safeguard:ignore m365-teams-no-dropbox-storage",
+            "M365TenantConfig.ps1:11 m365-teams-no-dropbox-storage fail m365.teams_client",
+            "M365TenantConfig.ps1:12 suppression-expired fail safeguard:ignore m365-teams-no-google-drive-storage",
+            "M365TenantConfig.ps1:13 m365-teams-no-google-drive-storage fail m365.teams_client",
+            "M365TenantConfig.ps1:14 unused-suppression fail safeguard:ignore m365-teams-no-egnyte-storage",
+        ]
+    );
+    let suppressed: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["suppressed"])
+        .collect();
+    assert_eq!(
+        suppressed[0]["reason"],
+        "Box BAA signed 2025-02, contract C-118"
+    );
+    assert!(suppressed[1..].iter().all(|s| s.is_null()));
+}

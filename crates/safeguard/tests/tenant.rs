@@ -430,7 +430,9 @@ fn safeguard_toml_maps_an_export_detection_would_miss() {
     let (code, report) = check(dir.path(), &[&["."][..], &select].concat());
     assert_eq!(
         finding_lines(&report),
-        vec!["exports/tenant-2026-11.txt:1296 m365-teams-no-dropbox-storage fail m365.teams_client"]
+        vec![
+            "exports/tenant-2026-11.txt:1296 m365-teams-no-dropbox-storage fail m365.teams_client"
+        ]
     );
     assert_eq!(code, Some(1));
 
@@ -442,7 +444,9 @@ fn safeguard_toml_maps_an_export_detection_would_miss() {
     let (code, report) = check(dir.path(), &[&["."][..], &select].concat());
     assert_eq!(
         error_lines(&report),
-        vec!["exports/tenant-2026-11.txt safeguard.toml maps this file to `google-workspace`, but it is a `m365` export"]
+        vec![
+            "exports/tenant-2026-11.txt safeguard.toml maps this file to `google-workspace`, but it is a `m365` export"
+        ]
     );
     assert_eq!(code, Some(2));
 }
