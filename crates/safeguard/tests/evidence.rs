@@ -74,3 +74,117 @@ fn html_evidence_is_self_contained_with_the_same_counts() {
         )
     );
 }
+
+/// `(failed, unknown, suppressed)` objects per safeguard in a JSON report,
+/// each object counted once by its worst verdict, as the evidence does.
+fn counts_from_json(report: &serde_json::Value) -> std::collections::BTreeMap<String, [u32; 3]> {
+    let mut worst: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    for f in report["findings"].as_array().unwrap() {
+        let rank = if !f["suppressed"].is_null() {
+            2
+        } else if f["status"] == "unknown" {
+            1
+        } else {
+            0
+        };
+        let key = (
+            f["safeguard"].as_str().unwrap().to_owned(),
+            f["object"].as_str().unwrap().to_owned(),
+        );
+        let entry = worst.entry(key).or_insert(rank);
+        *entry = (*entry).min(rank);
+    }
+    let mut counts: std::collections::BTreeMap<String, [u32; 3]> = Default::default();
+    for ((safeguard, _), rank) in worst {
+        counts.entry(safeguard).or_default()[rank] += 1;
+    }
+    counts
+}
+
+/// The same from the page as headless Chromium renders it: the summary
+/// table's `data-safeguard` rows, cells by class.
+fn counts_from_dom(dom: &str) -> std::collections::BTreeMap<String, [u32; 3]> {
+    let mut counts = std::collections::BTreeMap::new();
+    for row in dom.split("<tr data-safeguard=\"").skip(1) {
+        let name = &row[..row.find('"').unwrap()];
+        let row = &row[..row.find("</tr>").unwrap()];
+        let cell = |class: &str| -> u32 {
+            let start = row.find(&format!("class=\"n {class}\">")).unwrap()
+                + format!("class=\"n {class}\">").len();
+            row[start..start + row[start..].find('<').unwrap()]
+                .parse()
+                .unwrap()
+        };
+        let found = [cell("failed"), cell("unknown"), cell("suppressed")];
+        if found != [0, 0, 0] {
+            counts.insert(name.to_owned(), found);
+        }
+    }
+    counts
+}
+
+#[test]
+fn html_evidence_rendered_in_headless_chromium_matches_the_json_counts() {
+    let chromium = ["chromium", "chromium-browser"].into_iter().find(|name| {
+        std::process::Command::new(name)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let Some(chromium) = chromium else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is not installed but CI is set: .ci/run installs Debian's chromium"
+        );
+        eprintln!("skipped: chromium is not installed");
+        return;
+    };
+    let dir = fixture();
+    let output = safeguard(dir.path())
+        .args([
+            "report",
+            ".",
+            "--select",
+            SELECT,
+            "--output",
+            "evidence.html",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let page = dir.path().join("evidence.html").canonicalize().unwrap();
+    let rendered = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--dump-dom",
+            &format!("file://{}", page.display()),
+        ])
+        .output()
+        .unwrap();
+    assert!(rendered.status.success());
+    let dom = String::from_utf8(rendered.stdout).unwrap();
+    assert!(dom.contains("<svg"), "the chart is rendered inline");
+
+    let output = safeguard(dir.path())
+        .args([
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--show-suppressed",
+            "--select",
+            SELECT,
+        ])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let expected = counts_from_json(&report);
+    assert_eq!(
+        expected.get("encryption-at-rest"),
+        Some(&[1, 0, 1]),
+        "the fixture fails one object and suppresses another"
+    );
+    assert_eq!(counts_from_dom(&dom), expected);
+}
