@@ -411,7 +411,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
 /// environment first (lowest), then the configuration's `var-files`, then
 /// `--var-file`, then `--var`. A module's own auto-loaded tfvars slot in
 /// between the environment and the rest (see `terraform_document`).
-fn external_var_sources(
+pub(crate) fn external_var_sources(
     inputs: &TerraformInputs,
     config: &Config,
     errors: &mut Vec<InputError>,
@@ -441,7 +441,11 @@ fn external_var_sources(
     ExternalVars { env, later }
 }
 
-fn build_engine(options: &CheckOptions, config: &Config, report: &mut CheckReport) -> Engine {
+pub(crate) fn build_engine(
+    options: &CheckOptions,
+    config: &Config,
+    report: &mut CheckReport,
+) -> Engine {
     let mut dirs = config.policy_dirs.clone();
     dirs.extend(options.policy_dirs.iter().cloned());
     let set = load_policies(&options.bundled, &dirs);
