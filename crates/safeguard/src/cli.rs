@@ -23,6 +23,20 @@ pub enum Command {
     Test(TestArgs),
     /// Print the JSON Schema for policy files (policies/schema.json).
     Schema,
+    /// Run the language server on stdin/stdout (for editors).
+    Server(ServerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// Kept for editors that pass it; stdio is the only transport.
+    #[arg(long)]
+    pub stdio: bool,
+    #[command(flatten)]
+    pub policies: PolicyArgs,
+    /// Milliseconds an edit waits for the next one before it is checked.
+    #[arg(long, value_name = "MS")]
+    pub debounce_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

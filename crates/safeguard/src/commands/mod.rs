@@ -1,6 +1,7 @@
 mod check;
 mod explain;
 mod rules;
+mod server;
 mod test;
 
 use std::io::Write;
@@ -19,6 +20,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Rules(args) => rules::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Server(args) => server::run(&args),
         Command::Schema => {
             let schema = safeguard_policy::json_schema();
             print(&format!("{}\n", serde_json::to_string_pretty(&schema)?))?;
