@@ -299,8 +299,9 @@ fn publishable(
     let mut now = HashSet::new();
     let mut out = Vec::new();
     for (path, (diagnostics, findings)) in per_file {
-        // Files of the document with nothing to say and nothing said before stay quiet.
-        if diagnostics.is_empty() && !previous.contains(&path) {
+        // Closed files with nothing to say and nothing said before stay
+        // quiet; an open one always hears that it was checked.
+        if diagnostics.is_empty() && !previous.contains(&path) && !state.docs.contains_key(&path) {
             continue;
         }
         let version = versions.get(&path).copied();
