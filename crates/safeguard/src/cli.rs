@@ -109,6 +109,12 @@ pub struct CheckArgs {
     /// Worker threads [default: one per core].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
+    /// Apply the policies' safe fixes to the files, then report what remains.
+    #[arg(long)]
+    pub fix: bool,
+    /// Print the safe fixes as a unified diff instead of writing them (exit 1 if any).
+    #[arg(long)]
+    pub diff: bool,
 }
 
 #[derive(Debug, Args)]

@@ -26,7 +26,25 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             env: terraform_env(),
         },
     };
-    let report = check(&options);
+    let mut report = check(&options);
+    if args.diff {
+        let fixed = super::fix::safe_fixes(&report);
+        let diff: String = fixed.iter().map(super::fix::unified_diff).collect();
+        print(&diff)?;
+        return Ok(u8::from(!fixed.is_empty()));
+    }
+    if args.fix {
+        let fixed = super::fix::safe_fixes(&report);
+        for file in &fixed {
+            std::fs::write(&file.path, &file.after)
+                .with_context(|| format!("cannot write {}", file.path.display()))?;
+            eprintln!("fixed {} ({} fixes)", file.path.display(), file.fixes);
+        }
+        if !fixed.is_empty() {
+            // Report what is left, as the files now are.
+            report = check(&options);
+        }
+    }
     let unknown = match args.unknown {
         UnknownArg::Report => UnknownMode::Report,
         UnknownArg::Fail => UnknownMode::Fail,

@@ -1,5 +1,6 @@
 mod check;
 mod explain;
+mod fix;
 mod rules;
 mod server;
 mod test;
