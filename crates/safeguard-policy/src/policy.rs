@@ -56,6 +56,10 @@ pub enum Scope {
 #[derive(Debug, Clone)]
 pub struct Fix {
     pub set: Vec<(String, Value)>,
+    /// `safe: true`: applying the values changes nothing but the setting
+    /// (no resource replacement, no lost access), so `safeguard check --fix`
+    /// applies it unattended. Unsafe fixes are offered only in editors.
+    pub safe: bool,
 }
 
 #[derive(Debug, Clone)]

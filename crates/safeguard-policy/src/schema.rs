@@ -66,7 +66,10 @@ pub fn json_schema() -> Value {
                 "type": "object",
                 "additionalProperties": false,
                 "required": ["set"],
-                "properties": { "set": { "type": "object" } }
+                "properties": {
+                    "set": { "type": "object" },
+                    "safe": { "type": "boolean", "description": "The fix changes only the setting (no replacement, no lost access): `check --fix` applies it." }
+                }
             },
             "examples": {
                 "type": "object",

@@ -522,7 +522,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
 /// environment first (lowest), then the configuration's `var-files`, then
 /// `--var-file`, then `--var`. A module's own auto-loaded tfvars slot in
 /// between the environment and the rest (see `terraform_document`).
-fn external_var_sources(
+pub(crate) fn external_var_sources(
     inputs: &TerraformInputs,
     config: &Config,
     errors: &mut Vec<InputError>,
@@ -554,12 +554,12 @@ fn external_var_sources(
 
 /// The built-in suppression checks a configuration's selection keeps, and
 /// the ids of every loaded policy.
-struct MetaPolicies {
+pub(crate) struct MetaPolicies {
     selected: Vec<Arc<Policy>>,
     loaded: BTreeSet<String>,
 }
 
-fn build_engine(
+pub(crate) fn build_engine(
     options: &CheckOptions,
     config: &Config,
     report: &mut CheckReport,

@@ -9,6 +9,7 @@ use safeguard_terraform::{
     LoadedModule, ModuleLoader, VarSource, is_auto_loaded_var_file, sort_auto_loaded,
 };
 
+use crate::buffers::Overlay;
 use crate::walk::TerraformUnit;
 
 /// Files larger than this are reported, not read: no real configuration file
@@ -17,6 +18,18 @@ pub(crate) const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Reads and decodes one file.
 pub(crate) fn read_source(path: &Path) -> Result<SourceFile, InputError> {
+    read_source_in(path, None)
+}
+
+/// Reads one file, from an editor's open buffer when `overlay` holds one
+/// for it (the buffer is the truth while the editor has it open).
+pub(crate) fn read_source_in(
+    path: &Path,
+    overlay: Option<&Overlay>,
+) -> Result<SourceFile, InputError> {
+    if let Some(text) = overlay.and_then(|o| o.get(path)) {
+        return Ok(SourceFile::new(path, text));
+    }
     let located = |message: String, location| InputError::new(path, message, location);
     let metadata = fs::metadata(path)
         .map_err(|err| located(format!("cannot read: {err}"), InputErrorLocation::None))?;
@@ -57,17 +70,27 @@ pub(crate) struct ExternalVars {
 /// Reads a Terraform module's files, and the variable files Terraform loads
 /// automatically from its directory, into its document.
 pub(crate) fn terraform_document(unit: &TerraformUnit, external: &ExternalVars) -> Document {
+    terraform_document_in(unit, external, None)
+}
+
+/// [`terraform_document`] with open buffers standing in for files on disk
+/// (the module's own files, its tfvars and the local modules it calls).
+pub(crate) fn terraform_document_in(
+    unit: &TerraformUnit,
+    external: &ExternalVars,
+    overlay: Option<&Overlay>,
+) -> Document {
     let mut sources = Vec::with_capacity(unit.files.len());
     let mut errors = Vec::new();
     for path in &unit.files {
-        match read_source(path) {
+        match read_source_in(path, overlay) {
             Ok(file) => sources.push(file),
             Err(err) => errors.push(err),
         }
     }
     let mut vars = external.env.clone();
     for path in auto_loaded_var_files(&unit.dir) {
-        match read_source(&path) {
+        match read_source_in(&path, overlay) {
             Ok(file) if path.extension().is_some_and(|e| e == "json") => {
                 vars.push(VarSource::TfvarsJson(file))
             }
@@ -78,6 +101,7 @@ pub(crate) fn terraform_document(unit: &TerraformUnit, external: &ExternalVars) 
     vars.extend(external.later.iter().cloned());
     let loader = ModuleFiles {
         root: std::fs::canonicalize(&unit.root).unwrap_or_else(|_| unit.root.clone()),
+        overlay: overlay.cloned(),
     };
     let mut document = safeguard_terraform::root_module_document(
         unit.dir.display().to_string(),
@@ -127,11 +151,24 @@ pub(crate) fn postfix_document(
     unit: &PostfixUnit,
     options: &safeguard_mail::PostfixOptions,
 ) -> (Document, Vec<InputError>) {
+    postfix_document_in(unit, options, None)
+}
+
+/// [`postfix_document`] with open buffers for main.cf and master.cf.
+pub(crate) fn postfix_document_in(
+    unit: &PostfixUnit,
+    options: &safeguard_mail::PostfixOptions,
+    overlay: Option<&Overlay>,
+) -> (Document, Vec<InputError>) {
     let mut errors = Vec::new();
-    let main = read_source(&unit.main).map_err(|e| errors.push(e)).ok();
+    let main = read_source_in(&unit.main, overlay)
+        .map_err(|e| errors.push(e))
+        .ok();
     let master_path = unit.dir.join("master.cf");
-    let master = if master_path.exists() {
-        read_source(&master_path).map_err(|e| errors.push(e)).ok()
+    let master = if master_path.exists() || overlay.is_some_and(|o| o.get(&master_path).is_some()) {
+        read_source_in(&master_path, overlay)
+            .map_err(|e| errors.push(e))
+            .ok()
     } else {
         None
     };
@@ -153,10 +190,19 @@ pub(crate) fn postfix_document(
 /// Reads a Dovecot configuration into its document; includes are read only
 /// inside `root`. The second value lists files that could not be read.
 pub(crate) fn dovecot_document(file: &Path, root: &Path) -> (Document, Vec<InputError>) {
-    match read_source(file) {
+    dovecot_document_in(file, root, None)
+}
+
+/// [`dovecot_document`] with open buffers for the file and its includes.
+pub(crate) fn dovecot_document_in(
+    file: &Path,
+    root: &Path,
+    overlay: Option<&Overlay>,
+) -> (Document, Vec<InputError>) {
+    match read_source_in(file, overlay) {
         Ok(main) => {
             let root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-            let loader = safeguard_mail::FsIncludeLoader::new(root);
+            let loader = crate::buffers::OverlayIncludes::new(root, overlay);
             (
                 safeguard_mail::dovecot_document(&file.display().to_string(), main, Some(&loader)),
                 Vec::new(),
@@ -209,14 +255,23 @@ pub fn looks_like_exim(text: &str) -> bool {
 /// (`None` otherwise: a `configure` autoconf script is not ours to read).
 /// Includes are read only inside `root`.
 pub(crate) fn exim_document(file: &Path, root: &Path) -> Option<(Document, Vec<InputError>)> {
-    match read_source(file) {
+    exim_document_in(file, root, None)
+}
+
+/// [`exim_document`] with open buffers for the file and its includes.
+pub(crate) fn exim_document_in(
+    file: &Path,
+    root: &Path,
+    overlay: Option<&Overlay>,
+) -> Option<(Document, Vec<InputError>)> {
+    match read_source_in(file, overlay) {
         Ok(main) => {
             let named_exim = file.file_name().is_some_and(|n| n != "configure");
             if !named_exim && !looks_like_exim(main.text()) {
                 return None;
             }
             let root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-            let loader = safeguard_mail::FsIncludeLoader::new(root);
+            let loader = crate::buffers::OverlayIncludes::new(root, overlay);
             Some((
                 safeguard_mail::exim_document(&file.display().to_string(), main, Some(&loader)),
                 Vec::new(),
@@ -295,6 +350,8 @@ pub fn parse_snippet(format: Format, text: &str) -> Result<Document, String> {
 /// scanned root (a `source = "../../../../etc"` is refused).
 struct ModuleFiles {
     root: PathBuf,
+    /// Open editor buffers, read instead of the files on disk.
+    overlay: Option<Overlay>,
 }
 
 impl ModuleFiles {
@@ -323,11 +380,16 @@ impl ModuleFiles {
             .map(|e| crate::walk::clean(&e.path()))
             .filter(|p| crate::walk::is_terraform_file(p) && p.is_file())
             .collect();
+        if let Some(overlay) = &self.overlay {
+            paths.extend(overlay.terraform_files_in(&dir));
+            paths.sort();
+            paths.dedup();
+        }
         paths.sort();
         let mut files = Vec::new();
         let mut errors = Vec::new();
         for path in paths {
-            match read_source(&path) {
+            match read_source_in(&path, self.overlay.as_ref()) {
                 Ok(file) => files.push(file),
                 Err(err) => errors.push(err),
             }

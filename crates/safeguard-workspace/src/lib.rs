@@ -3,10 +3,12 @@
 //! parallel), grouping files into documents and handing them to the right
 //! frontend, loading the policies a configuration asks for, and driving the
 //! engine over documents in parallel. [`check`] is the one entry point the
-//! CLI, the language server and the tests share; [`test_policies`] runs the
-//! policies' own examples through the same frontends and engine.
+//! CLI and the tests share; [`Session`] is the language server's view of the
+//! same pipeline, over open editor buffers ([`Overlay`]); [`test_policies`]
+//! runs the policies' own examples through the same frontends and engine.
 
 mod baa_register;
+mod buffers;
 mod check;
 mod config;
 mod frontends;
@@ -16,6 +18,7 @@ mod suppress;
 mod walk;
 
 pub use baa_register::{RegisterEntry, build_register, today_utc};
+pub use buffers::{DocumentKey, DocumentReport, Overlay, Session};
 pub use check::{CheckOptions, CheckReport, TerraformInputs, check, load_policies};
 pub use config::{
     CONFIG_FILE_NAME, Config, ConfigError, Exception, MailFormat, MailPath, Selector,

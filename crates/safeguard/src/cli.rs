@@ -25,6 +25,8 @@ pub enum Command {
     Schema,
     /// Evidence for auditors: per safeguard, what was checked, what failed and what was accepted.
     Report(Box<ReportArgs>),
+    /// Run the language server on stdin/stdout (for editors).
+    Server(ServerArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -58,6 +60,18 @@ pub struct ReportArgs {
     /// Read Terraform variables from a .tfvars or .tfvars.json file (repeatable).
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// Kept for editors that pass it; stdio is the only transport.
+    #[arg(long)]
+    pub stdio: bool,
+    #[command(flatten)]
+    pub policies: PolicyArgs,
+    /// Milliseconds an edit waits for the next one before it is checked.
+    #[arg(long, value_name = "MS")]
+    pub debounce_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -158,6 +172,12 @@ pub struct CheckArgs {
     /// Worker threads [default: one per core].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
+    /// Apply the policies' safe fixes to the files, then report what remains.
+    #[arg(long)]
+    pub fix: bool,
+    /// Print the safe fixes as a unified diff instead of writing them (exit 1 if any).
+    #[arg(long)]
+    pub diff: bool,
 }
 
 #[derive(Debug, Args)]

@@ -307,7 +307,24 @@ fn message(ctx: &mut Ctx<'_>, node: &Node) -> Option<MessageTemplate> {
 
 fn fix(ctx: &mut Ctx<'_>, node: &Node) -> Option<Fix> {
     let map = ctx.map(node, "`fix`")?;
-    ctx.reject_unknown_keys(map, &["set"], "`fix`");
+    ctx.reject_unknown_keys(map, &["set", "safe"], "`fix`");
+    let safe = match map.get("safe").map(|e| &e.value) {
+        None => false,
+        Some(Node {
+            value: Value::Bool(b),
+            ..
+        }) => *b,
+        Some(other) => {
+            ctx.error(
+                other.span,
+                format!(
+                    "`fix.safe` must be true or false, found {}",
+                    other.value.type_name()
+                ),
+            );
+            return None;
+        }
+    };
     let set = ctx
         .required(map, "set", node.span, "`fix`")
         .and_then(|e| ctx.map(&e.value, "`fix.set`"))?;
@@ -316,7 +333,7 @@ fn fix(ctx: &mut Ctx<'_>, node: &Node) -> Option<Fix> {
         .iter()
         .map(|entry| (entry.key.clone(), entry.value.value.clone()))
         .collect();
-    Some(Fix { set: values })
+    Some(Fix { set: values, safe })
 }
 
 fn examples(ctx: &mut Ctx<'_>, node: &Node) -> Option<Examples> {

@@ -64,6 +64,24 @@ pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
         },
     };
     let mut report = check(&options);
+    if args.diff {
+        let fixed = super::fix::safe_fixes(&report);
+        let diff: String = fixed.iter().map(super::fix::unified_diff).collect();
+        print(&diff)?;
+        return Ok(u8::from(!fixed.is_empty()));
+    }
+    if args.fix {
+        let fixed = super::fix::safe_fixes(&report);
+        for file in &fixed {
+            std::fs::write(&file.path, &file.after)
+                .with_context(|| format!("cannot write {}", file.path.display()))?;
+            eprintln!("fixed {} ({} fixes)", file.path.display(), file.fixes);
+        }
+        if !fixed.is_empty() {
+            // Report what is left, as the files now are.
+            report = check(&options);
+        }
+    }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     // Written from every current finding, before an old baseline hides any.
     let written = match &args.write_baseline {

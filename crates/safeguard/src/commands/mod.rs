@@ -1,7 +1,9 @@
 mod check;
 mod explain;
+mod fix;
 mod report;
 mod rules;
+mod server;
 mod test;
 
 use std::io::Write;
@@ -21,6 +23,7 @@ pub fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<u8> {
         Command::Explain(args) => explain::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Server(args) => server::run(&args),
         Command::Schema => {
             let schema = safeguard_policy::json_schema();
             print(&format!("{}\n", serde_json::to_string_pretty(&schema)?))?;

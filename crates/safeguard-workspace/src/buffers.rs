@@ -1,0 +1,291 @@
+//! Checking documents whose files may be open, unsaved, in an editor: the
+//! language server's entry point. A [`Session`] is one configuration with
+//! its policies loaded once; [`Session::check`] builds the document a file
+//! belongs to (a Terraform module directory, main.cf with master.cf, a
+//! Dovecot or Exim configuration with its includes, a plan) through the same
+//! frontends as [`crate::check`], reading each file from the [`Overlay`]
+//! when it holds one and from disk otherwise.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use safeguard_engine::{Engine, Finding, sort_findings};
+use safeguard_mail::{FsIncludeLoader, IncludeLoader};
+use safeguard_model::InputError;
+use safeguard_policy::Policy;
+use safeguard_source::SourceFile;
+
+use crate::check::{build_engine, external_var_sources};
+use crate::frontends::{
+    ExternalVars, PostfixUnit, dovecot_document_in, exim_document_in, postfix_document_in,
+    read_source_in, terraform_document_in,
+};
+use crate::walk::{TerraformUnit, clean, is_exim_candidate, is_terraform_file};
+use crate::{CheckOptions, CheckReport, Config, ConfigError, load_config};
+
+/// Open editor buffers by absolute path; they stand in for the files on
+/// disk. Cloning is cheap: texts are shared.
+#[derive(Debug, Clone, Default)]
+pub struct Overlay {
+    files: BTreeMap<PathBuf, Arc<str>>,
+}
+
+impl Overlay {
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the text of the file at `path` (made absolute and cleaned).
+    pub fn insert(&mut self, path: &Path, text: Arc<str>) {
+        self.files.insert(key(path), text);
+    }
+
+    /// The buffer for `path`, if one is open.
+    #[must_use]
+    pub fn get(&self, path: &Path) -> Option<Arc<str>> {
+        if self.files.is_empty() {
+            return None;
+        }
+        self.files.get(&key(path)).cloned()
+    }
+
+    /// Open `.tf` buffers directly in `dir`; they belong to its module even
+    /// before they are saved.
+    pub(crate) fn terraform_files_in(&self, dir: &Path) -> Vec<PathBuf> {
+        let dir = key(dir);
+        self.files
+            .keys()
+            .filter(|p| p.parent() == Some(dir.as_path()) && is_terraform_file(p))
+            .cloned()
+            .collect()
+    }
+}
+
+fn key(path: &Path) -> PathBuf {
+    clean(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
+/// Dovecot and Exim includes: found on disk, confined to the root like the
+/// CLI's, with an open buffer's text replacing the file's.
+pub(crate) struct OverlayIncludes<'a> {
+    disk: FsIncludeLoader,
+    overlay: Option<&'a Overlay>,
+}
+
+impl<'a> OverlayIncludes<'a> {
+    pub(crate) fn new(root: PathBuf, overlay: Option<&'a Overlay>) -> Self {
+        Self {
+            disk: FsIncludeLoader::new(root),
+            overlay,
+        }
+    }
+}
+
+impl IncludeLoader for OverlayIncludes<'_> {
+    fn load(&self, including_file: &Path, pattern: &str) -> Result<Vec<SourceFile>, String> {
+        let files = self.disk.load(including_file, pattern)?;
+        Ok(files
+            .into_iter()
+            .map(|file| match self.overlay.and_then(|o| o.get(file.path())) {
+                Some(text) => SourceFile::new(file.path(), text),
+                None => file,
+            })
+            .collect())
+    }
+}
+
+/// Which document a file belongs to: what [`Session::check`] builds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DocumentKey {
+    /// A Terraform module: every `.tf` file of the directory, with its tfvars.
+    Terraform(PathBuf),
+    /// A Postfix configuration directory (main.cf and master.cf).
+    Postfix(PathBuf),
+    /// A Dovecot configuration's top file (`dovecot.conf`).
+    Dovecot(PathBuf),
+    /// An Exim run-time configuration.
+    Exim(PathBuf),
+    /// A Terraform plan or state (`terraform show -json`).
+    Plan(PathBuf),
+}
+
+impl DocumentKey {
+    /// The document `path` belongs to, or `None` for a file safeguard does
+    /// not read. `text` is the file's current text, for formats detected by
+    /// content (plans, `configure`).
+    #[must_use]
+    pub fn for_file(path: &Path, text: &str) -> Option<Self> {
+        let path = key(path);
+        let dir = path.parent()?.to_path_buf();
+        let name = path.file_name()?.to_str()?;
+        if is_terraform_file(&path) || safeguard_terraform::is_auto_loaded_var_file(name) {
+            return Some(Self::Terraform(dir));
+        }
+        if name == "main.cf" || name == "master.cf" {
+            return Some(Self::Postfix(dir));
+        }
+        if name == "dovecot.conf" {
+            return Some(Self::Dovecot(path));
+        }
+        if is_exim_candidate(&path) {
+            let exim = name != "configure" || crate::frontends::looks_like_exim(text);
+            return exim.then_some(Self::Exim(path));
+        }
+        if name.ends_with(".json") {
+            return safeguard_terraform::looks_like_plan(text).then_some(Self::Plan(path));
+        }
+        // A Dovecot include (`conf.d/10-ssl.conf`): the dovecot.conf beside
+        // it or one directory up includes it.
+        if name.contains(".conf") {
+            return [dir.join("dovecot.conf"), dir.parent()?.join("dovecot.conf")]
+                .into_iter()
+                .find(|p| p.is_file())
+                .map(Self::Dovecot);
+        }
+        None
+    }
+}
+
+/// What checking one document found.
+#[derive(Debug, Default)]
+pub struct DocumentReport {
+    /// Failures and unknowns (passes dropped), sorted.
+    pub findings: Vec<Finding>,
+    /// Parse and read errors, with their files.
+    pub errors: Vec<InputError>,
+    /// Every file the document was built from.
+    pub files: Vec<PathBuf>,
+}
+
+/// One configuration, loaded once: its `safeguard.toml` (or the defaults),
+/// its policies and engine. Reload by building a new session.
+pub struct Session {
+    config: Config,
+    engine: Engine,
+    external: ExternalVars,
+    root: PathBuf,
+    /// Problems loading the configuration and policies.
+    pub load_errors: CheckReport,
+}
+
+impl Session {
+    /// Loads the configuration at `config_path` (or the defaults when
+    /// `None`) with `options`' bundled and extra policies. `fallback_root`
+    /// (the editor's workspace folder) confines module sources and includes
+    /// when there is no configuration file.
+    #[must_use]
+    pub fn load(options: &CheckOptions, config_path: Option<&Path>, fallback_root: &Path) -> Self {
+        let mut report = CheckReport::default();
+        let config = match config_path {
+            Some(path) => load_config(path).unwrap_or_else(|errors| {
+                report.config_errors.extend(errors);
+                Config::default_for(path.parent().unwrap_or(path))
+            }),
+            None => Config::default_for(fallback_root),
+        };
+        let root = match config_path.and_then(Path::parent) {
+            Some(dir) => key(dir),
+            None => key(fallback_root),
+        };
+        // Suppressions are applied by `check()`, not yet to buffers.
+        let (engine, _meta) = build_engine(options, &config, &mut report);
+        let external = external_var_sources(&options.terraform, &config, &mut report.input_errors);
+        Self {
+            config,
+            engine,
+            external,
+            root,
+            load_errors: report,
+        }
+    }
+
+    /// The policies in effect (after `select`/`ignore`).
+    #[must_use]
+    pub fn policies(&self) -> &[Arc<Policy>] {
+        self.engine.policies()
+    }
+
+    /// Configuration errors (unknown keys, bad values), for the editor to show.
+    #[must_use]
+    pub fn config_errors(&self) -> &[ConfigError] {
+        &self.load_errors.config_errors
+    }
+
+    /// Builds and judges one document, reading open buffers from `overlay`.
+    #[must_use]
+    pub fn check(&self, document: &DocumentKey, overlay: &Overlay) -> DocumentReport {
+        let overlay = Some(overlay);
+        let (document, mut errors) = match document {
+            DocumentKey::Terraform(dir) => {
+                let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+                    .map(|entries| {
+                        entries
+                            .filter_map(Result::ok)
+                            .map(|e| clean(&e.path()))
+                            .filter(|p| is_terraform_file(p) && p.is_file())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                files.extend(
+                    overlay
+                        .map(|o| o.terraform_files_in(dir))
+                        .unwrap_or_default(),
+                );
+                files.sort();
+                files.dedup();
+                let unit = TerraformUnit {
+                    dir: dir.clone(),
+                    files,
+                    report_only: None,
+                    root: self.root.clone(),
+                };
+                (
+                    terraform_document_in(&unit, &self.external, overlay),
+                    Vec::new(),
+                )
+            }
+            DocumentKey::Postfix(dir) => {
+                let unit = PostfixUnit {
+                    dir: dir.clone(),
+                    main: dir.join("main.cf"),
+                    root: self.root.clone(),
+                };
+                postfix_document_in(&unit, &self.config.postfix, overlay)
+            }
+            DocumentKey::Dovecot(file) => dovecot_document_in(file, &self.root, overlay),
+            DocumentKey::Exim(file) => match exim_document_in(file, &self.root, overlay) {
+                Some(result) => result,
+                None => return DocumentReport::default(),
+            },
+            DocumentKey::Plan(file) => match read_source_in(file, overlay) {
+                Ok(source) => (safeguard_terraform::plan_document(source), Vec::new()),
+                Err(err) => {
+                    return DocumentReport {
+                        errors: vec![err],
+                        files: vec![file.clone()],
+                        ..DocumentReport::default()
+                    };
+                }
+            },
+        };
+        let mut findings: Vec<Finding> = self
+            .engine
+            .evaluate(&document)
+            .into_iter()
+            .filter(|f| f.status != safeguard_engine::Status::Pass)
+            .collect();
+        sort_findings(&mut findings);
+        errors.extend(document.errors);
+        DocumentReport {
+            findings,
+            errors,
+            files: document
+                .files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect(),
+        }
+    }
+}
