@@ -250,7 +250,8 @@ fn key_path(key: &DocumentKey) -> PathBuf {
         | DocumentKey::Postfix(p)
         | DocumentKey::Dovecot(p)
         | DocumentKey::Exim(p)
-        | DocumentKey::Plan(p) => p.clone(),
+        | DocumentKey::Plan(p)
+        | DocumentKey::Tenant(p) => p.clone(),
     }
 }
 

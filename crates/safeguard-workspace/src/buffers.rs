@@ -16,7 +16,7 @@ use safeguard_model::InputError;
 use safeguard_policy::Policy;
 use safeguard_source::SourceFile;
 
-use crate::check::{build_engine, external_var_sources};
+use crate::check::{MetaPolicies, build_engine, external_var_sources};
 use crate::frontends::{
     ExternalVars, PostfixUnit, dovecot_document_in, exim_document_in, postfix_document_in,
     read_source_in, terraform_document_in,
@@ -109,6 +109,9 @@ pub enum DocumentKey {
     Exim(PathBuf),
     /// A Terraform plan or state (`terraform show -json`).
     Plan(PathBuf),
+    /// A Microsoft 365 or Google Workspace export (JSON, Microsoft365DSC
+    /// script or native YAML), recognised by content.
+    Tenant(PathBuf),
 }
 
 impl DocumentKey {
@@ -134,7 +137,16 @@ impl DocumentKey {
             return exim.then_some(Self::Exim(path));
         }
         if name.ends_with(".json") {
-            return safeguard_terraform::looks_like_plan(text).then_some(Self::Plan(path));
+            if safeguard_terraform::looks_like_plan(text) {
+                return Some(Self::Plan(path));
+            }
+            return safeguard_tenant::looks_like_tenant_json(text).then_some(Self::Tenant(path));
+        }
+        if name.ends_with(".ps1") {
+            return safeguard_tenant::looks_like_dsc(text).then_some(Self::Tenant(path));
+        }
+        if name.ends_with(".yaml") || name.ends_with(".yml") {
+            return safeguard_tenant::looks_like_native_yaml(text).then_some(Self::Tenant(path));
         }
         // A Dovecot include (`conf.d/10-ssl.conf`): the dovecot.conf beside
         // it or one directory up includes it.
@@ -164,6 +176,8 @@ pub struct DocumentReport {
 pub struct Session {
     config: Config,
     engine: Engine,
+    /// The built-in suppression checks, applied as `check()` applies them.
+    meta: MetaPolicies,
     external: ExternalVars,
     root: PathBuf,
     /// Problems loading the configuration and policies.
@@ -189,12 +203,12 @@ impl Session {
             Some(dir) => key(dir),
             None => key(fallback_root),
         };
-        // Suppressions are applied by `check()`, not yet to buffers.
-        let (engine, _meta) = build_engine(options, &config, &mut report);
+        let (engine, meta) = build_engine(options, &config, &mut report);
         let external = external_var_sources(&options.terraform, &config, &mut report.input_errors);
         Self {
             config,
             engine,
+            meta,
             external,
             root,
             load_errors: report,
@@ -259,6 +273,16 @@ impl Session {
                 Some(result) => result,
                 None => return DocumentReport::default(),
             },
+            DocumentKey::Tenant(file) => match read_source_in(file, overlay) {
+                Ok(source) => (safeguard_tenant::tenant_document(source), Vec::new()),
+                Err(err) => {
+                    return DocumentReport {
+                        errors: vec![err],
+                        files: vec![file.clone()],
+                        ..DocumentReport::default()
+                    };
+                }
+            },
             DocumentKey::Plan(file) => match read_source_in(file, overlay) {
                 Ok(source) => (safeguard_terraform::plan_document(source), Vec::new()),
                 Err(err) => {
@@ -270,12 +294,26 @@ impl Session {
                 }
             },
         };
-        let mut findings: Vec<Finding> = self
+        let mut findings = self.engine.evaluate(&document);
+        // Suppressions as the CLI applies them: accepted findings are not
+        // shown, and findings about the suppressions themselves are.
+        let selected: std::collections::BTreeSet<String> = self
             .engine
-            .evaluate(&document)
-            .into_iter()
-            .filter(|f| f.status != safeguard_engine::Status::Pass)
+            .policies()
+            .iter()
+            .map(|p| p.id.clone())
             .collect();
+        let today = crate::baa_register::today_utc();
+        let context = crate::suppress::Context {
+            config: &self.config,
+            meta: &self.meta.selected,
+            loaded: &self.meta.loaded,
+            selected: &selected,
+            today: &today,
+        };
+        let extra = crate::suppress::apply(&mut findings, &document.files, &context, &mut errors);
+        findings.extend(extra);
+        findings.retain(|f| f.status != safeguard_engine::Status::Pass && f.suppression.is_none());
         sort_findings(&mut findings);
         errors.extend(document.errors);
         DocumentReport {

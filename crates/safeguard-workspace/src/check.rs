@@ -555,8 +555,8 @@ pub(crate) fn external_var_sources(
 /// The built-in suppression checks a configuration's selection keeps, and
 /// the ids of every loaded policy.
 pub(crate) struct MetaPolicies {
-    selected: Vec<Arc<Policy>>,
-    loaded: BTreeSet<String>,
+    pub(crate) selected: Vec<Arc<Policy>>,
+    pub(crate) loaded: BTreeSet<String>,
 }
 
 pub(crate) fn build_engine(

@@ -594,3 +594,45 @@ fn dovecot_includes_are_part_of_the_document() {
     );
     client.shutdown();
 }
+
+#[test]
+fn suppressions_are_honoured_as_the_cli_honours_them() {
+    let suppressed = "# safeguard:ignore aws-kms-key-rotation -- key material rotated by the HSM, ticket SEC-42\nresource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = false\n}\n";
+    let reasonless = "# safeguard:ignore aws-kms-key-rotation\nresource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = false\n}\n";
+    let dir = module(&[("main.tf", suppressed)]);
+    let root = root(&dir);
+    let (mut client, _) = Client::start(&root, Some(&["utf-16"]), &[]);
+    let main = client.open(&root.join("main.tf"), "terraform", 1, suppressed);
+    assert_eq!(client.diagnostics(&main)["diagnostics"], json!([]));
+    // Without a reason the suppression does not count, and is itself reported.
+    client.change(&main, 2, reasonless);
+    let codes: Vec<String> = summary(&client.diagnostics(&main))
+        .into_iter()
+        .map(|(code, line, ..)| format!("{code}@{line}"))
+        .collect();
+    assert_eq!(
+        codes,
+        vec!["suppression-without-reason@0", "aws-kms-key-rotation@2"]
+    );
+    client.shutdown();
+}
+
+#[test]
+fn tenant_exports_get_diagnostics() {
+    let export = "{\"module_version\": \"1.8.0\", \"client_configuration\": [{\"Identity\": \"Global\", \"AllowDropBox\": true, \"AllowBox\": false, \"AllowGoogleDrive\": false, \"AllowShareFile\": false, \"AllowEgnyte\": false}]}\n";
+    // The Teams storage policies are BAA scope, which module() ignores.
+    let dir = module(&[
+        ("ProviderSettingsExport.json", export),
+        ("safeguard.toml", ""),
+    ]);
+    let root = root(&dir);
+    let (mut client, _) = Client::start(&root, Some(&["utf-16"]), &[]);
+    let file = client.open(&root.join("ProviderSettingsExport.json"), "json", 1, export);
+    let codes: Vec<String> = summary(&client.diagnostics(&file))
+        .into_iter()
+        .map(|(code, ..)| code)
+        .filter(|code| code.starts_with("m365-teams-") && code.ends_with("-storage"))
+        .collect();
+    assert_eq!(codes, vec!["m365-teams-no-dropbox-storage"]);
+    client.shutdown();
+}
