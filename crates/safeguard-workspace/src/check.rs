@@ -35,6 +35,9 @@ pub struct CheckOptions {
     pub bundled: Vec<(PathBuf, String)>,
     /// Terraform variable inputs from the command line and environment.
     pub terraform: TerraformInputs,
+    /// Read and build every document but judge none (`--parse-only`, for
+    /// benchmarks): the evaluation overhead is then a measured ratio.
+    pub parse_only: bool,
 }
 
 /// Terraform variable values given from outside the scanned tree. They apply
@@ -278,6 +281,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .max(1);
+    let mut timings = Timings::from_env();
     let mut report = CheckReport {
         fail_on: options.fail_on.unwrap_or(Severity::Info),
         ..CheckReport::default()
@@ -305,8 +309,13 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             None => Config::default_for(&paths[0]),
         };
         fail_on_from_config = fail_on_from_config.or(config.fail_on);
-        let (engine, meta) = build_engine(options, &config, &mut report);
+        let (mut engine, meta) = build_engine(options, &config, &mut report);
+        if options.parse_only {
+            // Same walk, reads and frontends; no policy is looked up or run.
+            engine = Engine::new(Vec::new());
+        }
 
+        timings.lap("load policies and configuration");
         let mut units = Vec::new();
         let mut json_files = Vec::new();
         let mut mail = MailFiles::default();
@@ -336,6 +345,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         // Dovecot and Exim includes are read only inside the scanned root.
         let include_root = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
         let units = merge_units(units);
+        timings.lap("walk");
         let var_sources =
             external_var_sources(&options.terraform, &config, &mut report.input_errors);
         let evaluate = || {
@@ -386,6 +396,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                 Ok(pool) => pool.install(|| (evaluate(), (plans(), (mail(), (dovecot(), exim()))))),
                 Err(_) => (evaluate(), (plans(), (mail(), (dovecot(), exim())))),
             };
+        timings.lap("read, parse and judge (parallel)");
         results.extend(plan_results);
         results.extend(mail_results);
         results.extend(dovecot_results);
@@ -429,6 +440,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             crate::suppress::apply(&mut findings, &sources, &context, &mut report.input_errors);
         report.findings.extend(findings);
         report.findings.extend(extra);
+        timings.lap("merge results and apply suppressions");
         for policy in engine.policies().iter().chain(&meta.selected) {
             if !report.rules.iter().any(|p| p.id == policy.id) {
                 report.rules.push(Arc::clone(policy));
@@ -444,7 +456,36 @@ pub fn check(options: &CheckOptions) -> CheckReport {
     sort_findings(&mut report.findings);
     sort_input_errors(&mut report.input_errors);
     sort_input_errors(&mut report.notes);
+    timings.lap("sort");
     report
+}
+
+/// Phase timings on standard error when `SAFEGUARD_TIMINGS` is set: the
+/// profile of a run without a profiler, for `scripts/bench`.
+pub struct Timings {
+    last: Option<std::time::Instant>,
+}
+
+impl Timings {
+    #[must_use]
+    pub fn from_env() -> Self {
+        let on = std::env::var_os("SAFEGUARD_TIMINGS").is_some_and(|v| !v.is_empty());
+        Timings {
+            last: on.then(std::time::Instant::now),
+        }
+    }
+
+    /// Prints the time since the previous lap under `phase`.
+    pub fn lap(&mut self, phase: &str) {
+        if let Some(last) = &mut self.last {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "safeguard: timing: {phase}: {:.1} ms",
+                (now - *last).as_secs_f64() * 1000.0
+            );
+            *last = now;
+        }
+    }
 }
 
 /// Variable values from outside the module, in Terraform's precedence: the

@@ -16,7 +16,7 @@ mod suppress;
 mod walk;
 
 pub use baa_register::{RegisterEntry, build_register, today_utc};
-pub use check::{CheckOptions, CheckReport, TerraformInputs, check, load_policies};
+pub use check::{CheckOptions, CheckReport, TerraformInputs, Timings, check, load_policies};
 pub use config::{
     CONFIG_FILE_NAME, Config, ConfigError, Exception, MailFormat, MailPath, Selector,
     discover_config, load_config,

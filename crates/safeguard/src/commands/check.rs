@@ -62,8 +62,10 @@ pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
             vars: args.vars.clone(),
             env: terraform_env(),
         },
+        parse_only: args.parse_only,
     };
     let mut report = check(&options);
+    let mut timings = safeguard_workspace::Timings::from_env();
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     // Written from every current finding, before an old baseline hides any.
     let written = match &args.write_baseline {
@@ -106,6 +108,7 @@ pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
             None => print(&text)?,
         }
     }
+    timings.lap("baseline, render and write");
     Ok(u8::try_from(exit_code(&report, unknown)).unwrap_or(2))
 }
 
