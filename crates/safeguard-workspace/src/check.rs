@@ -15,7 +15,7 @@ use crate::baa_register::{build_register, today_utc};
 use crate::config::MailFormat;
 use crate::frontends::{ExternalVars, PostfixUnit, read_source, terraform_document};
 use crate::walk::{MailFiles, collect_units, merge_units};
-use crate::{Config, ConfigError, Selection, discover_config, load_config};
+use crate::{Config, ConfigError, Selection, Shard, discover_config, load_config};
 
 /// What to check and how; the CLI's flags, already parsed.
 #[derive(Debug, Clone, Default)]
@@ -38,6 +38,8 @@ pub struct CheckOptions {
     /// Read and build every document but judge none (`--parse-only`, for
     /// benchmarks): the evaluation overhead is then a measured ratio.
     pub parse_only: bool,
+    /// `--shard I/N`: check only this shard's units (see [`Shard`]).
+    pub shard: Option<Shard>,
 }
 
 /// Terraform variable values given from outside the scanned tree. They apply
@@ -71,6 +73,8 @@ pub struct CheckReport {
     /// Every policy that ran (the built-in suppression checks included), by
     /// id, for emitters that describe rules (SARIF).
     pub rules: Vec<Arc<Policy>>,
+    /// Set in a sharded run, for `safeguard merge`.
+    pub shard: Option<Shard>,
 }
 
 impl CheckReport {
@@ -316,6 +320,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         }
 
         timings.lap("load policies and configuration");
+        let errors_before_walk = report.input_errors.len();
         let mut units = Vec::new();
         let mut json_files = Vec::new();
         let mut mail = MailFiles::default();
@@ -348,6 +353,29 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         timings.lap("walk");
         let var_sources =
             external_var_sources(&options.terraform, &config, &mut report.input_errors);
+        // Modules called from any shard's modules are judged with their callers.
+        let mut called = HashSet::new();
+        let (units, json_files, postfix_units, dovecot_files, exim_files) = match options.shard {
+            None => (units, json_files, postfix_units, dovecot_files, exim_files),
+            Some(shard) => {
+                if !shard.is_first() {
+                    // Every shard walks alike: the first reports it.
+                    report.input_errors.truncate(errors_before_walk);
+                }
+                called = crate::shard::local_module_dirs(&units);
+                let mut units = units;
+                units.retain(|u| shard.owns(&u.dir));
+                let mut json_files = json_files;
+                json_files.retain(|p| shard.owns(p));
+                let mut postfix_units = postfix_units;
+                postfix_units.retain(|u| shard.owns(&u.dir));
+                let mut dovecot_files = dovecot_files;
+                dovecot_files.retain(|p| shard.owns(p));
+                let mut exim_files = exim_files;
+                exim_files.retain(|p| shard.owns(p));
+                (units, json_files, postfix_units, dovecot_files, exim_files)
+            }
+        };
         let evaluate = || {
             units
                 .par_iter()
@@ -405,10 +433,11 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         // there, with the caller's arguments; judging it again on its own
         // would repeat findings (or guess at its inputs). Named files are
         // always reported.
-        let included: HashSet<PathBuf> = results
+        let mut included: HashSet<PathBuf> = results
             .iter()
             .flat_map(|r| r.included_dirs.iter().cloned())
             .collect();
+        included.extend(called);
         let mut counted: HashSet<PathBuf> = HashSet::new();
         let mut findings = Vec::new();
         let mut sources: BTreeMap<PathBuf, SourceFile> = BTreeMap::new();
@@ -448,6 +477,14 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         }
     }
     report.rules.sort_by(|a, b| a.id.cmp(&b.id));
+    if let Some(shard) = options.shard {
+        if !shard.is_first() {
+            // The same in every shard: the first reports them.
+            report.config_errors.clear();
+            report.policy_errors.clear();
+        }
+        report.shard = Some(shard);
+    }
     report.inputs.sort();
     report.inputs.dedup();
     if options.fail_on.is_none() {

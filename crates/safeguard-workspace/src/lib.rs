@@ -12,6 +12,7 @@ mod config;
 mod frontends;
 mod policy_test;
 mod selection;
+mod shard;
 mod suppress;
 mod walk;
 
@@ -24,6 +25,7 @@ pub use config::{
 pub use frontends::parse_snippet;
 pub use policy_test::{ExampleKind, ExampleResult, PolicyTestReport, test_policies};
 pub use selection::Selection;
+pub use shard::Shard;
 pub use suppress::{
     SUPPRESSION_EXPIRED, SUPPRESSION_WITHOUT_REASON, UNUSED_SUPPRESSION, meta_policies,
 };

@@ -25,6 +25,18 @@ pub enum Command {
     Schema,
     /// Evidence for auditors: per safeguard, what was checked, what failed and what was accepted.
     Report(Box<ReportArgs>),
+    /// Join the JSON outputs of `check --shard I/N` jobs into the report of a single run.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' `check --shard I/N --format json` outputs, all N of them.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Write the merged report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -161,6 +173,9 @@ pub struct CheckArgs {
     /// Benchmarks only: read and build every document, judge none.
     #[arg(long, hide = true)]
     pub parse_only: bool,
+    /// Check only shard I of N (modules split by a hash of their path); join with `safeguard merge`.
+    #[arg(long, value_name = "I/N", value_parser = safeguard_workspace::Shard::parse)]
+    pub shard: Option<safeguard_workspace::Shard>,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,11 @@ use crate::cli::{CheckArgs, OutputFormat, SeverityArg, UnknownArg};
 pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
     let destinations = destinations(args, matches)?;
     // Read before checking: a missing baseline should not cost a whole scan.
+    if args.shard.is_some() && (args.baseline.is_some() || args.write_baseline.is_some()) {
+        bail!(
+            "--shard cannot be combined with --baseline or --write-baseline: merge the shards first"
+        );
+    }
     let baseline = args
         .baseline
         .as_ref()
@@ -63,6 +68,7 @@ pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
             env: terraform_env(),
         },
         parse_only: args.parse_only,
+        shard: args.shard,
     };
     let mut report = check(&options);
     let mut timings = safeguard_workspace::Timings::from_env();

@@ -1,5 +1,6 @@
 mod check;
 mod explain;
+mod merge;
 mod report;
 mod rules;
 mod test;
@@ -21,6 +22,7 @@ pub fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<u8> {
         Command::Explain(args) => explain::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Merge(args) => merge::run(&args),
         Command::Schema => {
             let schema = safeguard_policy::json_schema();
             print(&format!("{}\n", serde_json::to_string_pretty(&schema)?))?;
