@@ -10,5 +10,5 @@ mod finding;
 mod phi;
 
 pub use engine::Engine;
-pub use finding::{Finding, Status, Suppression, SuppressionKind, sort_findings};
+pub use finding::{Finding, Status, Suppression, SuppressionKind, compare_findings, sort_findings};
 pub use phi::PhiScope;

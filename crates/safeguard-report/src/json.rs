@@ -15,6 +15,22 @@ struct JsonReport<'a> {
     /// Worth knowing, not errors (a remote module not read); no effect on the exit code.
     notes: Vec<JsonError>,
     summary: JsonSummary,
+    /// Only with `--shard I/N`: what `safeguard merge` needs to join shards.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shard: Option<JsonShard>,
+}
+
+/// A shard's share of the run. `inputs` are the files it read (a local
+/// module called from several shards is read by each, counted once), and
+/// `leading-errors` says how many of `errors` are configuration and policy
+/// errors, which only the first shard reports.
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct JsonShard {
+    index: usize,
+    count: usize,
+    leading_errors: usize,
+    inputs: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -126,12 +142,23 @@ pub fn render_json(report: &CheckReport, options: &OutputOptions) -> String {
             fixed: b.fixed,
         }),
     };
+    let shard = report.shard.map(|shard| JsonShard {
+        index: shard.index,
+        count: shard.count,
+        leading_errors: report.config_errors.len() + report.policy_errors.len(),
+        inputs: report
+            .inputs
+            .iter()
+            .map(|p| display_path(p, &options.cwd))
+            .collect(),
+    });
     let json = JsonReport {
         version: 1,
         findings,
         errors,
         notes,
         summary,
+        shard,
     };
     let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
     text.push('\n');

@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use safeguard_engine::{Engine, Finding, sort_findings};
+use safeguard_engine::{Engine, Finding, compare_findings};
 use safeguard_model::{Document, Format, InputError, InputErrorLocation};
 use safeguard_policy::{
     BaaContext, Policy, PolicyError, PolicySet, Severity, load_dir, load_sources,
@@ -15,7 +15,7 @@ use crate::baa_register::{build_register, today_utc};
 use crate::config::MailFormat;
 use crate::frontends::{ExternalVars, PostfixUnit, read_source, terraform_document};
 use crate::walk::{OtherInputs, collect_units, merge_units};
-use crate::{Config, ConfigError, Selection, discover_config, load_config};
+use crate::{Config, ConfigError, Selection, Shard, discover_config, load_config};
 
 /// What to check and how; the CLI's flags, already parsed.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +35,11 @@ pub struct CheckOptions {
     pub bundled: Vec<(PathBuf, String)>,
     /// Terraform variable inputs from the command line and environment.
     pub terraform: TerraformInputs,
+    /// Read and build every document but judge none (`--parse-only`, for
+    /// benchmarks): the evaluation overhead is then a measured ratio.
+    pub parse_only: bool,
+    /// `--shard I/N`: check only this shard's units (see [`Shard`]).
+    pub shard: Option<Shard>,
 }
 
 /// Terraform variable values given from outside the scanned tree. They apply
@@ -68,6 +73,8 @@ pub struct CheckReport {
     /// Every policy that ran (the built-in suppression checks included), by
     /// id, for emitters that describe rules (SARIF).
     pub rules: Vec<Arc<Policy>>,
+    /// Set in a sharded run, for `safeguard merge`.
+    pub shard: Option<Shard>,
 }
 
 impl CheckReport {
@@ -342,6 +349,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .max(1);
+    let mut timings = Timings::from_env();
     let mut report = CheckReport {
         fail_on: options.fail_on.unwrap_or(Severity::Info),
         ..CheckReport::default()
@@ -369,8 +377,14 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             None => Config::default_for(&paths[0]),
         };
         fail_on_from_config = fail_on_from_config.or(config.fail_on);
-        let (engine, meta) = build_engine(options, &config, &mut report);
+        let (mut engine, meta) = build_engine(options, &config, &mut report);
+        if options.parse_only {
+            // Same walk, reads and frontends; no policy is looked up or run.
+            engine = Engine::new(Vec::new());
+        }
 
+        timings.lap("load policies and configuration");
+        let errors_before_walk = report.input_errors.len();
         let mut units = Vec::new();
         let mut found = OtherInputs::default();
         for path in &paths {
@@ -390,15 +404,41 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             exim_files,
             mut tenant_files,
         } = found;
-        let mapped_tenant =
+        let mut mapped_tenant =
             mapped_tenant_files(&paths, &config, &mut json_files, &mut tenant_files);
         let (postfix_units, dovecot_files, exim_files) =
             mail_units(&paths, &config, mail_dirs, dovecot_files, exim_files);
         // Dovecot and Exim includes are read only inside the scanned root.
         let include_root = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
         let units = merge_units(units);
+        timings.lap("walk");
         let var_sources =
             external_var_sources(&options.terraform, &config, &mut report.input_errors);
+        // Modules called from any shard's modules are judged with their callers.
+        let mut called = HashSet::new();
+        let (units, json_files, postfix_units, dovecot_files, exim_files) = match options.shard {
+            None => (units, json_files, postfix_units, dovecot_files, exim_files),
+            Some(shard) => {
+                if !shard.is_first() {
+                    // Every shard walks alike: the first reports it.
+                    report.input_errors.truncate(errors_before_walk);
+                }
+                called = crate::shard::local_module_dirs(&units);
+                let mut units = units;
+                units.retain(|u| shard.owns(&u.dir));
+                let mut json_files = json_files;
+                json_files.retain(|p| shard.owns(p));
+                let mut postfix_units = postfix_units;
+                postfix_units.retain(|u| shard.owns(&u.dir));
+                let mut dovecot_files = dovecot_files;
+                dovecot_files.retain(|p| shard.owns(p));
+                let mut exim_files = exim_files;
+                exim_files.retain(|p| shard.owns(p));
+                tenant_files.retain(|p| shard.owns(p));
+                mapped_tenant.retain(|(p, _)| shard.owns(p));
+                (units, json_files, postfix_units, dovecot_files, exim_files)
+            }
+        };
         let evaluate = || {
             units
                 .par_iter()
@@ -457,6 +497,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                 Ok(pool) => pool.install(|| (evaluate(), (plans(), (mail(), (dovecot(), exim()))))),
                 Err(_) => (evaluate(), (plans(), (mail(), (dovecot(), exim())))),
             };
+        timings.lap("read, parse and judge (parallel)");
         results.extend(plan_results);
         results.extend(mail_results);
         results.extend(dovecot_results);
@@ -465,10 +506,11 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         // there, with the caller's arguments; judging it again on its own
         // would repeat findings (or guess at its inputs). Named files are
         // always reported.
-        let included: HashSet<PathBuf> = results
+        let mut included: HashSet<PathBuf> = results
             .iter()
             .flat_map(|r| r.included_dirs.iter().cloned())
             .collect();
+        included.extend(called);
         let mut counted: HashSet<PathBuf> = HashSet::new();
         let mut findings = Vec::new();
         let mut sources: BTreeMap<PathBuf, SourceFile> = BTreeMap::new();
@@ -500,6 +542,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             crate::suppress::apply(&mut findings, &sources, &context, &mut report.input_errors);
         report.findings.extend(findings);
         report.findings.extend(extra);
+        timings.lap("merge results and apply suppressions");
         for policy in engine.policies().iter().chain(&meta.selected) {
             if !report.rules.iter().any(|p| p.id == policy.id) {
                 report.rules.push(Arc::clone(policy));
@@ -507,15 +550,58 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         }
     }
     report.rules.sort_by(|a, b| a.id.cmp(&b.id));
+    if let Some(shard) = options.shard {
+        if !shard.is_first() {
+            // The same in every shard: the first reports them.
+            report.config_errors.clear();
+            report.policy_errors.clear();
+        }
+        report.shard = Some(shard);
+    }
     report.inputs.sort();
     report.inputs.dedup();
     if options.fail_on.is_none() {
         report.fail_on = fail_on_from_config.unwrap_or(Severity::Info);
     }
-    sort_findings(&mut report.findings);
+    // Hundreds of thousands of verdicts: sorting them on one core was a
+    // serial phase that capped the speed-up from a second thread. A stable
+    // parallel sort gives the same order.
+    match &pool {
+        Ok(pool) => pool.install(|| report.findings.par_sort_by(compare_findings)),
+        Err(_) => report.findings.sort_by(compare_findings),
+    }
     sort_input_errors(&mut report.input_errors);
     sort_input_errors(&mut report.notes);
+    timings.lap("sort");
     report
+}
+
+/// Phase timings on standard error when `SAFEGUARD_TIMINGS` is set: the
+/// profile of a run without a profiler, for `scripts/bench`.
+pub struct Timings {
+    last: Option<std::time::Instant>,
+}
+
+impl Timings {
+    #[must_use]
+    pub fn from_env() -> Self {
+        let on = std::env::var_os("SAFEGUARD_TIMINGS").is_some_and(|v| !v.is_empty());
+        Timings {
+            last: on.then(std::time::Instant::now),
+        }
+    }
+
+    /// Prints the time since the previous lap under `phase`.
+    pub fn lap(&mut self, phase: &str) {
+        if let Some(last) = &mut self.last {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "safeguard: timing: {phase}: {:.1} ms",
+                (now - *last).as_secs_f64() * 1000.0
+            );
+            *last = now;
+        }
+    }
 }
 
 /// Variable values from outside the module, in Terraform's precedence: the

@@ -14,12 +14,13 @@ mod config;
 mod frontends;
 mod policy_test;
 mod selection;
+mod shard;
 mod suppress;
 mod walk;
 
 pub use baa_register::{RegisterEntry, build_register, today_utc};
 pub use buffers::{DocumentKey, DocumentReport, Overlay, Session};
-pub use check::{CheckOptions, CheckReport, TerraformInputs, check, load_policies};
+pub use check::{CheckOptions, CheckReport, TerraformInputs, Timings, check, load_policies};
 pub use config::{
     CONFIG_FILE_NAME, Config, ConfigError, Exception, MailFormat, MailPath, Selector,
     discover_config, load_config,
@@ -27,6 +28,7 @@ pub use config::{
 pub use frontends::parse_snippet;
 pub use policy_test::{ExampleKind, ExampleResult, PolicyTestReport, test_policies};
 pub use selection::Selection;
+pub use shard::Shard;
 pub use suppress::{
     SUPPRESSION_EXPIRED, SUPPRESSION_WITHOUT_REASON, UNUSED_SUPPRESSION, meta_policies,
 };

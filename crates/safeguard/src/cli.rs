@@ -27,6 +27,18 @@ pub enum Command {
     Report(Box<ReportArgs>),
     /// Run the language server on stdin/stdout (for editors).
     Server(ServerArgs),
+    /// Join the JSON outputs of `check --shard I/N` jobs into the report of a single run.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' `check --shard I/N --format json` outputs, all N of them.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Write the merged report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -178,6 +190,12 @@ pub struct CheckArgs {
     /// Print the safe fixes as a unified diff instead of writing them (exit 1 if any).
     #[arg(long)]
     pub diff: bool,
+    /// Benchmarks only: read and build every document, judge none.
+    #[arg(long, hide = true)]
+    pub parse_only: bool,
+    /// Check only shard I of N (modules split by a hash of their path); join with `safeguard merge`.
+    #[arg(long, value_name = "I/N", value_parser = safeguard_workspace::Shard::parse)]
+    pub shard: Option<safeguard_workspace::Shard>,
 }
 
 #[derive(Debug, Args)]

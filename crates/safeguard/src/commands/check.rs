@@ -17,6 +17,11 @@ use crate::cli::{CheckArgs, OutputFormat, SeverityArg, UnknownArg};
 pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
     let destinations = destinations(args, matches)?;
     // Read before checking: a missing baseline should not cost a whole scan.
+    if args.shard.is_some() && (args.baseline.is_some() || args.write_baseline.is_some()) {
+        bail!(
+            "--shard cannot be combined with --baseline or --write-baseline: merge the shards first"
+        );
+    }
     let baseline = args
         .baseline
         .as_ref()
@@ -62,6 +67,8 @@ pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
             vars: args.vars.clone(),
             env: terraform_env(),
         },
+        parse_only: args.parse_only,
+        shard: args.shard,
     };
     let mut report = check(&options);
     if args.diff {
@@ -82,6 +89,7 @@ pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
             report = check(&options);
         }
     }
+    let mut timings = safeguard_workspace::Timings::from_env();
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     // Written from every current finding, before an old baseline hides any.
     let written = match &args.write_baseline {
@@ -124,6 +132,7 @@ pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
             None => print(&text)?,
         }
     }
+    timings.lap("baseline, render and write");
     Ok(u8::try_from(exit_code(&report, unknown)).unwrap_or(2))
 }
 

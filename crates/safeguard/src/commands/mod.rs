@@ -1,6 +1,7 @@
 mod check;
 mod explain;
 mod fix;
+mod merge;
 mod report;
 mod rules;
 mod server;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<u8> {
         Command::Test(args) => test::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Server(args) => server::run(&args),
+        Command::Merge(args) => merge::run(&args),
         Command::Schema => {
             let schema = safeguard_policy::json_schema();
             print(&format!("{}\n", serde_json::to_string_pretty(&schema)?))?;

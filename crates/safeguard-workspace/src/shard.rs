@@ -1,0 +1,184 @@
+//! `--shard I/N`: one of N CI jobs checks a deterministic share of the work
+//! units (Terraform modules, plans, mail configurations), and
+//! `safeguard merge` joins the jobs' JSON into the single run's report.
+//!
+//! A unit's shard is a hash of its path, so it does not depend on which
+//! other units exist, the machine, or the walk order. A module that another
+//! module calls as a local module is judged with its caller, not on its own;
+//! the caller may be in another shard, so a sharded run first finds every
+//! local module call by a lexical scan of the `.tf` files (no parse), and
+//! every shard leaves out the same called modules the single run does.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use crate::walk::{TerraformUnit, clean};
+
+/// The `I` of `N` (1-based) of a sharded run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    /// Parses `I/N` with `1 <= I <= N`.
+    ///
+    /// # Errors
+    /// A message saying what is wrong with the text.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let (index, count) = text
+            .split_once('/')
+            .ok_or_else(|| format!("expected I/N (e.g. 2/4), got `{text}`"))?;
+        let number = |part: &str| {
+            part.trim()
+                .parse::<usize>()
+                .map_err(|_| format!("expected I/N with whole numbers, got `{text}`"))
+        };
+        let (index, count) = (number(index)?, number(count)?);
+        if count == 0 || index == 0 || index > count {
+            return Err(format!("expected 1 <= I <= N in I/N, got `{text}`"));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether the unit at `path` belongs to this shard.
+    #[must_use]
+    pub fn owns(&self, path: &Path) -> bool {
+        // FNV-1a: stable across Rust releases and platforms, unlike the
+        // standard library's randomly seeded hasher.
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in clean(path).as_os_str().as_encoded_bytes() {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        usize::try_from(hash % self.count as u64).unwrap_or(0) == self.index - 1
+    }
+
+    /// The first shard also reports what every shard sees alike (the
+    /// configuration's and policies' errors, walk errors).
+    #[must_use]
+    pub fn is_first(&self) -> bool {
+        self.index == 1
+    }
+}
+
+/// The directories every unit calls as local modules (`source = "./…"` or
+/// `"../…"` inside a `module` block), resolved as the module loader
+/// resolves them. Found lexically: a `source` literal is all Terraform
+/// accepts there, so no parse is needed.
+pub(crate) fn local_module_dirs(units: &[TerraformUnit]) -> HashSet<PathBuf> {
+    let mut dirs = HashSet::new();
+    for unit in units {
+        for file in &unit.files {
+            let Ok(text) = std::fs::read_to_string(file) else {
+                continue;
+            };
+            for source in module_sources(&text) {
+                dirs.insert(clean(&unit.dir.join(source)));
+            }
+        }
+    }
+    dirs
+}
+
+/// The local `source` strings of the `module` blocks in `text`.
+fn module_sources(text: &str) -> Vec<&str> {
+    let mut sources = Vec::new();
+    let mut depth = 0usize;
+    let mut in_module = false;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('#') || trimmed.starts_with("//") {
+            continue;
+        }
+        if depth == 0
+            && trimmed
+                .strip_prefix("module")
+                .is_some_and(|rest| rest.starts_with([' ', '\t', '"']))
+        {
+            in_module = true;
+            // `module "x" { source = "./x" }` on one line.
+            if let Some((_, body)) = trimmed.split_once('{') {
+                sources.extend(local_source(body.trim_start()));
+            }
+        } else if in_module && depth == 1 {
+            sources.extend(local_source(trimmed));
+        }
+        // Interpolations (`${…}`) are balanced, so counting braces holds.
+        for ch in line.chars() {
+            match ch {
+                '{' => depth += 1,
+                '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        if depth == 0 {
+            in_module = false;
+        }
+    }
+    sources
+}
+
+/// The value of a `source = "./x"` attribute starting `line`, when local.
+fn local_source(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix("source")?;
+    let rest = rest.trim_start().strip_prefix('=')?;
+    let rest = rest.trim_start().strip_prefix('"')?;
+    let value = &rest[..rest.find('"')?];
+    (value.starts_with("./") || value.starts_with("../")).then_some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_rejects() {
+        assert_eq!(Shard::parse("2/4"), Ok(Shard { index: 2, count: 4 }));
+        assert!(Shard::parse("0/4").is_err());
+        assert!(Shard::parse("5/4").is_err());
+        assert!(Shard::parse("1/0").is_err());
+        assert!(Shard::parse("x").is_err());
+    }
+
+    #[test]
+    fn every_path_has_exactly_one_shard() {
+        for n in 1..6 {
+            for i in 0..50 {
+                let path = PathBuf::from(format!("modules/mod-{i:04}"));
+                let owners = (1..=n)
+                    .filter(|index| {
+                        Shard {
+                            index: *index,
+                            count: n,
+                        }
+                        .owns(&path)
+                    })
+                    .count();
+                assert_eq!(owners, 1);
+            }
+        }
+    }
+
+    #[test]
+    fn finds_local_module_sources_only_in_module_blocks() {
+        let text = r#"
+resource "aws_s3_object" "o" {
+  source = "./files/a.txt"
+}
+module "net" {
+  source = "../shared/net"
+  cidr   = "10.0.0.0/16"
+  tags = {
+    source = "./not-this"
+  }
+}
+module "remote" {
+  source = "terraform-aws-modules/vpc/aws"
+}
+module "inline" { source = "./inline" }
+"#;
+        assert_eq!(module_sources(text), vec!["../shared/net", "./inline"]);
+    }
+}
