@@ -273,26 +273,21 @@ impl Session {
                 Some(result) => result,
                 None => return DocumentReport::default(),
             },
-            DocumentKey::Tenant(file) => match read_source_in(file, overlay) {
-                Ok(source) => (safeguard_tenant::tenant_document(source), Vec::new()),
-                Err(err) => {
-                    return DocumentReport {
-                        errors: vec![err],
-                        files: vec![file.clone()],
-                        ..DocumentReport::default()
-                    };
+            DocumentKey::Plan(file) | DocumentKey::Tenant(file) => {
+                match read_source_in(file, overlay) {
+                    Ok(source) if matches!(document, DocumentKey::Plan(_)) => {
+                        (safeguard_terraform::plan_document(source), Vec::new())
+                    }
+                    Ok(source) => (safeguard_tenant::tenant_document(source), Vec::new()),
+                    Err(err) => {
+                        return DocumentReport {
+                            errors: vec![err],
+                            files: vec![file.clone()],
+                            ..DocumentReport::default()
+                        };
+                    }
                 }
-            },
-            DocumentKey::Plan(file) => match read_source_in(file, overlay) {
-                Ok(source) => (safeguard_terraform::plan_document(source), Vec::new()),
-                Err(err) => {
-                    return DocumentReport {
-                        errors: vec![err],
-                        files: vec![file.clone()],
-                        ..DocumentReport::default()
-                    };
-                }
-            },
+            }
         };
         let mut findings = self.engine.evaluate(&document);
         // Suppressions as the CLI applies them: accepted findings are not

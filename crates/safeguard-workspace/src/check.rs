@@ -118,6 +118,19 @@ fn tenant_result(path: &Path, engine: &Engine) -> Option<UnitResult> {
     ours.then(|| UnitResult::judge(path, true, safeguard_tenant::tenant_document(file), engine))
 }
 
+/// `path` made absolute and lexically clean, to compare paths however they
+/// were written.
+fn absolute(path: &Path) -> PathBuf {
+    crate::walk::clean(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
+/// A path a configuration names, shown as the user would write it: relative
+/// to the working directory.
+fn shown(path: &Path) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    crate::walk::clean(absolute(path).strip_prefix(&cwd).unwrap_or(path))
+}
+
 /// `[[tenant.paths]]` entries under the scanned paths, shown relative to
 /// the working directory; detection no longer handles those files.
 fn mapped_tenant_files(
@@ -126,9 +139,6 @@ fn mapped_tenant_files(
     json_files: &mut Vec<PathBuf>,
     tenant_files: &mut Vec<PathBuf>,
 ) -> Vec<(PathBuf, safeguard_model::Format)> {
-    let absolute =
-        |p: &Path| crate::walk::clean(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
-    let cwd = std::env::current_dir().unwrap_or_default();
     let mut mapped = Vec::new();
     for (path, format) in &config.tenant_paths {
         let full = absolute(path);
@@ -138,8 +148,7 @@ fn mapped_tenant_files(
         }
         json_files.retain(|f| absolute(f) != full);
         tenant_files.retain(|f| absolute(f) != full);
-        let shown = crate::walk::clean(full.strip_prefix(&cwd).unwrap_or(&full));
-        mapped.push((shown, *format));
+        mapped.push((shown(path), *format));
     }
     mapped.sort();
     mapped.dedup();
@@ -192,8 +201,6 @@ fn mail_units(
     mut dovecot_files: Vec<PathBuf>,
     mut exim_files: Vec<PathBuf>,
 ) -> (Vec<PostfixUnit>, Vec<PathBuf>, Vec<PathBuf>) {
-    let absolute =
-        |p: &Path| crate::walk::clean(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
     let roots: Vec<PathBuf> = paths
         .iter()
         .map(|p| {
@@ -209,11 +216,6 @@ fn mail_units(
     let root_of = |dir: &Path| {
         let dir = absolute(dir);
         roots.iter().find(|r| dir.starts_with(absolute(r))).cloned()
-    };
-    // Shown as the user would write them: relative to the working directory.
-    let shown = |p: &Path| {
-        let cwd = std::env::current_dir().unwrap_or_default();
-        crate::walk::clean(absolute(p).strip_prefix(&cwd).unwrap_or(p))
     };
     let mut mapped = Vec::new();
     for mapping in &config.mail_paths {
