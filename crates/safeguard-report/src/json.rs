@@ -14,7 +14,15 @@ struct JsonReport<'a> {
     errors: Vec<JsonError>,
     /// Worth knowing, not errors (a remote module not read); no effect on the exit code.
     notes: Vec<JsonError>,
+    /// Files found but not read, each with the reason.
+    skipped: Vec<JsonSkipped>,
     summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct JsonSkipped {
+    file: String,
+    reason: String,
 }
 
 #[derive(Serialize)]
@@ -61,7 +69,13 @@ struct JsonError {
 
 #[derive(Serialize)]
 struct JsonSummary {
+    /// Files checked.
     files: usize,
+    /// Files taken for possible inputs: checked, skipped or failed.
+    found: usize,
+    skipped: usize,
+    /// Files with an input error.
+    failed: usize,
     objects: usize,
     policies: usize,
     fail: usize,
@@ -113,6 +127,9 @@ pub fn render_json(report: &CheckReport, options: &OutputOptions) -> String {
     let counts = counts(&report.findings);
     let summary = JsonSummary {
         files: report.files,
+        found: report.found,
+        skipped: report.skipped.len(),
+        failed: report.failed,
         objects: report.objects,
         policies: report.policies,
         fail: counts.fail,
@@ -131,6 +148,14 @@ pub fn render_json(report: &CheckReport, options: &OutputOptions) -> String {
         findings,
         errors,
         notes,
+        skipped: report
+            .skipped
+            .iter()
+            .map(|s| JsonSkipped {
+                file: display_path(&s.path, &options.cwd),
+                reason: s.reason.clone(),
+            })
+            .collect(),
         summary,
     };
     let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();

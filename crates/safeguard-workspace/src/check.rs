@@ -1,4 +1,4 @@
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -35,6 +35,10 @@ pub struct CheckOptions {
     pub bundled: Vec<(PathBuf, String)>,
     /// Terraform variable inputs from the command line and environment.
     pub terraform: TerraformInputs,
+    /// Resource limits from the command line, over the configuration's.
+    pub limits: crate::LimitOverrides,
+    /// A skipped or failed file makes the run an error (exit 2).
+    pub strict: bool,
 }
 
 /// Terraform variable values given from outside the scanned tree. They apply
@@ -63,6 +67,15 @@ pub struct CheckReport {
     /// The files read, sorted (for the evidence report's hashes).
     pub inputs: Vec<PathBuf>,
     pub objects: usize,
+    /// Files taken for possible inputs: checked, skipped or failed.
+    pub found: usize,
+    /// Files found but not read, each with the reason (`--strict` fails on them).
+    pub skipped: Vec<SkippedFile>,
+    /// Files with an input error: not read, not decoded, not parsed, or a
+    /// limit hit (the rest of such a file may still have been checked).
+    pub failed: usize,
+    /// `--strict`: each skipped file is also an input error.
+    pub strict: bool,
     pub policies: usize,
     pub fail_on: Severity,
     /// Every policy that ran (the built-in suppression checks included), by
@@ -79,13 +92,27 @@ impl CheckReport {
     }
 }
 
+/// A file found but not read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedFile {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
 /// Judges a JSON file if it is a Terraform plan or state; `None` for any
 /// other JSON (it is not ours to read, and not counted).
-fn plan_result(path: &Path, engine: &Engine) -> Option<UnitResult> {
-    let file = match read_source(path) {
+fn plan_result(path: &Path, engine: &Engine, max_bytes: u64) -> Option<UnitResult> {
+    let file = match read_source(path, max_bytes) {
         Ok(file) => file,
-        // An unreadable .json may not be a plan at all: say so only when it is named.
-        Err(_) => return None,
+        // Whether it is a plan cannot be known: report it rather than lose it.
+        Err(err) => {
+            let mut document = safeguard_model::Document::new(
+                safeguard_model::Format::Terraform,
+                path.display().to_string(),
+            );
+            document.errors.push(err);
+            return Some(UnitResult::judge(path, true, document, engine));
+        }
     };
     if !safeguard_terraform::looks_like_plan(file.text()) {
         return None;
@@ -104,8 +131,9 @@ fn postfix_result(
     unit: &PostfixUnit,
     options: &safeguard_mail::PostfixOptions,
     engine: &Engine,
+    max_bytes: u64,
 ) -> UnitResult {
-    let (mut document, unreadable) = crate::frontends::postfix_document(unit, options);
+    let (mut document, unreadable) = crate::frontends::postfix_document(unit, options, max_bytes);
     document.errors.splice(0..0, unreadable);
     UnitResult::judge(&unit.dir, true, document, engine)
 }
@@ -204,16 +232,16 @@ fn mail_units(
 }
 
 /// Judges a Dovecot configuration (`dovecot.conf` and what it includes).
-fn dovecot_result(file: &Path, root: &Path, engine: &Engine) -> UnitResult {
-    let (mut document, unreadable) = crate::frontends::dovecot_document(file, root);
+fn dovecot_result(file: &Path, root: &Path, engine: &Engine, max_bytes: u64) -> UnitResult {
+    let (mut document, unreadable) = crate::frontends::dovecot_document(file, root, max_bytes);
     document.errors.splice(0..0, unreadable);
     UnitResult::judge(file, true, document, engine)
 }
 
 /// Judges an Exim configuration (and what it includes); `None` for a
 /// `configure` file that is not Exim's.
-fn exim_result(file: &Path, root: &Path, engine: &Engine) -> Option<UnitResult> {
-    let (mut document, unreadable) = crate::frontends::exim_document(file, root)?;
+fn exim_result(file: &Path, root: &Path, engine: &Engine, max_bytes: u64) -> Option<UnitResult> {
+    let (mut document, unreadable) = crate::frontends::exim_document(file, root, max_bytes)?;
     document.errors.splice(0..0, unreadable);
     Some(UnitResult::judge(file, true, document, engine))
 }
@@ -280,6 +308,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         .max(1);
     let mut report = CheckReport {
         fail_on: options.fail_on.unwrap_or(Severity::Info),
+        strict: options.strict,
         ..CheckReport::default()
     };
     let paths = if options.paths.is_empty() {
@@ -295,6 +324,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
     }
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
     let mut fail_on_from_config = None;
+    let mut found_files: BTreeSet<PathBuf> = BTreeSet::new();
     for (config_path, paths) in groups {
         let config = match &config_path {
             Some(path) => load_config(path).unwrap_or_else(|errors| {
@@ -326,7 +356,9 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             postfix_dirs: mut mail_dirs,
             dovecot: mut dovecot_files,
             exim: exim_files,
+            found,
         } = mail;
+        found_files.extend(found);
         mail_dirs.sort();
         mail_dirs.dedup();
         dovecot_files.sort();
@@ -336,13 +368,15 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         // Dovecot and Exim includes are read only inside the scanned root.
         let include_root = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
         let units = merge_units(units);
+        let limits = config.limits.with(&options.limits);
+        let max = limits.max_file_size;
         let var_sources =
-            external_var_sources(&options.terraform, &config, &mut report.input_errors);
+            external_var_sources(&options.terraform, &config, max, &mut report.input_errors);
         let evaluate = || {
             units
                 .par_iter()
                 .map(|unit| {
-                    let document = terraform_document(unit, &var_sources);
+                    let document = terraform_document(unit, &var_sources, limits);
                     let mut result =
                         UnitResult::judge(&unit.dir, unit.report_only.is_some(), document, &engine);
                     if let Some(only) = &unit.report_only {
@@ -360,25 +394,25 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         let plans = || {
             json_files
                 .par_iter()
-                .filter_map(|path| plan_result(path, &engine))
+                .filter_map(|path| plan_result(path, &engine, max))
                 .collect::<Vec<_>>()
         };
         let mail = || {
             postfix_units
                 .par_iter()
-                .map(|unit| postfix_result(unit, &config.postfix, &engine))
+                .map(|unit| postfix_result(unit, &config.postfix, &engine, max))
                 .collect::<Vec<_>>()
         };
         let dovecot = || {
             dovecot_files
                 .par_iter()
-                .map(|file| dovecot_result(file, &include_root, &engine))
+                .map(|file| dovecot_result(file, &include_root, &engine, max))
                 .collect::<Vec<_>>()
         };
         let exim = || {
             exim_files
                 .par_iter()
-                .filter_map(|file| exim_result(file, &include_root, &engine))
+                .filter_map(|file| exim_result(file, &include_root, &engine, max))
                 .collect::<Vec<_>>()
         };
         let (mut results, (plan_results, (mail_results, (dovecot_results, exim_results)))) =
@@ -394,9 +428,26 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         // there, with the caller's arguments; judging it again on its own
         // would repeat findings (or guess at its inputs). Named files are
         // always reported.
+        // In a module cycle (A calls B calls A) each directory includes the
+        // other; dropping both would lose their files and the cycle error, so
+        // a directory is dropped only for a caller it does not itself include.
+        let includes: HashMap<&PathBuf, HashSet<&PathBuf>> = results
+            .iter()
+            .map(|r| (&r.dir, r.included_dirs.iter().collect()))
+            .collect();
         let included: HashSet<PathBuf> = results
             .iter()
-            .flat_map(|r| r.included_dirs.iter().cloned())
+            .flat_map(|caller| {
+                caller
+                    .included_dirs
+                    .iter()
+                    .filter(|dir| {
+                        !includes
+                            .get(dir)
+                            .is_some_and(|back| back.contains(&caller.dir))
+                    })
+                    .cloned()
+            })
             .collect();
         let mut counted: HashSet<PathBuf> = HashSet::new();
         let mut findings = Vec::new();
@@ -438,6 +489,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
     report.rules.sort_by(|a, b| a.id.cmp(&b.id));
     report.inputs.sort();
     report.inputs.dedup();
+    account_for_files(&mut report, found_files);
     if options.fail_on.is_none() {
         report.fail_on = fail_on_from_config.unwrap_or(Severity::Info);
     }
@@ -447,6 +499,60 @@ pub fn check(options: &CheckOptions) -> CheckReport {
     report
 }
 
+/// Every file found is checked, skipped (with the reason) or failed (an
+/// input error names it): nothing found is lost without a word.
+fn account_for_files(report: &mut CheckReport, found: BTreeSet<PathBuf>) {
+    let checked: BTreeSet<&PathBuf> = report.inputs.iter().collect();
+    let failed: BTreeSet<PathBuf> = report
+        .input_errors
+        .iter()
+        .map(|e| crate::walk::clean(&e.path))
+        .collect();
+    report.skipped = found
+        .iter()
+        .filter(|path| !checked.contains(path) && !failed.contains(*path))
+        .map(|path| SkippedFile {
+            reason: skip_reason(path).to_owned(),
+            path: path.clone(),
+        })
+        .collect();
+    report.failed = failed.len();
+    if report.strict {
+        // A gate that must not pass on partial coverage: each skip is an error.
+        for skipped in &report.skipped {
+            report.input_errors.push(InputError::new(
+                &skipped.path,
+                format!("skipped: {} (--strict)", skipped.reason),
+                InputErrorLocation::None,
+            ));
+        }
+    }
+    report.found = found
+        .into_iter()
+        .chain(report.inputs.iter().cloned())
+        .chain(failed)
+        .collect::<BTreeSet<_>>()
+        .len();
+}
+
+/// Why a file found by name was not read, by what it is.
+fn skip_reason(path: &Path) -> &'static str {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if path.is_symlink() {
+        "a symlink (of symlinked files only .tf files are read)"
+    } else if crate::walk::is_json_file(path) {
+        "JSON that is not a Terraform plan or state"
+    } else if name == "configure" {
+        "`configure` that is not an Exim configuration"
+    } else if name == "master.cf" {
+        "master.cf without a main.cf beside it"
+    } else if crate::walk::is_terraform_file(path) {
+        "a .tf file outside any module that was read"
+    } else {
+        "not read"
+    }
+}
+
 /// Variable values from outside the module, in Terraform's precedence: the
 /// environment first (lowest), then the configuration's `var-files`, then
 /// `--var-file`, then `--var`. A module's own auto-loaded tfvars slot in
@@ -454,6 +560,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
 fn external_var_sources(
     inputs: &TerraformInputs,
     config: &Config,
+    max_bytes: u64,
     errors: &mut Vec<InputError>,
 ) -> ExternalVars {
     let env = inputs
@@ -466,7 +573,7 @@ fn external_var_sources(
         .collect();
     let mut later = Vec::new();
     for path in config.var_files.iter().chain(&inputs.var_files) {
-        match read_source(path) {
+        match read_source(path, max_bytes) {
             Ok(file) if path.extension().is_some_and(|e| e == "json") => {
                 later.push(VarSource::TfvarsJson(file))
             }

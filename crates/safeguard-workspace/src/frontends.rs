@@ -11,26 +11,43 @@ use safeguard_terraform::{
 
 use crate::walk::TerraformUnit;
 
-/// Files larger than this are reported, not read: no real configuration file
-/// comes near it, and reading it would only risk memory.
-pub(crate) const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
-
-/// Reads and decodes one file.
-pub(crate) fn read_source(path: &Path) -> Result<SourceFile, InputError> {
+/// Reads and decodes one file. Files larger than `max_bytes` are reported,
+/// not read (`[limits] max-file-size`): reading them would only risk memory.
+pub(crate) fn read_source(path: &Path, max_bytes: u64) -> Result<SourceFile, InputError> {
     let located = |message: String, location| InputError::new(path, message, location);
     let metadata = fs::metadata(path)
         .map_err(|err| located(format!("cannot read: {err}"), InputErrorLocation::None))?;
-    if metadata.len() > MAX_FILE_BYTES {
+    if metadata.is_dir() {
+        return Err(located(
+            "is a directory, not a file".to_owned(),
+            InputErrorLocation::None,
+        ));
+    }
+    if metadata.len() > max_bytes {
         return Err(located(
             format!(
-                "file is {} bytes, over the {MAX_FILE_BYTES}-byte limit; not checked",
+                "file is {} bytes, over the {max_bytes}-byte limit (max-file-size); not checked",
                 metadata.len()
             ),
             InputErrorLocation::None,
         ));
     }
-    let bytes = fs::read(path)
+    // Read at most one byte past the limit: the file may grow after the
+    // size check (or be a FIFO or device that reports no size).
+    let mut bytes = Vec::new();
+    fs::File::open(path)
+        .and_then(|file| {
+            use std::io::Read as _;
+            file.take(max_bytes.saturating_add(1))
+                .read_to_end(&mut bytes)
+        })
         .map_err(|err| located(format!("cannot read: {err}"), InputErrorLocation::None))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(located(
+            format!("file is over the {max_bytes}-byte limit (max-file-size); not checked"),
+            InputErrorLocation::None,
+        ));
+    }
     match decode(&bytes) {
         Ok((text, encoding)) => Ok(SourceFile::with_encoding(path, text, encoding)),
         Err(err) => {
@@ -56,18 +73,23 @@ pub(crate) struct ExternalVars {
 
 /// Reads a Terraform module's files, and the variable files Terraform loads
 /// automatically from its directory, into its document.
-pub(crate) fn terraform_document(unit: &TerraformUnit, external: &ExternalVars) -> Document {
+pub(crate) fn terraform_document(
+    unit: &TerraformUnit,
+    external: &ExternalVars,
+    limits: crate::Limits,
+) -> Document {
+    let max = limits.max_file_size;
     let mut sources = Vec::with_capacity(unit.files.len());
     let mut errors = Vec::new();
     for path in &unit.files {
-        match read_source(path) {
+        match read_source(path, max) {
             Ok(file) => sources.push(file),
             Err(err) => errors.push(err),
         }
     }
     let mut vars = external.env.clone();
     for path in auto_loaded_var_files(&unit.dir) {
-        match read_source(&path) {
+        match read_source(&path, max) {
             Ok(file) if path.extension().is_some_and(|e| e == "json") => {
                 vars.push(VarSource::TfvarsJson(file))
             }
@@ -78,13 +100,15 @@ pub(crate) fn terraform_document(unit: &TerraformUnit, external: &ExternalVars) 
     vars.extend(external.later.iter().cloned());
     let loader = ModuleFiles {
         root: std::fs::canonicalize(&unit.root).unwrap_or_else(|_| unit.root.clone()),
+        max_file_size: max,
     };
-    let mut document = safeguard_terraform::root_module_document(
+    let mut document = safeguard_terraform::root_module_document_with_limits(
         unit.dir.display().to_string(),
         &unit.dir,
         sources,
         &vars,
         Some(&loader),
+        limits.terraform(),
     );
     document.errors.splice(0..0, errors);
     document
@@ -126,12 +150,17 @@ pub(crate) struct PostfixUnit {
 pub(crate) fn postfix_document(
     unit: &PostfixUnit,
     options: &safeguard_mail::PostfixOptions,
+    max_bytes: u64,
 ) -> (Document, Vec<InputError>) {
     let mut errors = Vec::new();
-    let main = read_source(&unit.main).map_err(|e| errors.push(e)).ok();
+    let main = read_source(&unit.main, max_bytes)
+        .map_err(|e| errors.push(e))
+        .ok();
     let master_path = unit.dir.join("master.cf");
     let master = if master_path.exists() {
-        read_source(&master_path).map_err(|e| errors.push(e)).ok()
+        read_source(&master_path, max_bytes)
+            .map_err(|e| errors.push(e))
+            .ok()
     } else {
         None
     };
@@ -152,8 +181,12 @@ pub(crate) fn postfix_document(
 
 /// Reads a Dovecot configuration into its document; includes are read only
 /// inside `root`. The second value lists files that could not be read.
-pub(crate) fn dovecot_document(file: &Path, root: &Path) -> (Document, Vec<InputError>) {
-    match read_source(file) {
+pub(crate) fn dovecot_document(
+    file: &Path,
+    root: &Path,
+    max_bytes: u64,
+) -> (Document, Vec<InputError>) {
+    match read_source(file, max_bytes) {
         Ok(main) => {
             let root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
             let loader = safeguard_mail::FsIncludeLoader::new(root);
@@ -208,8 +241,12 @@ pub fn looks_like_exim(text: &str) -> bool {
 /// Reads an Exim configuration into its document, if it looks like one
 /// (`None` otherwise: a `configure` autoconf script is not ours to read).
 /// Includes are read only inside `root`.
-pub(crate) fn exim_document(file: &Path, root: &Path) -> Option<(Document, Vec<InputError>)> {
-    match read_source(file) {
+pub(crate) fn exim_document(
+    file: &Path,
+    root: &Path,
+    max_bytes: u64,
+) -> Option<(Document, Vec<InputError>)> {
+    match read_source(file, max_bytes) {
         Ok(main) => {
             let named_exim = file.file_name().is_some_and(|n| n != "configure");
             if !named_exim && !looks_like_exim(main.text()) {
@@ -275,6 +312,7 @@ pub fn parse_snippet(format: Format, text: &str) -> Result<Document, String> {
 /// scanned root (a `source = "../../../../etc"` is refused).
 struct ModuleFiles {
     root: PathBuf,
+    max_file_size: u64,
 }
 
 impl ModuleFiles {
@@ -307,7 +345,7 @@ impl ModuleFiles {
         let mut files = Vec::new();
         let mut errors = Vec::new();
         for path in paths {
-            match read_source(&path) {
+            match read_source(&path, self.max_file_size) {
                 Ok(file) => files.push(file),
                 Err(err) => errors.push(err),
             }
@@ -326,7 +364,10 @@ impl ModuleLoader for ModuleFiles {
     /// `Dir` relative to the root module).
     fn installed(&self, root_dir: &Path, key: &str) -> Option<Result<LoadedModule, String>> {
         let manifest = root_dir.join(".terraform/modules/modules.json");
-        let text = fs::read_to_string(&manifest).ok()?;
+        let text = read_source(&manifest, self.max_file_size)
+            .ok()?
+            .text()
+            .to_owned();
         let json: serde_json::Value = match serde_json::from_str(&text) {
             Ok(json) => json,
             Err(err) => {

@@ -87,6 +87,18 @@ pub(crate) struct MailFiles {
     pub dovecot: Vec<PathBuf>,
     /// Exim candidates (`configure` is checked for Exim content later).
     pub exim: Vec<PathBuf>,
+    /// Every file the walk took for a possible input, so the report can
+    /// account for each one: checked, skipped (and why) or failed.
+    pub found: Vec<PathBuf>,
+}
+
+/// Whether the walk takes a file for a possible input.
+fn is_candidate(path: &Path) -> bool {
+    is_terraform_file(path)
+        || is_json_file(path)
+        || is_exim_candidate(path)
+        || path.file_name().is_some_and(|n| n == "dovecot.conf")
+        || is_postfix_file(path)
 }
 
 /// Walks `root` (a directory or a file) into Terraform units.
@@ -106,6 +118,7 @@ pub(crate) fn collect_units(
         }
     };
     if metadata.is_file() {
+        mail.found.push(clean(root));
         if is_json_file(root) {
             json_files.push(clean(root));
             return Vec::new();
@@ -135,6 +148,7 @@ pub(crate) fn collect_units(
     let found_mail = Mutex::new(Vec::new());
     let found_dovecot = Mutex::new(Vec::new());
     let found_exim = Mutex::new(Vec::new());
+    let found_all = Mutex::new(Vec::new());
     let found_errors = Mutex::new(Vec::new());
     let mut builder = WalkBuilder::new(root);
     builder
@@ -160,6 +174,9 @@ pub(crate) fn collect_units(
                     let Some(kind) = entry.file_type() else {
                         return WalkState::Continue;
                     };
+                    if !kind.is_dir() && is_candidate(path) {
+                        found_all.lock().expect("walker lock").push(clean(path));
+                    }
                     if kind.is_symlink() {
                         if let Some(outcome) = symlink(path, &canonical_root) {
                             match outcome {
@@ -198,6 +215,8 @@ pub(crate) fn collect_units(
         .extend(found_dovecot.into_inner().expect("walker lock"));
     mail.exim
         .extend(found_exim.into_inner().expect("walker lock"));
+    mail.found
+        .extend(found_all.into_inner().expect("walker lock"));
     group_by_directory(files.into_inner().expect("walker lock"), root)
 }
 

@@ -62,6 +62,8 @@ pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
             vars: args.vars.clone(),
             env: terraform_env(),
         },
+        limits: args.limits.overrides(),
+        strict: args.strict,
     };
     let mut report = check(&options);
     let cwd = std::env::current_dir().context("cannot read the current directory")?;

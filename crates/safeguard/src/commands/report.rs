@@ -26,6 +26,7 @@ pub fn run(args: &ReportArgs) -> Result<u8> {
             vars: args.vars.clone(),
             env: terraform_env(),
         },
+        ..CheckOptions::default()
     };
     let report = check(&options);
     let output = OutputOptions {
