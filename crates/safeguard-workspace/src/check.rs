@@ -428,32 +428,12 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         // there, with the caller's arguments; judging it again on its own
         // would repeat findings (or guess at its inputs). Named files are
         // always reported.
-        // In a module cycle (A calls B calls A) each directory includes the
-        // other; dropping both would lose their files and the cycle error, so
-        // a directory is dropped only for a caller it does not itself include.
-        let includes: HashMap<&PathBuf, HashSet<&PathBuf>> = results
-            .iter()
-            .map(|r| (&r.dir, r.included_dirs.iter().collect()))
-            .collect();
-        let included: HashSet<PathBuf> = results
-            .iter()
-            .flat_map(|caller| {
-                caller
-                    .included_dirs
-                    .iter()
-                    .filter(|dir| {
-                        !includes
-                            .get(dir)
-                            .is_some_and(|back| back.contains(&caller.dir))
-                    })
-                    .cloned()
-            })
-            .collect();
+        let kept = kept_results(&results);
         let mut counted: HashSet<PathBuf> = HashSet::new();
         let mut findings = Vec::new();
         let mut sources: BTreeMap<PathBuf, SourceFile> = BTreeMap::new();
-        for result in results {
-            if !result.named && included.contains(&result.dir) {
+        for (result, keep) in results.into_iter().zip(kept) {
+            if !keep {
                 continue;
             }
             findings.extend(result.findings);
@@ -497,6 +477,53 @@ pub fn check(options: &CheckOptions) -> CheckReport {
     sort_input_errors(&mut report.input_errors);
     sort_input_errors(&mut report.notes);
     report
+}
+
+/// Which results to report. A directory some scanned module calls as a
+/// local module is dropped when a reported result read it (it was judged
+/// there with the caller's arguments). Named files are always reported. In
+/// a module cycle (A calls B calls A) each directory includes the other, so
+/// neither counts as the other's caller; and a module that only a dropped
+/// result read (one cut off by the module-depth limit) is reported on its
+/// own rather than lost.
+fn kept_results(results: &[UnitResult]) -> Vec<bool> {
+    let includes: HashMap<&PathBuf, HashSet<&PathBuf>> = results
+        .iter()
+        .map(|r| (&r.dir, r.included_dirs.iter().collect()))
+        .collect();
+    let included: HashSet<&PathBuf> = results
+        .iter()
+        .flat_map(|caller| {
+            caller.included_dirs.iter().filter(|dir| {
+                !includes
+                    .get(dir)
+                    .is_some_and(|back| back.contains(&caller.dir))
+            })
+        })
+        .collect();
+    let mut kept: Vec<bool> = results
+        .iter()
+        .map(|r| r.named || !included.contains(&r.dir))
+        .collect();
+    let mut covered: HashSet<&PathBuf> = HashSet::new();
+    for (result, keep) in results.iter().zip(&kept) {
+        if *keep {
+            covered.insert(&result.dir);
+            covered.extend(&result.included_dirs);
+        }
+    }
+    // Results are in a fixed order (units sorted by directory), so the
+    // outcome is deterministic.
+    loop {
+        let Some(index) = (0..results.len()).find(|&i| !kept[i] && !covered.contains(&results[i].dir))
+        else {
+            break;
+        };
+        kept[index] = true;
+        covered.insert(&results[index].dir);
+        covered.extend(&results[index].included_dirs);
+    }
+    kept
 }
 
 /// Every file found is checked, skipped (with the reason) or failed (an
