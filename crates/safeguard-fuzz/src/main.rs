@@ -47,11 +47,23 @@ fn parse_args() -> Result<Options, String> {
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
-            "--seconds" => options.seconds = value("--seconds")?.parse().map_err(|e| format!("--seconds: {e}"))?,
-            "--seed" => options.seed = value("--seed")?.parse().map_err(|e| format!("--seed: {e}"))?,
+            "--seconds" => {
+                options.seconds = value("--seconds")?
+                    .parse()
+                    .map_err(|e| format!("--seconds: {e}"))?
+            }
+            "--seed" => {
+                options.seed = value("--seed")?
+                    .parse()
+                    .map_err(|e| format!("--seed: {e}"))?
+            }
             "--root" => options.root = PathBuf::from(value("--root")?),
             "--crashes" => options.crashes = PathBuf::from(value("--crashes")?),
-            "--slow-ms" => options.slow_ms = value("--slow-ms")?.parse().map_err(|e| format!("--slow-ms: {e}"))?,
+            "--slow-ms" => {
+                options.slow_ms = value("--slow-ms")?
+                    .parse()
+                    .map_err(|e| format!("--slow-ms: {e}"))?
+            }
             "--replay" => options.replay = Some(PathBuf::from(value("--replay")?)),
             "--help" | "-h" => return Err(String::new()),
             other if other.starts_with('-') => return Err(format!("unknown option {other}")),
@@ -111,14 +123,18 @@ fn seeds(target: &Target, root: &Path) -> Vec<Vec<u8>> {
     let mut found = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
         entries.sort_by_key(std::fs::DirEntry::file_name);
         for entry in entries {
             let path = entry.path();
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            let Ok(kind) = entry.file_type() else { continue };
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
             if kind.is_dir() {
                 if !name.starts_with('.') && name != "target" && name != "hostile" {
                     stack.push(path);
@@ -169,14 +185,22 @@ fn fuzz(target: &Target, options: &Options) -> bool {
                 .crashes
                 .join(format!("crash-{}-{:016x}", target.name, fnv(&input)));
             let _ = std::fs::write(&path, &input);
-            eprintln!("{}: panic: {message}\n  input saved to {}", target.name, path.display());
+            eprintln!(
+                "{}: panic: {message}\n  input saved to {}",
+                target.name,
+                path.display()
+            );
         } else if took.as_millis() > u128::from(options.slow_ms) {
             slow += 1;
             let path = options
                 .crashes
                 .join(format!("slow-{}-{:016x}", target.name, fnv(&input)));
             let _ = std::fs::write(&path, &input);
-            eprintln!("{}: slow input ({took:?}) saved to {}", target.name, path.display());
+            eprintln!(
+                "{}: slow input ({took:?}) saved to {}",
+                target.name,
+                path.display()
+            );
         }
     }
     let _ = std::fs::remove_file(&last);

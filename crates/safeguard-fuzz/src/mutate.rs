@@ -82,7 +82,12 @@ fn mutate_once(rng: &mut Rng, data: &mut Vec<u8>, corpus: &[Vec<u8>], tokens: &[
             let token = tokens[rng.below(tokens.len())].as_bytes();
             let times = [2, 16, 100, 1000, 20_000][rng.below(5)];
             let i = at(rng, data);
-            let repeated: Vec<u8> = token.iter().copied().cycle().take(token.len() * times).collect();
+            let repeated: Vec<u8> = token
+                .iter()
+                .copied()
+                .cycle()
+                .take(token.len() * times)
+                .collect();
             data.splice(i..i, repeated);
         }
         8 if !data.is_empty() => {

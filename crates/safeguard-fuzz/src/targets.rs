@@ -23,11 +23,42 @@ pub const TARGETS: &[Target] = &[
         seeds: |p| p.extension().is_some_and(|e| e == "tf" || e == "tfvars"),
         run: hcl,
         tokens: &[
-            "{", "}", "[", "]", "(", ")", "${", "%{", "\"", "<<EOT\n", "\nEOT\n", "count = ",
-            "for_each = ", "module \"m\" {\n  source = \"./m\"\n}\n", "source = \"../\"",
-            "dynamic \"x\" {\n", "for k, v in ", "=>", "...", "each.key", "count.index",
-            "var.", "local.", "module.m.", "try(", "lookup(", "merge(", "? :", "*", ".*",
-            "[*]", "\n### FILE m/main.tf\n", "\n### FILE main.tf\n", "10000000", "-1", "1e400",
+            "{",
+            "}",
+            "[",
+            "]",
+            "(",
+            ")",
+            "${",
+            "%{",
+            "\"",
+            "<<EOT\n",
+            "\nEOT\n",
+            "count = ",
+            "for_each = ",
+            "module \"m\" {\n  source = \"./m\"\n}\n",
+            "source = \"../\"",
+            "dynamic \"x\" {\n",
+            "for k, v in ",
+            "=>",
+            "...",
+            "each.key",
+            "count.index",
+            "var.",
+            "local.",
+            "module.m.",
+            "try(",
+            "lookup(",
+            "merge(",
+            "? :",
+            "*",
+            ".*",
+            "[*]",
+            "\n### FILE m/main.tf\n",
+            "\n### FILE main.tf\n",
+            "10000000",
+            "-1",
+            "1e400",
         ],
     },
     Target {
@@ -35,20 +66,60 @@ pub const TARGETS: &[Target] = &[
         seeds: |p| p.extension().is_some_and(|e| e == "json"),
         run: json,
         tokens: &[
-            "{", "}", "[", "]", "\"", ":", ",", "null", "true", "1e999", "\\u0000", "\\ud800",
-            "\"resource_changes\"", "\"planned_values\"", "\"root_module\"", "\"child_modules\"",
-            "\"values\"", "\"after_unknown\"", "\"format_version\":\"1.0\"", "/*", "//",
+            "{",
+            "}",
+            "[",
+            "]",
+            "\"",
+            ":",
+            ",",
+            "null",
+            "true",
+            "1e999",
+            "\\u0000",
+            "\\ud800",
+            "\"resource_changes\"",
+            "\"planned_values\"",
+            "\"root_module\"",
+            "\"child_modules\"",
+            "\"values\"",
+            "\"after_unknown\"",
+            "\"format_version\":\"1.0\"",
+            "/*",
+            "//",
         ],
     },
     Target {
         name: "postfix",
-        seeds: |p| p.file_name().is_some_and(|n| n == "main.cf" || n == "master.cf"),
+        seeds: |p| {
+            p.file_name()
+                .is_some_and(|n| n == "main.cf" || n == "master.cf")
+        },
         run: postfix,
         tokens: &[
-            "$", "${", "$(", "}", ")", "${a?b}", "${a:b}", "$a", "a = $b\nb = $a\n", " = ",
-            "\n ", "#", "-o ", "smtpd_tls_security_level", "relayhost = [x]:25\n",
-            "inline:{ {a=b}, }", "hash:/etc/postfix/x", "compatibility_level = ", "\n--- master.cf ---\n",
-            "smtp inet n - y - - smtpd\n", "{", "}", ",",
+            "$",
+            "${",
+            "$(",
+            "}",
+            ")",
+            "${a?b}",
+            "${a:b}",
+            "$a",
+            "a = $b\nb = $a\n",
+            " = ",
+            "\n ",
+            "#",
+            "-o ",
+            "smtpd_tls_security_level",
+            "relayhost = [x]:25\n",
+            "inline:{ {a=b}, }",
+            "hash:/etc/postfix/x",
+            "compatibility_level = ",
+            "\n--- master.cf ---\n",
+            "smtp inet n - y - - smtpd\n",
+            "{",
+            "}",
+            ",",
         ],
     },
     Target {
@@ -59,9 +130,26 @@ pub const TARGETS: &[Target] = &[
         },
         run: dovecot,
         tokens: &[
-            "{", "}", "\n", " = ", "<", "!include ", "!include_try ", "conf.d/*.conf", "$",
-            "%{", "protocol imap {\n", "local 127.0.0.1 {\n", "remote ", "ssl = ", "\\\n", "\"",
-            "#", "dovecot_config_version = 2.4.0\n", "@", "passdb {\n",
+            "{",
+            "}",
+            "\n",
+            " = ",
+            "<",
+            "!include ",
+            "!include_try ",
+            "conf.d/*.conf",
+            "$",
+            "%{",
+            "protocol imap {\n",
+            "local 127.0.0.1 {\n",
+            "remote ",
+            "ssl = ",
+            "\\\n",
+            "\"",
+            "#",
+            "dovecot_config_version = 2.4.0\n",
+            "@",
+            "passdb {\n",
         ],
     },
     Target {
@@ -69,10 +157,33 @@ pub const TARGETS: &[Target] = &[
         seeds: |p| p.to_string_lossy().contains("exim"),
         run: exim,
         tokens: &[
-            ".ifdef ", ".ifndef ", ".elifdef ", ".else\n", ".endif\n", ".include ", "begin ",
-            "routers\n", "transports\n", "authenticators\n", "acl\n", "driver = ", "\\\n",
-            "${if ", "${run{", "}", "{", "==", " = ", "MACRO", "_HAVE_OPENSSL", "+", "!",
-            "hostlist ", "domainlist ", ":", ";",
+            ".ifdef ",
+            ".ifndef ",
+            ".elifdef ",
+            ".else\n",
+            ".endif\n",
+            ".include ",
+            "begin ",
+            "routers\n",
+            "transports\n",
+            "authenticators\n",
+            "acl\n",
+            "driver = ",
+            "\\\n",
+            "${if ",
+            "${run{",
+            "}",
+            "{",
+            "==",
+            " = ",
+            "MACRO",
+            "_HAVE_OPENSSL",
+            "+",
+            "!",
+            "hostlist ",
+            "domainlist ",
+            ":",
+            ";",
         ],
     },
     Target {
@@ -80,9 +191,33 @@ pub const TARGETS: &[Target] = &[
         seeds: |p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"),
         run: policy,
         tokens: &[
-            "&a ", "*a", "- ", ": ", "\n  ", "[", "]", "{", "}", "!!", "|\n", ">\n", "'", "\"",
-            "all:\n", "any:\n", "not:\n", "attr: ", "equals: ", "matches: ", "(", "---\n",
-            "referenced-by:\n", "exists-object:\n", "vendor-baa: ", "\t", "? ",
+            "&a ",
+            "*a",
+            "- ",
+            ": ",
+            "\n  ",
+            "[",
+            "]",
+            "{",
+            "}",
+            "!!",
+            "|\n",
+            ">\n",
+            "'",
+            "\"",
+            "all:\n",
+            "any:\n",
+            "not:\n",
+            "attr: ",
+            "equals: ",
+            "matches: ",
+            "(",
+            "---\n",
+            "referenced-by:\n",
+            "exists-object:\n",
+            "vendor-baa: ",
+            "\t",
+            "? ",
         ],
     },
     Target {
@@ -90,9 +225,26 @@ pub const TARGETS: &[Target] = &[
         seeds: |p| p.extension().is_some_and(|e| e == "toml") && !p.ends_with("Cargo.toml"),
         run: toml,
         tokens: &[
-            "[", "]", "[[", "]]", " = ", "\"", "'''", "{", "}", "[limits]\n", "max-file-size = ",
-            "[[exceptions]]\n", "[[baa]]\n", "[[mail.paths]]\n", "[postfix]\n", "1979-05-27",
-            "0", "-1", "18446744073709551616", "exclude = [\"**/[\"]\n",
+            "[",
+            "]",
+            "[[",
+            "]]",
+            " = ",
+            "\"",
+            "'''",
+            "{",
+            "}",
+            "[limits]\n",
+            "max-file-size = ",
+            "[[exceptions]]\n",
+            "[[baa]]\n",
+            "[[mail.paths]]\n",
+            "[postfix]\n",
+            "1979-05-27",
+            "0",
+            "-1",
+            "18446744073709551616",
+            "exclude = [\"**/[\"]\n",
         ],
     },
 ];
@@ -173,7 +325,9 @@ fn hcl(bytes: &[u8]) {
     let files = files(&text, "main.tf");
     let root: Vec<SourceFile> = files
         .iter()
-        .filter(|(p, _)| p.parent() == Some(Path::new("")) && p.extension().is_some_and(|e| e == "tf"))
+        .filter(|(p, _)| {
+            p.parent() == Some(Path::new("")) && p.extension().is_some_and(|e| e == "tf")
+        })
         .map(|(p, t)| SourceFile::new(p, t.as_str()))
         .collect();
     let vars: Vec<safeguard_terraform::VarSource> = files
@@ -250,15 +404,27 @@ impl safeguard_mail::IncludeLoader for MemoryIncludes {
 fn dovecot(bytes: &[u8]) {
     let Some(text) = text(bytes) else { return };
     let files = files(&text, "dovecot.conf");
-    let main = SourceFile::new("dovecot.conf", files.get(Path::new("dovecot.conf")).map_or("", String::as_str));
+    let main = SourceFile::new(
+        "dovecot.conf",
+        files
+            .get(Path::new("dovecot.conf"))
+            .map_or("", String::as_str),
+    );
     let loader = MemoryIncludes(files.clone());
-    std::hint::black_box(safeguard_mail::dovecot_document("fuzz", main, Some(&loader)));
+    std::hint::black_box(safeguard_mail::dovecot_document(
+        "fuzz",
+        main,
+        Some(&loader),
+    ));
 }
 
 fn exim(bytes: &[u8]) {
     let Some(text) = text(bytes) else { return };
     let files = files(&text, "exim.conf");
-    let main = SourceFile::new("exim.conf", files.get(Path::new("exim.conf")).map_or("", String::as_str));
+    let main = SourceFile::new(
+        "exim.conf",
+        files.get(Path::new("exim.conf")).map_or("", String::as_str),
+    );
     let loader = MemoryIncludes(files.clone());
     std::hint::black_box(safeguard_mail::exim_document("fuzz", main, Some(&loader)));
 }

@@ -36,7 +36,14 @@ fn json_reports_found_checked_skipped_and_failed() {
     let dir = tree();
     write(dir.path(), "bad.tf", "resource \"x\" {\n");
     let output = safeguard(dir.path())
-        .args(["check", ".", "--format", "json", "--select", "aws-efs-encrypted"])
+        .args([
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--select",
+            "aws-efs-encrypted",
+        ])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
@@ -196,7 +203,14 @@ fn unreadable_files_and_directories_are_errors() {
     let output = command
         .current_dir(dir.path())
         .env("NO_COLOR", "1")
-        .args(["check", ".", "--format", "json", "--select", "aws-efs-encrypted"])
+        .args([
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--select",
+            "aws-efs-encrypted",
+        ])
         .output()
         .unwrap();
     mode(&closed, 0o755);

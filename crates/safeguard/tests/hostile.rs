@@ -41,6 +41,12 @@ fn peak_rss_kb(pid: u32) -> Option<u64> {
 /// peak memory; kills the process at twice the time limit so a hang fails
 /// the test instead of stalling it.
 fn scan(dir: &Path, args: &[&str]) -> Run {
+    // One measured scan at a time: the test harness runs tests in parallel,
+    // and scans competing for the cores would measure each other.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let out = tempfile::NamedTempFile::new().unwrap();
     let err = tempfile::NamedTempFile::new().unwrap();
     let start = Instant::now();
@@ -68,7 +74,10 @@ fn scan(dir: &Path, args: &[&str]) -> Run {
         if start.elapsed() > 2 * TIME_LIMIT {
             child.kill().unwrap();
             child.wait().unwrap();
-            panic!("safeguard {args:?} still running after {:?}", 2 * TIME_LIMIT);
+            panic!(
+                "safeguard {args:?} still running after {:?}",
+                2 * TIME_LIMIT
+            );
         }
         std::thread::sleep(Duration::from_millis(2));
     };
@@ -105,10 +114,7 @@ fn assert_bounded_error(run: &Run, what: &str) -> Vec<String> {
             "{what}: peak RSS {kb} kB (limit {MEMORY_LIMIT_KB} kB)"
         );
     } else {
-        assert!(
-            !cfg!(target_os = "linux"),
-            "{what}: no VmHWM read on Linux"
-        );
+        assert!(!cfg!(target_os = "linux"), "{what}: no VmHWM read on Linux");
     }
     let errors = error_lines(&run.report);
     assert!(!errors.is_empty(), "{what}: no error");
@@ -325,7 +331,11 @@ fn deep_nesting() {
         ),
         (
             "main.tf",
-            format!("resource \"x\" \"y\" {{\n{}{}}}\n", "a {\n".repeat(N), "}\n".repeat(N)),
+            format!(
+                "resource \"x\" \"y\" {{\n{}{}}}\n",
+                "a {\n".repeat(N),
+                "}\n".repeat(N)
+            ),
             "main.tf:65:3 invalid HCL: invalid nesting depth; expected at most 64 nested levels",
         ),
         (
@@ -409,7 +419,11 @@ fn symlinks_out_of_the_root_and_loops() {
     );
     write(outside.path(), "dovecot.conf", "ssl = no\n");
     write(dir.path(), "good.tf", "");
-    symlink(outside.path().join("secret.tf"), dir.path().join("escape.tf")).unwrap();
+    symlink(
+        outside.path().join("secret.tf"),
+        dir.path().join("escape.tf"),
+    )
+    .unwrap();
     symlink(outside.path(), dir.path().join("outdir")).unwrap();
     symlink("loop-b", dir.path().join("loop-a.tf")).unwrap();
     symlink("loop-a.tf", dir.path().join("loop-b")).unwrap();
@@ -452,7 +466,11 @@ fn mixed_tree_keeps_good_findings() {
     write(
         mixed.path(),
         "hostile/deep/main.tf",
-        format!("locals {{\n  a = {}{}\n}}\n", "[".repeat(100_000), "]".repeat(100_000)),
+        format!(
+            "locals {{\n  a = {}{}\n}}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        ),
     );
     let alone_run = scan(alone.path(), &["."]);
     let mixed_run = scan(mixed.path(), &["."]);
@@ -472,7 +490,10 @@ fn mixed_tree_keeps_good_findings() {
         "the good scan has only good findings"
     );
     let errors = error_lines(&mixed_run.report);
-    assert!(errors.iter().all(|e| e.starts_with("hostile/")), "{errors:?}");
+    assert!(
+        errors.iter().all(|e| e.starts_with("hostile/")),
+        "{errors:?}"
+    );
     assert!(errors.len() >= 10, "{errors:?}");
 }
 

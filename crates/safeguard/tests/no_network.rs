@@ -97,7 +97,10 @@ fn nothing_in_the_tree_is_run() {
     tempting_tree(dir.path());
     let output = scan(dir.path(), None);
     assert!(matches!(output.status.code(), Some(0..=2)));
-    assert!(!dir.path().join("ran").exists(), "a program from the tree ran");
+    assert!(
+        !dir.path().join("ran").exists(),
+        "a program from the tree ran"
+    );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let notes = report["notes"].to_string();
     assert!(notes.contains("which is never fetched"), "{notes}");
@@ -120,7 +123,12 @@ fn scan_without_network_is_identical() {
     for dir in [repo_root().join("testdata"), tempting.path().to_path_buf()] {
         let online = scan(&dir, None);
         let offline = scan(&dir, Some(prefix));
-        assert_eq!(offline.status.code(), online.status.code(), "{}", dir.display());
+        assert_eq!(
+            offline.status.code(),
+            online.status.code(),
+            "{}",
+            dir.display()
+        );
         assert!(!offline.stdout.is_empty());
         assert_eq!(
             String::from_utf8_lossy(&offline.stdout),
