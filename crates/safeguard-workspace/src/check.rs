@@ -514,12 +514,9 @@ fn kept_results(results: &[UnitResult]) -> Vec<bool> {
     }
     // Results are in a fixed order (units sorted by directory), so the
     // outcome is deterministic.
-    loop {
-        let Some(index) =
-            (0..results.len()).find(|&i| !kept[i] && !covered.contains(&results[i].dir))
-        else {
-            break;
-        };
+    while let Some(index) =
+        (0..results.len()).find(|&i| !kept[i] && !covered.contains(&results[i].dir))
+    {
         kept[index] = true;
         covered.insert(&results[index].dir);
         covered.extend(&results[index].included_dirs);
