@@ -599,3 +599,28 @@ fn spans_point_at_the_using_expression() {
     let entry = object.attrs.get("encrypted").unwrap();
     assert_eq!(doc.files[0].slice(entry.value.span), "var.e");
 }
+
+/// A long splat chain is an evaluation error (unknown with the reason), not
+/// a stack overflow: 20,000 `.*` crashed the evaluator (found by fuzzing).
+#[test]
+fn splat_chains_are_bounded() {
+    let text = |splats: usize| {
+        format!(
+            "locals {{\n  l = [[1]]\n}}\nresource \"x\" \"r\" {{\n  v = local.l{}\n}}\n",
+            ".*".repeat(splats)
+        )
+    };
+    let doc = module(&text(2));
+    assert_eq!(attr(&doc, "x.r", "v").to_string(), "[[1]]");
+    for splats in [33, 20_000] {
+        let doc = module(&text(splats));
+        let value = attr(&doc, "x.r", "v");
+        let Value::Unknown(unknown) = value else {
+            panic!("{splats}: {value:?}")
+        };
+        assert_eq!(
+            unknown.reason,
+            format!("evaluation error: {splats} splats in one traversal, over the limit of 32")
+        );
+    }
+}

@@ -511,3 +511,32 @@ fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Inputs the fuzzer found (`testdata/hostile/fuzz/`, docs/robustness.md),
+/// each scanned as the file it would be in a tree: no crash, no hang.
+#[test]
+fn fuzz_regressions() {
+    let cases = [
+        // `x.*.*.*…` 20,000 times overflowed the stack in evaluation; now an
+        // evaluation error (over 32 splats), read as unknown.
+        ("hcl-splat-chain.tf", "main.tf"),
+        // `protocols = ima =  =  = …` made one protocol object per repeated
+        // word, each searching the whole list: 230 s; now one per name.
+        ("dovecot-repeated-protocols.conf", "dovecot.conf"),
+    ];
+    for (input, name) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(
+            repo_root().join("testdata/hostile/fuzz").join(input),
+            dir.path().join(name),
+        )
+        .unwrap();
+        let run = scan(dir.path(), &["."]);
+        assert!(!run.stderr.contains("panicked"), "{input}: {}", run.stderr);
+        assert!(matches!(run.code, Some(0..=2)), "{input}: {:?}", run.code);
+        assert!(run.elapsed < TIME_LIMIT, "{input}: took {:?}", run.elapsed);
+        if let Some(kb) = run.peak_kb {
+            assert!(kb < MEMORY_LIMIT_KB, "{input}: peak RSS {kb} kB");
+        }
+    }
+}
