@@ -494,7 +494,21 @@ fn unknown_for_each_keeps_one_object_marked_unknown() {
 
 #[test]
 fn huge_count_is_bounded() {
-    let doc = module("resource \"aws_ebs_volume\" \"v\" {\n  count = 100000000\n}\n");
+    let mut doc = module_document(
+        "m",
+        vec![SourceFile::new(
+            "main.tf",
+            "resource \"aws_ebs_volume\" \"v\" {\n  count = 100000000\n}\n",
+        )],
+    );
+    // The limit hit is also a located error, so the run cannot pass as if
+    // the block had been expanded.
+    let errors: Vec<&str> = doc.errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        errors,
+        vec!["count = 100000000 is over the 10000-instance limit; the block is read as unknown"]
+    );
+    doc.objects.retain(|o| o.kind != "required_provider");
     assert_eq!(doc.objects.len(), 1);
     assert_eq!(
         doc.objects[0].existence_unknown.as_deref(),
