@@ -75,6 +75,9 @@ fn is_policy_file(path: &Path) -> bool {
     )
 }
 
+/// The largest policy or catalogue file read from a folder.
+pub const MAX_POLICY_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Loads every `*.yaml`/`*.yml` below `dir`, in path order.
 #[must_use]
 pub fn load_dir(dir: &Path) -> PolicySet {
@@ -84,6 +87,19 @@ pub fn load_dir(dir: &Path) -> PolicySet {
     files.sort();
     let mut sources = Vec::new();
     for path in files {
+        // Policy folders may sit in an untrusted tree: bound what one costs.
+        if let Ok(metadata) = fs::metadata(&path)
+            && metadata.len() > MAX_POLICY_BYTES
+        {
+            errors.push(PolicyError::without_location(
+                &path,
+                format!(
+                    "policy file is {} bytes, over the {MAX_POLICY_BYTES}-byte limit; not read",
+                    metadata.len()
+                ),
+            ));
+            continue;
+        }
         match fs::read(&path) {
             Ok(bytes) => match decode(&bytes) {
                 Ok((text, _)) => sources.push((path, text)),

@@ -49,6 +49,15 @@ pub fn render_checkstyle(report: &CheckReport, options: &OutputOptions) -> Strin
         }
         out.push_str("  </file>\n");
     }
+    // Skipped files, so a coverage gap is visible to checkstyle readers too.
+    for skipped in &report.skipped {
+        let _ = writeln!(
+            out,
+            "  <file name=\"{}\">\n    <error line=\"1\" column=\"1\" severity=\"info\" message=\"not checked: {}\" source=\"safeguard.skipped-file\"/>\n  </file>",
+            escape(&display_path(&skipped.path, &options.cwd)),
+            escape(&skipped.reason)
+        );
+    }
     out.push_str("</checkstyle>\n");
     out
 }

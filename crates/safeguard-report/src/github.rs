@@ -72,6 +72,14 @@ pub fn render_github(report: &CheckReport, options: &OutputOptions) -> String {
             data(&error.to_string())
         );
     }
+    for skipped in &report.skipped {
+        let _ = writeln!(
+            out,
+            "::notice file={},title=safeguard skipped file::{}",
+            property(&display_path(&skipped.path, &options.cwd)),
+            data(&skipped.reason)
+        );
+    }
     for error in &report.input_errors {
         let position = match &error.location {
             InputErrorLocation::None => String::new(),

@@ -10,11 +10,13 @@ use crate::OutputOptions;
 use crate::fingerprint::fingerprint;
 use crate::location::{display_path, finding_range};
 
-/// Listed, unsuppressed findings as Code Quality issues. Errors have no
-/// place in this format; the job's log and exit code carry them.
+/// Listed, unsuppressed findings as Code Quality issues, then skipped files
+/// as `info` issues (`safeguard-skipped-file`) so coverage gaps show in the
+/// widget. Errors have no place in this format; the job's log and exit code
+/// carry them.
 #[must_use]
 pub fn render_gitlab(report: &CheckReport, options: &OutputOptions) -> String {
-    let issues: Vec<Value> = report
+    let mut issues: Vec<Value> = report
         .findings
         .iter()
         .filter(|f| options.lists(f) && f.suppression.is_none())
@@ -47,6 +49,18 @@ pub fn render_gitlab(report: &CheckReport, options: &OutputOptions) -> String {
             })
         })
         .collect();
+    for skipped in &report.skipped {
+        let path = display_path(&skipped.path, &options.cwd);
+        issues.push(json!({
+            "type": "issue",
+            "check_name": "safeguard-skipped-file",
+            "description": format!("not checked: {}", skipped.reason),
+            "categories": ["Security"],
+            "severity": "info",
+            "fingerprint": format!("skipped:{path}"),
+            "location": { "path": path, "lines": { "begin": 1, "end": 1 } },
+        }));
+    }
     let mut text = serde_json::to_string_pretty(&issues).unwrap_or_default();
     text.push('\n');
     text

@@ -113,6 +113,10 @@ pub fn render_human(report: &CheckReport, options: &OutputOptions, human: HumanO
         };
         let _ = writeln!(out, "note: {path}{at}: {}", note.message);
     }
+    for skipped in &report.skipped {
+        let path = display_path(&skipped.path, &options.cwd);
+        let _ = writeln!(out, "skipped: {path}: {}", skipped.reason);
+    }
     let _ = writeln!(out, "{}", summary_line(report, options));
     out
 }
@@ -146,8 +150,19 @@ fn summary_line(report: &CheckReport, options: &OutputOptions) -> String {
             )
         })
         .unwrap_or_default();
+    // Coverage appears only when something found was not fully checked.
+    let coverage = if report.skipped.is_empty() && report.failed == 0 {
+        String::new()
+    } else {
+        format!(
+            " Of {} found: {} skipped, {} with errors.",
+            plural(report.found, "file"),
+            report.skipped.len(),
+            report.failed
+        )
+    };
     format!(
-        "Checked {} ({}) against {}: {} failed, {} unknown{suppressed}, {} passed, {}.{baseline}",
+        "Checked {} ({}) against {}: {} failed, {} unknown{suppressed}, {} passed, {}.{baseline}{coverage}",
         plural(report.files, "file"),
         plural(report.objects, "object"),
         plural(report.policies, "policy").replace("policys", "policies"),

@@ -14,6 +14,8 @@ struct JsonReport<'a> {
     errors: Vec<JsonError>,
     /// Worth knowing, not errors (a remote module not read); no effect on the exit code.
     notes: Vec<JsonError>,
+    /// Files found but not read, each with the reason.
+    skipped: Vec<JsonSkipped>,
     summary: JsonSummary,
     /// Only with `--shard I/N`: what `safeguard merge` needs to join shards.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -31,6 +33,12 @@ struct JsonShard {
     count: usize,
     leading_errors: usize,
     inputs: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct JsonSkipped {
+    file: String,
+    reason: String,
 }
 
 #[derive(Serialize)]
@@ -77,7 +85,13 @@ struct JsonError {
 
 #[derive(Serialize)]
 struct JsonSummary {
+    /// Files checked.
     files: usize,
+    /// Files taken for possible inputs: checked, skipped or failed.
+    found: usize,
+    skipped: usize,
+    /// Files with an input error.
+    failed: usize,
     objects: usize,
     policies: usize,
     fail: usize,
@@ -129,6 +143,9 @@ pub fn render_json(report: &CheckReport, options: &OutputOptions) -> String {
     let counts = counts(&report.findings);
     let summary = JsonSummary {
         files: report.files,
+        found: report.found,
+        skipped: report.skipped.len(),
+        failed: report.failed,
         objects: report.objects,
         policies: report.policies,
         fail: counts.fail,
@@ -157,6 +174,14 @@ pub fn render_json(report: &CheckReport, options: &OutputOptions) -> String {
         findings,
         errors,
         notes,
+        skipped: report
+            .skipped
+            .iter()
+            .map(|s| JsonSkipped {
+                file: display_path(&s.path, &options.cwd),
+                reason: s.reason.clone(),
+            })
+            .collect(),
         summary,
         shard,
     };

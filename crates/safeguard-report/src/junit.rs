@@ -125,6 +125,27 @@ pub fn render_junit(report: &CheckReport, options: &OutputOptions) -> String {
         body.push_str("  </testsuite>\n");
         tests += errors.len();
     }
+    if !report.skipped.is_empty() {
+        let _ = writeln!(
+            body,
+            "  <testsuite name=\"skipped files\" tests=\"{}\" failures=\"0\" errors=\"0\" skipped=\"{}\">",
+            report.skipped.len(),
+            report.skipped.len()
+        );
+        for file in &report.skipped {
+            let path = display_path(&file.path, &options.cwd);
+            let _ = writeln!(
+                body,
+                "    <testcase name=\"{}\" classname=\"{}\">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                escape(&path),
+                escape(&path),
+                escape(&file.reason)
+            );
+        }
+        body.push_str("  </testsuite>\n");
+        tests += report.skipped.len();
+        skipped += report.skipped.len();
+    }
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"safeguard\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{}\" skipped=\"{skipped}\">\n{body}</testsuites>\n",
         errors.len()

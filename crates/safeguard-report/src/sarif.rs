@@ -49,6 +49,12 @@ pub fn render_sarif(report: &CheckReport, options: &OutputOptions) -> String {
             "invocations": [{
                 "executionSuccessful": !report.has_errors(),
                 "toolExecutionNotifications": notifications,
+                "properties": {
+                    "filesFound": report.found,
+                    "filesChecked": report.files,
+                    "filesSkipped": report.skipped.len(),
+                    "filesFailed": report.failed,
+                },
             }],
             "columnKind": "unicodeCodePoints",
             "results": results,
@@ -259,6 +265,14 @@ fn notifications(report: &CheckReport, options: &OutputOptions) -> Vec<Value> {
             error.message.clone(),
             Some(at(&error.path, start)),
         ));
+    }
+    for skipped in &report.skipped {
+        let mut n = notification(
+            format!("skipped: {}", skipped.reason),
+            Some(at(&skipped.path, None)),
+        );
+        n["level"] = json!("note");
+        out.push(n);
     }
     out
 }

@@ -3,8 +3,9 @@
 //! `aws_ebs_volume.data["billing"]`). An unknown count or for_each gives one
 //! instance whose existence is unknown; it is never dropped.
 
+use hcl_edit::Span as _;
 use hcl_edit::structure::{Block, Body, Structure};
-use safeguard_model::{Entry, Map, Node, Unknown, Value};
+use safeguard_model::{Entry, InputError, Map, Node, Unknown, Value};
 use safeguard_source::Span;
 
 use crate::config::label_text;
@@ -63,13 +64,15 @@ pub(crate) fn expand_block(
             Value::Number(n) if *n >= 0.0 && n.fract() == 0.0 => {
                 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // checked above
                 let n = *n as usize;
-                if n > MAX_INSTANCES {
-                    let reason = format!("count = {n} is over the {MAX_INSTANCES}-instance limit");
+                let limit = instance_limit(evaluator);
+                if n > limit {
+                    let reason = format!("count = {n} is over the {limit}-instance limit");
+                    limit_error(evaluator, file, count.value.span(), &reason);
                     return unknown_instances(evaluator, block, frame, reason);
                 }
                 let items = (0..n)
                     .map(|i| {
-                        #[allow(clippy::cast_precision_loss)] // bounded by MAX_INSTANCES
+                        #[allow(clippy::cast_precision_loss)] // bounded by the instance limit
                         let index = Node::new(Value::Number(i as f64), value.span);
                         let frame = Frame {
                             count_index: Some(index),
@@ -147,11 +150,13 @@ pub(crate) fn expand_block(
                 );
             }
         };
-        if pairs.len() > MAX_INSTANCES {
+        let limit = instance_limit(evaluator);
+        if pairs.len() > limit {
             let reason = format!(
-                "for_each has {} items, over the {MAX_INSTANCES}-instance limit",
+                "for_each has {} items, over the {limit}-instance limit",
                 pairs.len()
             );
+            limit_error(evaluator, file, for_each.value.span(), &reason);
             return unknown_instances(evaluator, block, frame, reason);
         }
         let items = pairs
@@ -168,6 +173,31 @@ pub(crate) fn expand_block(
         return Instances::ForEach(items);
     }
     Instances::Single(body_map(evaluator, &block.body, &frame))
+}
+
+/// The `count`/`for_each` bound of the module tree being read.
+fn instance_limit(evaluator: &Evaluator<'_>) -> usize {
+    evaluator
+        .scope
+        .map_or(MAX_INSTANCES, |scope| scope.build.limits.max_instances)
+}
+
+/// A limit hit is an input error at the expression, besides the unknown
+/// the block becomes: the user must see that part of the tree was not
+/// expanded, and the run must not pass as if it had been.
+fn limit_error(
+    evaluator: &Evaluator<'_>,
+    file: usize,
+    range: Option<std::ops::Range<usize>>,
+    reason: &str,
+) {
+    if let (Some(scope), Some(source)) = (evaluator.scope, evaluator.file(file)) {
+        scope.build.errors.borrow_mut().push(InputError::at_span(
+            &source,
+            span_of(range),
+            format!("{reason}; the block is read as unknown"),
+        ));
+    }
 }
 
 fn unknown_instances(

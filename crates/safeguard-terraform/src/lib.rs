@@ -18,7 +18,9 @@ mod providers;
 
 pub use expand::MAX_INSTANCES;
 pub use inputs::{VarSource, is_auto_loaded_var_file, sort_auto_loaded};
-pub use module::{module_document, module_document_with, root_module_document};
-pub use modules::{LoadedModule, MAX_MODULE_DEPTH, ModuleLoader};
+pub use module::{
+    module_document, module_document_with, root_module_document, root_module_document_with_limits,
+};
+pub use modules::{Limits, LoadedModule, MAX_MODULE_DEPTH, ModuleLoader};
 pub use plan::{looks_like_plan, plan_document};
 pub use providers::provider_requirements;

@@ -15,7 +15,7 @@ use crate::config::{ModuleConfig, label_text};
 use crate::eval::{Evaluator, Frame};
 use crate::expand::{Instances, body_map, expand_block};
 use crate::inputs::{VarSource, resolve_variables};
-use crate::modules::{Build, FileRegistry, ModuleLoader, ModuleScope, address_in_module};
+use crate::modules::{Build, FileRegistry, Limits, ModuleLoader, ModuleScope, address_in_module};
 
 /// Builds the document for one module directory from its decoded `.tf`
 /// files, with no variable values beyond the declarations' defaults and no
@@ -51,8 +51,23 @@ pub fn root_module_document(
     sources: &[VarSource],
     loader: Option<&dyn ModuleLoader>,
 ) -> Document {
+    root_module_document_with_limits(address, dir, files, sources, loader, Limits::default())
+}
+
+/// [`root_module_document`] with the given resource [`Limits`] (from
+/// `safeguard.toml`'s `[limits]` or the command line).
+#[must_use]
+pub fn root_module_document_with_limits(
+    address: impl Into<String>,
+    dir: &Path,
+    files: Vec<SourceFile>,
+    sources: &[VarSource],
+    loader: Option<&dyn ModuleLoader>,
+    limits: Limits,
+) -> Document {
     let indices: Vec<usize> = (0..files.len()).collect();
     let build = Build {
+        limits,
         files: FileRegistry::new(files),
         loader,
         errors: RefCell::default(),

@@ -20,6 +20,26 @@ use crate::expand::{Instances, expand_block};
 /// How deep module calls may nest before the call is refused.
 pub const MAX_MODULE_DEPTH: usize = 16;
 
+/// Bounds on what one root module may make the evaluator do. Each bound,
+/// when hit, is a located error in the document (and the block or call is
+/// read as unknown), never a hang or an allocation the input controls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// `count`/`for_each` instances per block ([`MAX_INSTANCES`] by default).
+    pub max_instances: usize,
+    /// Nested local module calls ([`MAX_MODULE_DEPTH`] by default).
+    pub max_module_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_instances: crate::expand::MAX_INSTANCES,
+            max_module_depth: MAX_MODULE_DEPTH,
+        }
+    }
+}
+
 /// Meta-arguments of a `module` block, which are not input variables.
 const META_ARGUMENTS: [&str; 6] = [
     "source",
@@ -89,6 +109,7 @@ impl FileRegistry {
 
 /// What the whole module tree shares while it is built.
 pub(crate) struct Build<'b> {
+    pub limits: Limits,
     pub files: FileRegistry,
     pub loader: Option<&'b dyn ModuleLoader>,
     pub errors: RefCell<Vec<InputError>>,
@@ -175,10 +196,10 @@ impl Evaluator<'_> {
                     .push(InputError::at_span(&file, source_span, message));
             }
         };
-        if scope.stack.len() >= MAX_MODULE_DEPTH {
-            let message = format!(
-                "module.{name}: modules nest deeper than {MAX_MODULE_DEPTH} levels; not read"
-            );
+        let max_depth = build.limits.max_module_depth;
+        if scope.stack.len() >= max_depth {
+            let message =
+                format!("module.{name}: modules nest deeper than {max_depth} levels; not read");
             report(message.clone());
             return ModuleCall::Unknown(message);
         }

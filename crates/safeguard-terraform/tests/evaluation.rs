@@ -494,7 +494,21 @@ fn unknown_for_each_keeps_one_object_marked_unknown() {
 
 #[test]
 fn huge_count_is_bounded() {
-    let doc = module("resource \"aws_ebs_volume\" \"v\" {\n  count = 100000000\n}\n");
+    let mut doc = module_document(
+        "m",
+        vec![SourceFile::new(
+            "main.tf",
+            "resource \"aws_ebs_volume\" \"v\" {\n  count = 100000000\n}\n",
+        )],
+    );
+    // The limit hit is also a located error, so the run cannot pass as if
+    // the block had been expanded.
+    let errors: Vec<&str> = doc.errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        errors,
+        vec!["count = 100000000 is over the 10000-instance limit; the block is read as unknown"]
+    );
+    doc.objects.retain(|o| o.kind != "required_provider");
     assert_eq!(doc.objects.len(), 1);
     assert_eq!(
         doc.objects[0].existence_unknown.as_deref(),
@@ -598,4 +612,29 @@ fn spans_point_at_the_using_expression() {
         .unwrap();
     let entry = object.attrs.get("encrypted").unwrap();
     assert_eq!(doc.files[0].slice(entry.value.span), "var.e");
+}
+
+/// A long splat chain is an evaluation error (unknown with the reason), not
+/// a stack overflow: 20,000 `.*` crashed the evaluator (found by fuzzing).
+#[test]
+fn splat_chains_are_bounded() {
+    let text = |splats: usize| {
+        format!(
+            "locals {{\n  l = [[1]]\n}}\nresource \"x\" \"r\" {{\n  v = local.l{}\n}}\n",
+            ".*".repeat(splats)
+        )
+    };
+    let doc = module(&text(2));
+    assert_eq!(attr(&doc, "x.r", "v").to_string(), "[[1]]");
+    for splats in [33, 20_000] {
+        let doc = module(&text(splats));
+        let value = attr(&doc, "x.r", "v");
+        let Value::Unknown(unknown) = value else {
+            panic!("{splats}: {value:?}")
+        };
+        assert_eq!(
+            unknown.reason,
+            format!("evaluation error: {splats} splats in one traversal, over the limit of 32")
+        );
+    }
 }

@@ -180,6 +180,9 @@ pub struct Session {
     meta: MetaPolicies,
     external: ExternalVars,
     root: PathBuf,
+    /// `[limits]` with the options' overrides: the editor reads files
+    /// (modules, includes, tfvars) under the same bounds as the CLI.
+    limits: crate::Limits,
     /// Problems loading the configuration and policies.
     pub load_errors: CheckReport,
 }
@@ -204,8 +207,15 @@ impl Session {
             None => key(fallback_root),
         };
         let (engine, meta) = build_engine(options, &config, &mut report);
-        let external = external_var_sources(&options.terraform, &config, &mut report.input_errors);
+        let limits = config.limits.with(&options.limits);
+        let external = external_var_sources(
+            &options.terraform,
+            &config,
+            limits.max_file_size,
+            &mut report.input_errors,
+        );
         Self {
+            limits,
             config,
             engine,
             meta,
@@ -231,6 +241,7 @@ impl Session {
     #[must_use]
     pub fn check(&self, document: &DocumentKey, overlay: &Overlay) -> DocumentReport {
         let overlay = Some(overlay);
+        let max = self.limits.max_file_size;
         let (document, mut errors) = match document {
             DocumentKey::Terraform(dir) => {
                 let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -256,7 +267,7 @@ impl Session {
                     root: self.root.clone(),
                 };
                 (
-                    terraform_document_in(&unit, &self.external, overlay),
+                    terraform_document_in(&unit, &self.external, self.limits, overlay),
                     Vec::new(),
                 )
             }
@@ -266,15 +277,15 @@ impl Session {
                     main: dir.join("main.cf"),
                     root: self.root.clone(),
                 };
-                postfix_document_in(&unit, &self.config.postfix, overlay)
+                postfix_document_in(&unit, &self.config.postfix, max, overlay)
             }
-            DocumentKey::Dovecot(file) => dovecot_document_in(file, &self.root, overlay),
-            DocumentKey::Exim(file) => match exim_document_in(file, &self.root, overlay) {
+            DocumentKey::Dovecot(file) => dovecot_document_in(file, &self.root, max, overlay),
+            DocumentKey::Exim(file) => match exim_document_in(file, &self.root, max, overlay) {
                 Some(result) => result,
                 None => return DocumentReport::default(),
             },
             DocumentKey::Plan(file) | DocumentKey::Tenant(file) => {
-                match read_source_in(file, overlay) {
+                match read_source_in(file, overlay, max) {
                     Ok(source) if matches!(document, DocumentKey::Plan(_)) => {
                         (safeguard_terraform::plan_document(source), Vec::new())
                     }

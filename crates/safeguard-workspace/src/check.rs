@@ -1,4 +1,4 @@
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -40,6 +40,10 @@ pub struct CheckOptions {
     pub parse_only: bool,
     /// `--shard I/N`: check only this shard's units (see [`Shard`]).
     pub shard: Option<Shard>,
+    /// Resource limits from the command line, over the configuration's.
+    pub limits: crate::LimitOverrides,
+    /// A skipped or failed file makes the run an error (exit 2).
+    pub strict: bool,
 }
 
 /// Terraform variable values given from outside the scanned tree. They apply
@@ -68,6 +72,15 @@ pub struct CheckReport {
     /// The files read, sorted (for the evidence report's hashes).
     pub inputs: Vec<PathBuf>,
     pub objects: usize,
+    /// Files taken for possible inputs: checked, skipped or failed.
+    pub found: usize,
+    /// Files found but not read, each with the reason (`--strict` fails on them).
+    pub skipped: Vec<SkippedFile>,
+    /// Files with an input error: not read, not decoded, not parsed, or a
+    /// limit hit (the rest of such a file may still have been checked).
+    pub failed: usize,
+    /// `--strict`: each skipped file is also an input error.
+    pub strict: bool,
     pub policies: usize,
     pub fail_on: Severity,
     /// Every policy that ran (the built-in suppression checks included), by
@@ -86,14 +99,28 @@ impl CheckReport {
     }
 }
 
+/// A file found but not read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedFile {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
 /// Judges a JSON file if it is a Terraform plan or state or a tenant
 /// export; `None` for any other JSON (it is not ours to read, and not
 /// counted).
-fn plan_result(path: &Path, engine: &Engine) -> Option<UnitResult> {
-    let file = match read_source(path) {
+fn plan_result(path: &Path, engine: &Engine, max_bytes: u64) -> Option<UnitResult> {
+    let file = match read_source(path, max_bytes) {
         Ok(file) => file,
-        // An unreadable .json may not be a plan at all: say so only when it is named.
-        Err(_) => return None,
+        // Whether it is a plan cannot be known: report it rather than lose it.
+        Err(err) => {
+            let mut document = safeguard_model::Document::new(
+                safeguard_model::Format::Terraform,
+                path.display().to_string(),
+            );
+            document.errors.push(err);
+            return Some(UnitResult::judge(path, true, document, engine));
+        }
     };
     let document = if safeguard_terraform::looks_like_plan(file.text()) {
         safeguard_terraform::plan_document(file)
@@ -107,8 +134,16 @@ fn plan_result(path: &Path, engine: &Engine) -> Option<UnitResult> {
 
 /// Judges a `.ps1` or YAML file if it is a Microsoft365DSC configuration or
 /// a native tenant file; `None` for any other (not ours, not counted).
-fn tenant_result(path: &Path, engine: &Engine) -> Option<UnitResult> {
-    let file = read_source(path).ok()?;
+fn tenant_result(path: &Path, engine: &Engine, max_bytes: u64) -> Option<UnitResult> {
+    let file = match read_source(path, max_bytes) {
+        Ok(file) => file,
+        // Whether it is a tenant file cannot be known: report it rather than lose it.
+        Err(err) => {
+            let mut document = Document::new(Format::M365, path.display().to_string());
+            document.errors.push(err);
+            return Some(UnitResult::judge(path, true, document, engine));
+        }
+    };
     let is_script = path.extension().is_some_and(|e| e == "ps1");
     let ours = if is_script {
         safeguard_tenant::looks_like_dsc(file.text())
@@ -156,8 +191,13 @@ fn mapped_tenant_files(
 }
 
 /// Judges a file `[[tenant.paths]]` names, as a tenant export of `format`.
-fn mapped_tenant_result(path: &Path, format: Format, engine: &Engine) -> UnitResult {
-    let mut document = match read_source(path) {
+fn mapped_tenant_result(
+    path: &Path,
+    format: Format,
+    engine: &Engine,
+    max_bytes: u64,
+) -> UnitResult {
+    let mut document = match read_source(path, max_bytes) {
         Ok(file) => safeguard_tenant::tenant_document(file),
         Err(err) => {
             let mut document = Document::new(format, path.display().to_string());
@@ -184,8 +224,9 @@ fn postfix_result(
     unit: &PostfixUnit,
     options: &safeguard_mail::PostfixOptions,
     engine: &Engine,
+    max_bytes: u64,
 ) -> UnitResult {
-    let (mut document, unreadable) = crate::frontends::postfix_document(unit, options);
+    let (mut document, unreadable) = crate::frontends::postfix_document(unit, options, max_bytes);
     document.errors.splice(0..0, unreadable);
     UnitResult::judge(&unit.dir, true, document, engine)
 }
@@ -277,16 +318,16 @@ fn mail_units(
 }
 
 /// Judges a Dovecot configuration (`dovecot.conf` and what it includes).
-fn dovecot_result(file: &Path, root: &Path, engine: &Engine) -> UnitResult {
-    let (mut document, unreadable) = crate::frontends::dovecot_document(file, root);
+fn dovecot_result(file: &Path, root: &Path, engine: &Engine, max_bytes: u64) -> UnitResult {
+    let (mut document, unreadable) = crate::frontends::dovecot_document(file, root, max_bytes);
     document.errors.splice(0..0, unreadable);
     UnitResult::judge(file, true, document, engine)
 }
 
 /// Judges an Exim configuration (and what it includes); `None` for a
 /// `configure` file that is not Exim's.
-fn exim_result(file: &Path, root: &Path, engine: &Engine) -> Option<UnitResult> {
-    let (mut document, unreadable) = crate::frontends::exim_document(file, root)?;
+fn exim_result(file: &Path, root: &Path, engine: &Engine, max_bytes: u64) -> Option<UnitResult> {
+    let (mut document, unreadable) = crate::frontends::exim_document(file, root, max_bytes)?;
     document.errors.splice(0..0, unreadable);
     Some(UnitResult::judge(file, true, document, engine))
 }
@@ -354,6 +395,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
     let mut timings = Timings::from_env();
     let mut report = CheckReport {
         fail_on: options.fail_on.unwrap_or(Severity::Info),
+        strict: options.strict,
         ..CheckReport::default()
     };
     let paths = if options.paths.is_empty() {
@@ -369,6 +411,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
     }
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
     let mut fail_on_from_config = None;
+    let mut found_files: BTreeSet<PathBuf> = BTreeSet::new();
     for (config_path, paths) in groups {
         let config = match &config_path {
             Some(path) => load_config(path).unwrap_or_else(|errors| {
@@ -405,6 +448,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             dovecot_files,
             exim_files,
             mut tenant_files,
+            found: mut found_here,
         } = found;
         let mut mapped_tenant =
             mapped_tenant_files(&paths, &config, &mut json_files, &mut tenant_files);
@@ -414,8 +458,10 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         let include_root = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
         let units = merge_units(units);
         timings.lap("walk");
+        let limits = config.limits.with(&options.limits);
+        let max = limits.max_file_size;
         let var_sources =
-            external_var_sources(&options.terraform, &config, &mut report.input_errors);
+            external_var_sources(&options.terraform, &config, max, &mut report.input_errors);
         // Modules called from any shard's modules are judged with their callers.
         let mut called = HashSet::new();
         let (units, json_files, postfix_units, dovecot_files, exim_files) = match options.shard {
@@ -425,7 +471,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                     // Every shard walks alike: the first reports it.
                     report.input_errors.truncate(errors_before_walk);
                 }
-                called = crate::shard::local_module_dirs(&units);
+                called = crate::shard::local_module_dirs(&units, max);
                 let mut units = units;
                 units.retain(|u| shard.owns(&u.dir));
                 let mut json_files = json_files;
@@ -438,14 +484,16 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                 exim_files.retain(|p| shard.owns(p));
                 tenant_files.retain(|p| shard.owns(p));
                 mapped_tenant.retain(|(p, _)| shard.owns(p));
+                found_here.retain(|p| crate::shard::owns_file(shard, p));
                 (units, json_files, postfix_units, dovecot_files, exim_files)
             }
         };
+        found_files.extend(found_here);
         let evaluate = || {
             units
                 .par_iter()
                 .map(|unit| {
-                    let document = terraform_document(unit, &var_sources);
+                    let document = terraform_document(unit, &var_sources, limits);
                     let mut result =
                         UnitResult::judge(&unit.dir, unit.report_only.is_some(), document, &engine);
                     if let Some(only) = &unit.report_only {
@@ -463,35 +511,35 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         let plans = || {
             json_files
                 .par_iter()
-                .filter_map(|path| plan_result(path, &engine))
+                .filter_map(|path| plan_result(path, &engine, max))
                 .chain(
                     tenant_files
                         .par_iter()
-                        .filter_map(|path| tenant_result(path, &engine)),
+                        .filter_map(|path| tenant_result(path, &engine, max)),
                 )
                 .chain(
                     mapped_tenant
                         .par_iter()
-                        .map(|(path, format)| mapped_tenant_result(path, *format, &engine)),
+                        .map(|(path, format)| mapped_tenant_result(path, *format, &engine, max)),
                 )
                 .collect::<Vec<_>>()
         };
         let mail = || {
             postfix_units
                 .par_iter()
-                .map(|unit| postfix_result(unit, &config.postfix, &engine))
+                .map(|unit| postfix_result(unit, &config.postfix, &engine, max))
                 .collect::<Vec<_>>()
         };
         let dovecot = || {
             dovecot_files
                 .par_iter()
-                .map(|file| dovecot_result(file, &include_root, &engine))
+                .map(|file| dovecot_result(file, &include_root, &engine, max))
                 .collect::<Vec<_>>()
         };
         let exim = || {
             exim_files
                 .par_iter()
-                .filter_map(|file| exim_result(file, &include_root, &engine))
+                .filter_map(|file| exim_result(file, &include_root, &engine, max))
                 .collect::<Vec<_>>()
         };
         let (mut results, (plan_results, (mail_results, (dovecot_results, exim_results)))) =
@@ -508,16 +556,12 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         // there, with the caller's arguments; judging it again on its own
         // would repeat findings (or guess at its inputs). Named files are
         // always reported.
-        let mut included: HashSet<PathBuf> = results
-            .iter()
-            .flat_map(|r| r.included_dirs.iter().cloned())
-            .collect();
-        included.extend(called);
+        let kept = kept_results(&results, &called);
         let mut counted: HashSet<PathBuf> = HashSet::new();
         let mut findings = Vec::new();
         let mut sources: BTreeMap<PathBuf, SourceFile> = BTreeMap::new();
-        for result in results {
-            if !result.named && included.contains(&result.dir) {
+        for (result, keep) in results.into_iter().zip(kept) {
+            if !keep {
                 continue;
             }
             findings.extend(result.findings);
@@ -562,6 +606,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
     }
     report.inputs.sort();
     report.inputs.dedup();
+    account_for_files(&mut report, found_files);
     if options.fail_on.is_none() {
         report.fail_on = fail_on_from_config.unwrap_or(Severity::Info);
     }
@@ -606,6 +651,111 @@ impl Timings {
     }
 }
 
+/// Which results to report. A directory some scanned module calls as a
+/// local module is dropped when a reported result read it (it was judged
+/// there with the caller's arguments). Named files are always reported. In
+/// a module cycle (A calls B calls A) each directory includes the other, so
+/// neither counts as the other's caller; and a module that only a dropped
+/// result read (one cut off by the module-depth limit) is reported on its
+/// own rather than lost. Under `--shard`, `called` holds every directory
+/// any shard's modules call: those are judged with their callers, in
+/// whichever shard owns the caller.
+fn kept_results(results: &[UnitResult], called: &HashSet<PathBuf>) -> Vec<bool> {
+    let includes: HashMap<&PathBuf, HashSet<&PathBuf>> = results
+        .iter()
+        .map(|r| (&r.dir, r.included_dirs.iter().collect()))
+        .collect();
+    let included: HashSet<&PathBuf> = results
+        .iter()
+        .flat_map(|caller| {
+            caller.included_dirs.iter().filter(|dir| {
+                !includes
+                    .get(dir)
+                    .is_some_and(|back| back.contains(&caller.dir))
+            })
+        })
+        .collect();
+    let mut kept: Vec<bool> = results
+        .iter()
+        .map(|r| r.named || !(included.contains(&r.dir) || called.contains(&r.dir)))
+        .collect();
+    let mut covered: HashSet<&PathBuf> = HashSet::new();
+    for (result, keep) in results.iter().zip(&kept) {
+        if *keep {
+            covered.insert(&result.dir);
+            covered.extend(&result.included_dirs);
+        }
+    }
+    // Results are in a fixed order (units sorted by directory), so the
+    // outcome is deterministic.
+    while let Some(index) = (0..results.len()).find(|&i| {
+        !kept[i] && !covered.contains(&results[i].dir) && !called.contains(&results[i].dir)
+    }) {
+        kept[index] = true;
+        covered.insert(&results[index].dir);
+        covered.extend(&results[index].included_dirs);
+    }
+    kept
+}
+
+/// Every file found is checked, skipped (with the reason) or failed (an
+/// input error names it): nothing found is lost without a word.
+fn account_for_files(report: &mut CheckReport, found: BTreeSet<PathBuf>) {
+    let checked: BTreeSet<&PathBuf> = report.inputs.iter().collect();
+    let failed: BTreeSet<PathBuf> = report
+        .input_errors
+        .iter()
+        .map(|e| crate::walk::clean(&e.path))
+        .collect();
+    report.skipped = found
+        .iter()
+        .filter(|path| !checked.contains(path) && !failed.contains(*path))
+        .map(|path| SkippedFile {
+            reason: skip_reason(path).to_owned(),
+            path: path.clone(),
+        })
+        .collect();
+    report.failed = failed.len();
+    if report.strict {
+        // A gate that must not pass on partial coverage: each skip is an error.
+        for skipped in &report.skipped {
+            report.input_errors.push(InputError::new(
+                &skipped.path,
+                format!("skipped: {} (--strict)", skipped.reason),
+                InputErrorLocation::None,
+            ));
+        }
+    }
+    report.found = found
+        .into_iter()
+        .chain(report.inputs.iter().cloned())
+        .chain(failed)
+        .collect::<BTreeSet<_>>()
+        .len();
+}
+
+/// Why a file found by name was not read, by what it is.
+fn skip_reason(path: &Path) -> &'static str {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if path.is_symlink() {
+        "a symlink (of symlinked files only .tf files are read)"
+    } else if crate::walk::is_json_file(path) {
+        "JSON that is not a Terraform plan, state or tenant export"
+    } else if path.extension().is_some_and(|e| e == "ps1") {
+        "PowerShell that is not a Microsoft365DSC configuration"
+    } else if crate::walk::is_tenant_candidate(path) {
+        "YAML that is not a native tenant file"
+    } else if name == "configure" {
+        "`configure` that is not an Exim configuration"
+    } else if name == "master.cf" {
+        "master.cf without a main.cf beside it"
+    } else if crate::walk::is_terraform_file(path) {
+        "a .tf file outside any module that was read"
+    } else {
+        "not read"
+    }
+}
+
 /// Variable values from outside the module, in Terraform's precedence: the
 /// environment first (lowest), then the configuration's `var-files`, then
 /// `--var-file`, then `--var`. A module's own auto-loaded tfvars slot in
@@ -613,6 +763,7 @@ impl Timings {
 pub(crate) fn external_var_sources(
     inputs: &TerraformInputs,
     config: &Config,
+    max_bytes: u64,
     errors: &mut Vec<InputError>,
 ) -> ExternalVars {
     let env = inputs
@@ -625,7 +776,7 @@ pub(crate) fn external_var_sources(
         .collect();
     let mut later = Vec::new();
     for path in config.var_files.iter().chain(&inputs.var_files) {
-        match read_source(path) {
+        match read_source(path, max_bytes) {
             Ok(file) if path.extension().is_some_and(|e| e == "json") => {
                 later.push(VarSource::TfvarsJson(file))
             }

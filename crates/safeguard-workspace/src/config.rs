@@ -47,6 +47,7 @@ struct RawConfig {
     baa: Vec<RawBaa>,
     #[serde(default)]
     exceptions: Vec<Spanned<RawException>>,
+    limits: Option<crate::limits::RawLimits>,
 }
 
 /// `[[exceptions]]`: an accepted finding, for inputs without comments (JSON
@@ -177,6 +178,8 @@ pub struct Config {
     /// `[[tenant.paths]]`: exports read as the named tenant format whatever
     /// their names (`m365` or `google-workspace`).
     pub tenant_paths: Vec<(PathBuf, safeguard_model::Format)>,
+    /// `[limits]`: resource limits (defaults when absent).
+    pub limits: crate::Limits,
 }
 
 /// A mail-server configuration named in `safeguard.toml`.
@@ -236,6 +239,19 @@ pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
         position,
         message,
     };
+    // The configuration may come from an untrusted tree too: bound it.
+    let size = fs::metadata(path)
+        .map_err(|err| vec![error(None, format!("cannot read configuration: {err}"))])?
+        .len();
+    if size > crate::limits::DEFAULT_MAX_FILE_SIZE {
+        return Err(vec![error(
+            None,
+            format!(
+                "configuration is {size} bytes, over the {}-byte limit; not read",
+                crate::limits::DEFAULT_MAX_FILE_SIZE
+            ),
+        )]);
+    }
     let bytes = fs::read(path)
         .map_err(|err| vec![error(None, format!("cannot read configuration: {err}"))])?;
     let (text, _) = decode(&bytes).map_err(|err| vec![error(err.position(), err.to_string())])?;
@@ -423,6 +439,29 @@ pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
             span,
         });
     }
+    let mut limits = crate::Limits::default();
+    if let Some(raw) = raw.limits {
+        let mut positive = |value: Option<Spanned<u64>>, name: &str| {
+            let value = value?;
+            if *value.get_ref() == 0 {
+                errors.push(error(
+                    position(value.span()),
+                    format!("limits.{name} must be at least 1"),
+                ));
+                return None;
+            }
+            Some(*value.get_ref())
+        };
+        if let Some(v) = positive(raw.max_file_size, "max-file-size") {
+            limits.max_file_size = v;
+        }
+        if let Some(v) = positive(raw.max_instances, "max-instances") {
+            limits.max_instances = usize::try_from(v).unwrap_or(usize::MAX);
+        }
+        if let Some(v) = positive(raw.max_module_depth, "max-module-depth") {
+            limits.max_module_depth = usize::try_from(v).unwrap_or(usize::MAX);
+        }
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -454,6 +493,7 @@ pub fn load_config(path: &Path) -> Result<Config, Vec<ConfigError>> {
         tenant_paths,
         exceptions,
         source: Some(safeguard_source::SourceFile::new(path, text)),
+        limits,
     })
 }
 

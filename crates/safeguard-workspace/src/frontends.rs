@@ -12,13 +12,10 @@ use safeguard_terraform::{
 use crate::buffers::Overlay;
 use crate::walk::TerraformUnit;
 
-/// Files larger than this are reported, not read: no real configuration file
-/// comes near it, and reading it would only risk memory.
-pub(crate) const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
-
-/// Reads and decodes one file.
-pub(crate) fn read_source(path: &Path) -> Result<SourceFile, InputError> {
-    read_source_in(path, None)
+/// Reads and decodes one file. Files larger than `max_bytes` are reported,
+/// not read (`[limits] max-file-size`): reading them would only risk memory.
+pub(crate) fn read_source(path: &Path, max_bytes: u64) -> Result<SourceFile, InputError> {
+    read_source_in(path, None, max_bytes)
 }
 
 /// Reads one file, from an editor's open buffer when `overlay` holds one
@@ -26,6 +23,7 @@ pub(crate) fn read_source(path: &Path) -> Result<SourceFile, InputError> {
 pub(crate) fn read_source_in(
     path: &Path,
     overlay: Option<&Overlay>,
+    max_bytes: u64,
 ) -> Result<SourceFile, InputError> {
     if let Some(text) = overlay.and_then(|o| o.get(path)) {
         return Ok(SourceFile::new(path, text));
@@ -33,17 +31,37 @@ pub(crate) fn read_source_in(
     let located = |message: String, location| InputError::new(path, message, location);
     let metadata = fs::metadata(path)
         .map_err(|err| located(format!("cannot read: {err}"), InputErrorLocation::None))?;
-    if metadata.len() > MAX_FILE_BYTES {
+    if metadata.is_dir() {
+        return Err(located(
+            "is a directory, not a file".to_owned(),
+            InputErrorLocation::None,
+        ));
+    }
+    if metadata.len() > max_bytes {
         return Err(located(
             format!(
-                "file is {} bytes, over the {MAX_FILE_BYTES}-byte limit; not checked",
+                "file is {} bytes, over the {max_bytes}-byte limit (max-file-size); not checked",
                 metadata.len()
             ),
             InputErrorLocation::None,
         ));
     }
-    let bytes = fs::read(path)
+    // Read at most one byte past the limit: the file may grow after the
+    // size check (or be a FIFO or device that reports no size).
+    let mut bytes = Vec::new();
+    fs::File::open(path)
+        .and_then(|file| {
+            use std::io::Read as _;
+            file.take(max_bytes.saturating_add(1))
+                .read_to_end(&mut bytes)
+        })
         .map_err(|err| located(format!("cannot read: {err}"), InputErrorLocation::None))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(located(
+            format!("file is over the {max_bytes}-byte limit (max-file-size); not checked"),
+            InputErrorLocation::None,
+        ));
+    }
     match decode_owned(bytes) {
         Ok((text, encoding)) => Ok(SourceFile::with_encoding(path, text, encoding)),
         Err(err) => {
@@ -69,8 +87,12 @@ pub(crate) struct ExternalVars {
 
 /// Reads a Terraform module's files, and the variable files Terraform loads
 /// automatically from its directory, into its document.
-pub(crate) fn terraform_document(unit: &TerraformUnit, external: &ExternalVars) -> Document {
-    terraform_document_in(unit, external, None)
+pub(crate) fn terraform_document(
+    unit: &TerraformUnit,
+    external: &ExternalVars,
+    limits: crate::Limits,
+) -> Document {
+    terraform_document_in(unit, external, limits, None)
 }
 
 /// [`terraform_document`] with open buffers standing in for files on disk
@@ -78,19 +100,21 @@ pub(crate) fn terraform_document(unit: &TerraformUnit, external: &ExternalVars) 
 pub(crate) fn terraform_document_in(
     unit: &TerraformUnit,
     external: &ExternalVars,
+    limits: crate::Limits,
     overlay: Option<&Overlay>,
 ) -> Document {
+    let max = limits.max_file_size;
     let mut sources = Vec::with_capacity(unit.files.len());
     let mut errors = Vec::new();
     for path in &unit.files {
-        match read_source_in(path, overlay) {
+        match read_source_in(path, overlay, max) {
             Ok(file) => sources.push(file),
             Err(err) => errors.push(err),
         }
     }
     let mut vars = external.env.clone();
     for path in auto_loaded_var_files(&unit.dir) {
-        match read_source_in(&path, overlay) {
+        match read_source_in(&path, overlay, max) {
             Ok(file) if path.extension().is_some_and(|e| e == "json") => {
                 vars.push(VarSource::TfvarsJson(file))
             }
@@ -102,13 +126,15 @@ pub(crate) fn terraform_document_in(
     let loader = ModuleFiles {
         root: std::fs::canonicalize(&unit.root).unwrap_or_else(|_| unit.root.clone()),
         overlay: overlay.cloned(),
+        max_file_size: max,
     };
-    let mut document = safeguard_terraform::root_module_document(
+    let mut document = safeguard_terraform::root_module_document_with_limits(
         unit.dir.display().to_string(),
         &unit.dir,
         sources,
         &vars,
         Some(&loader),
+        limits.terraform(),
     );
     document.errors.splice(0..0, errors);
     document
@@ -150,23 +176,25 @@ pub(crate) struct PostfixUnit {
 pub(crate) fn postfix_document(
     unit: &PostfixUnit,
     options: &safeguard_mail::PostfixOptions,
+    max_bytes: u64,
 ) -> (Document, Vec<InputError>) {
-    postfix_document_in(unit, options, None)
+    postfix_document_in(unit, options, max_bytes, None)
 }
 
 /// [`postfix_document`] with open buffers for main.cf and master.cf.
 pub(crate) fn postfix_document_in(
     unit: &PostfixUnit,
     options: &safeguard_mail::PostfixOptions,
+    max_bytes: u64,
     overlay: Option<&Overlay>,
 ) -> (Document, Vec<InputError>) {
     let mut errors = Vec::new();
-    let main = read_source_in(&unit.main, overlay)
+    let main = read_source_in(&unit.main, overlay, max_bytes)
         .map_err(|e| errors.push(e))
         .ok();
     let master_path = unit.dir.join("master.cf");
     let master = if master_path.exists() || overlay.is_some_and(|o| o.get(&master_path).is_some()) {
-        read_source_in(&master_path, overlay)
+        read_source_in(&master_path, overlay, max_bytes)
             .map_err(|e| errors.push(e))
             .ok()
     } else {
@@ -189,17 +217,22 @@ pub(crate) fn postfix_document_in(
 
 /// Reads a Dovecot configuration into its document; includes are read only
 /// inside `root`. The second value lists files that could not be read.
-pub(crate) fn dovecot_document(file: &Path, root: &Path) -> (Document, Vec<InputError>) {
-    dovecot_document_in(file, root, None)
+pub(crate) fn dovecot_document(
+    file: &Path,
+    root: &Path,
+    max_bytes: u64,
+) -> (Document, Vec<InputError>) {
+    dovecot_document_in(file, root, max_bytes, None)
 }
 
 /// [`dovecot_document`] with open buffers for the file and its includes.
 pub(crate) fn dovecot_document_in(
     file: &Path,
     root: &Path,
+    max_bytes: u64,
     overlay: Option<&Overlay>,
 ) -> (Document, Vec<InputError>) {
-    match read_source_in(file, overlay) {
+    match read_source_in(file, overlay, max_bytes) {
         Ok(main) => {
             let root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
             let loader = crate::buffers::OverlayIncludes::new(root, overlay);
@@ -254,17 +287,22 @@ pub fn looks_like_exim(text: &str) -> bool {
 /// Reads an Exim configuration into its document, if it looks like one
 /// (`None` otherwise: a `configure` autoconf script is not ours to read).
 /// Includes are read only inside `root`.
-pub(crate) fn exim_document(file: &Path, root: &Path) -> Option<(Document, Vec<InputError>)> {
-    exim_document_in(file, root, None)
+pub(crate) fn exim_document(
+    file: &Path,
+    root: &Path,
+    max_bytes: u64,
+) -> Option<(Document, Vec<InputError>)> {
+    exim_document_in(file, root, max_bytes, None)
 }
 
 /// [`exim_document`] with open buffers for the file and its includes.
 pub(crate) fn exim_document_in(
     file: &Path,
     root: &Path,
+    max_bytes: u64,
     overlay: Option<&Overlay>,
 ) -> Option<(Document, Vec<InputError>)> {
-    match read_source_in(file, overlay) {
+    match read_source_in(file, overlay, max_bytes) {
         Ok(main) => {
             let named_exim = file.file_name().is_some_and(|n| n != "configure");
             if !named_exim && !looks_like_exim(main.text()) {
@@ -352,6 +390,7 @@ struct ModuleFiles {
     root: PathBuf,
     /// Open editor buffers, read instead of the files on disk.
     overlay: Option<Overlay>,
+    max_file_size: u64,
 }
 
 impl ModuleFiles {
@@ -389,7 +428,7 @@ impl ModuleFiles {
         let mut files = Vec::new();
         let mut errors = Vec::new();
         for path in paths {
-            match read_source_in(&path, self.overlay.as_ref()) {
+            match read_source_in(&path, self.overlay.as_ref(), self.max_file_size) {
                 Ok(file) => files.push(file),
                 Err(err) => errors.push(err),
             }
@@ -408,7 +447,10 @@ impl ModuleLoader for ModuleFiles {
     /// `Dir` relative to the root module).
     fn installed(&self, root_dir: &Path, key: &str) -> Option<Result<LoadedModule, String>> {
         let manifest = root_dir.join(".terraform/modules/modules.json");
-        let text = fs::read_to_string(&manifest).ok()?;
+        let text = read_source(&manifest, self.max_file_size)
+            .ok()?
+            .text()
+            .to_owned();
         let json: serde_json::Value = match serde_json::from_str(&text) {
             Ok(json) => json,
             Err(err) => {

@@ -12,6 +12,7 @@ mod buffers;
 mod check;
 mod config;
 mod frontends;
+mod limits;
 mod policy_test;
 mod selection;
 mod shard;
@@ -20,12 +21,15 @@ mod walk;
 
 pub use baa_register::{RegisterEntry, build_register, today_utc};
 pub use buffers::{DocumentKey, DocumentReport, Overlay, Session};
-pub use check::{CheckOptions, CheckReport, TerraformInputs, Timings, check, load_policies};
+pub use check::{
+    CheckOptions, CheckReport, SkippedFile, TerraformInputs, Timings, check, load_policies,
+};
 pub use config::{
     CONFIG_FILE_NAME, Config, ConfigError, Exception, MailFormat, MailPath, Selector,
     discover_config, load_config,
 };
 pub use frontends::parse_snippet;
+pub use limits::{DEFAULT_MAX_FILE_SIZE, LimitOverrides, Limits};
 pub use policy_test::{ExampleKind, ExampleResult, PolicyTestReport, test_policies};
 pub use selection::Selection;
 pub use shard::Shard;

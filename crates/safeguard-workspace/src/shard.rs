@@ -9,7 +9,7 @@
 //! local module call by a lexical scan of the `.tf` files (no parse), and
 //! every shard leaves out the same called modules the single run does.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::walk::{TerraformUnit, clean};
@@ -63,23 +63,70 @@ impl Shard {
     }
 }
 
-/// The directories every unit calls as local modules (`source = "./…"` or
+/// The directories units call as local modules (`source = "./…"` or
 /// `"../…"` inside a `module` block), resolved as the module loader
-/// resolves them. Found lexically: a `source` literal is all Terraform
-/// accepts there, so no parse is needed.
-pub(crate) fn local_module_dirs(units: &[TerraformUnit]) -> HashSet<PathBuf> {
-    let mut dirs = HashSet::new();
+/// resolves them, and left out of the report as the single run leaves them
+/// out: a module in a cycle with its caller (A calls B, B reaches A again)
+/// is not the caller's, so it is kept. Found lexically: a `source` literal
+/// is all Terraform accepts there, so no parse is needed. Files over
+/// `max_bytes` are left out: they are reported, not read.
+pub(crate) fn local_module_dirs(units: &[TerraformUnit], max_bytes: u64) -> HashSet<PathBuf> {
+    let mut calls: HashMap<PathBuf, HashSet<PathBuf>> = HashMap::new();
     for unit in units {
         for file in &unit.files {
-            let Ok(text) = std::fs::read_to_string(file) else {
+            let small = std::fs::metadata(file).is_ok_and(|m| m.len() <= max_bytes);
+            let Some(text) = small.then(|| std::fs::read_to_string(file).ok()).flatten() else {
                 continue;
             };
             for source in module_sources(&text) {
-                dirs.insert(clean(&unit.dir.join(source)));
+                calls
+                    .entry(clean(&unit.dir))
+                    .or_default()
+                    .insert(clean(&unit.dir.join(source)));
+            }
+        }
+    }
+    let mut dirs = HashSet::new();
+    for (caller, callees) in &calls {
+        for callee in callees {
+            if callee != caller && !reaches(&calls, callee, caller) {
+                dirs.insert(callee.clone());
             }
         }
     }
     dirs
+}
+
+/// Whether `to` is reachable from `from` along module calls.
+fn reaches(calls: &HashMap<PathBuf, HashSet<PathBuf>>, from: &Path, to: &Path) -> bool {
+    let mut seen: HashSet<&Path> = HashSet::new();
+    let mut stack = vec![from];
+    while let Some(dir) = stack.pop() {
+        if dir == to {
+            return true;
+        }
+        if seen.insert(dir)
+            && let Some(next) = calls.get(dir)
+        {
+            stack.extend(next.iter().map(PathBuf::as_path));
+        }
+    }
+    false
+}
+
+/// Whether a file the walk found belongs to `shard`'s share of the
+/// coverage count: a Terraform or Postfix file goes with its directory's
+/// unit, any other input with itself.
+pub(crate) fn owns_file(shard: Shard, path: &Path) -> bool {
+    let by_directory = crate::walk::is_terraform_file(path) || crate::walk::is_postfix_file(path);
+    match path.parent() {
+        Some(dir) if by_directory => shard.owns(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        }),
+        _ => shard.owns(path),
+    }
 }
 
 /// The local `source` strings of the `module` blocks in `text`.

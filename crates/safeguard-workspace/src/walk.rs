@@ -100,6 +100,9 @@ pub(crate) struct OtherInputs {
     pub exim_files: Vec<PathBuf>,
     /// `.ps1` and YAML files: Microsoft365DSC or native tenant files, by content.
     pub tenant_files: Vec<PathBuf>,
+    /// Every file the walk took for a possible input, so the report can
+    /// account for each one: checked, skipped (and why) or failed.
+    pub found: Vec<PathBuf>,
 }
 
 impl OtherInputs {
@@ -111,11 +114,22 @@ impl OtherInputs {
             &mut self.dovecot_files,
             &mut self.exim_files,
             &mut self.tenant_files,
+            &mut self.found,
         ] {
             list.sort();
             list.dedup();
         }
     }
+}
+
+/// Whether the walk takes a file for a possible input.
+fn is_candidate(path: &Path) -> bool {
+    is_terraform_file(path)
+        || is_json_file(path)
+        || is_tenant_candidate(path)
+        || is_exim_candidate(path)
+        || path.file_name().is_some_and(|n| n == "dovecot.conf")
+        || is_postfix_file(path)
 }
 
 /// Walks `root` (a directory or a file) into Terraform units.
@@ -132,6 +146,7 @@ pub(crate) fn collect_units(
         dovecot_files,
         exim_files,
         tenant_files,
+        found: found_files,
     } = found;
     let metadata = match std::fs::metadata(root) {
         Ok(metadata) => metadata,
@@ -141,6 +156,7 @@ pub(crate) fn collect_units(
         }
     };
     if metadata.is_file() {
+        found_files.push(clean(root));
         if is_json_file(root) {
             json_files.push(clean(root));
             return Vec::new();
@@ -175,6 +191,7 @@ pub(crate) fn collect_units(
     let found_dovecot = Mutex::new(Vec::new());
     let found_exim = Mutex::new(Vec::new());
     let found_tenant = Mutex::new(Vec::new());
+    let found_all = Mutex::new(Vec::new());
     let found_errors = Mutex::new(Vec::new());
     let mut builder = WalkBuilder::new(root);
     builder
@@ -200,6 +217,9 @@ pub(crate) fn collect_units(
                     let Some(kind) = entry.file_type() else {
                         return WalkState::Continue;
                     };
+                    if !kind.is_dir() && is_candidate(path) {
+                        found_all.lock().expect("walker lock").push(clean(path));
+                    }
                     if kind.is_symlink() {
                         if let Some(outcome) = symlink(path, &canonical_root) {
                             match outcome {
@@ -238,6 +258,7 @@ pub(crate) fn collect_units(
     dovecot_files.extend(found_dovecot.into_inner().expect("walker lock"));
     tenant_files.extend(found_tenant.into_inner().expect("walker lock"));
     exim_files.extend(found_exim.into_inner().expect("walker lock"));
+    found_files.extend(found_all.into_inner().expect("walker lock"));
     group_by_directory(files.into_inner().expect("walker lock"), root)
 }
 

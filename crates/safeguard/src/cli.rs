@@ -196,6 +196,36 @@ pub struct CheckArgs {
     /// Check only shard I of N (modules split by a hash of their path); join with `safeguard merge`.
     #[arg(long, value_name = "I/N", value_parser = safeguard_workspace::Shard::parse)]
     pub shard: Option<safeguard_workspace::Shard>,
+    /// Exit 2 when any file found was skipped or could not be read or parsed (full coverage gates).
+    #[arg(long)]
+    pub strict: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Resource limits; each overrides safeguard.toml's `[limits]` (docs in SECURITY.md).
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Largest file read, in bytes [default: 67108864 (64 MiB)].
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_file_size: Option<u64>,
+    /// Most instances one Terraform count/for_each may expand to [default: 10000].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_instances: Option<u64>,
+    /// Deepest nesting of local Terraform module calls [default: 16].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_module_depth: Option<u64>,
+}
+
+impl LimitArgs {
+    pub fn overrides(&self) -> safeguard_workspace::LimitOverrides {
+        let size = |n: Option<u64>| n.map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+        safeguard_workspace::LimitOverrides {
+            max_file_size: self.max_file_size,
+            max_instances: size(self.max_instances),
+            max_module_depth: size(self.max_module_depth),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -104,7 +104,8 @@ fn baseline_round_trip() {
         .unwrap();
     assert_eq!(fixed.status.code(), Some(0));
     assert!(
-        stdout(&fixed).ends_with("0 failed, 0 unknown, 1 passed, 0 errors. Baseline: 1 known finding not shown, 1 fixed.\n"),
+        // The baseline file itself is JSON that is no plan: found, skipped, said.
+        stdout(&fixed).ends_with("0 failed, 0 unknown, 1 passed, 0 errors. Baseline: 1 known finding not shown, 1 fixed. Of 2 files found: 1 skipped, 0 with errors.\n"),
         "{}",
         stdout(&fixed)
     );

@@ -54,8 +54,10 @@ pub fn dovecot_document(
         push_error(&mut document, &config, error);
     }
     document.objects.push(config_object(&config));
+    let listed: std::collections::HashSet<String> =
+        ProtocolScope::listed(&config).into_iter().collect();
     for protocol in protocol_names(&config) {
-        let (object, errors) = protocol_object(&config, &protocol);
+        let (object, errors) = protocol_object(&config, &protocol, &listed);
         document.objects.push(object);
         for error in &errors {
             push_error(&mut document, &config, error);
@@ -153,11 +155,18 @@ fn config_object(config: &DovecotConfig) -> Object {
 
 /// `protocols` first (in its order), then protocols with filters.
 fn protocol_names(config: &DovecotConfig) -> Vec<String> {
-    let mut names = ProtocolScope::listed(config);
+    // A name listed twice is one protocol (and one object): without this,
+    // `protocols = imap imap …` repeated made one object per word, each
+    // searching the whole list — minutes for a 60 KB line (found by fuzzing).
+    let mut seen = std::collections::HashSet::new();
+    let mut names: Vec<String> = ProtocolScope::listed(config)
+        .into_iter()
+        .filter(|name| seen.insert(name.clone()))
+        .collect();
     for filter in &config.filters {
         if let Some(name) = filter.spec.protocol.as_deref()
             && KNOWN_PROTOCOLS.contains(&name)
-            && !names.iter().any(|n| n == name)
+            && seen.insert(name.to_owned())
         {
             names.push(name.to_owned());
         }
@@ -223,7 +232,11 @@ impl<'a> Attrs<'a> {
     }
 }
 
-fn protocol_object(config: &DovecotConfig, protocol: &str) -> (Object, Vec<DovecotError>) {
+fn protocol_object(
+    config: &DovecotConfig,
+    protocol: &str,
+    listed: &std::collections::HashSet<String>,
+) -> (Object, Vec<DovecotError>) {
     let header_at = config
         .filters
         .iter()
@@ -257,7 +270,7 @@ fn protocol_object(config: &DovecotConfig, protocol: &str) -> (Object, Vec<Dovec
     let cert = effective(cert_setting(config.version));
 
     attrs.insert("protocol", Value::String(protocol.to_owned()), None);
-    let enabled = enabled(config, protocol);
+    let enabled = enabled(config, protocol, listed);
     attrs.insert(
         "enabled",
         enabled,
@@ -292,8 +305,12 @@ fn protocol_object(config: &DovecotConfig, protocol: &str) -> (Object, Vec<Dovec
 
 /// Whether `protocols` lists the protocol; unknown when an include that may
 /// add to it was not read.
-fn enabled(config: &DovecotConfig, protocol: &str) -> Value {
-    if ProtocolScope::listed(config).iter().any(|p| p == protocol) {
+fn enabled(
+    config: &DovecotConfig,
+    protocol: &str,
+    listed: &std::collections::HashSet<String>,
+) -> Value {
+    if listed.contains(protocol) {
         return Value::Bool(true);
     }
     let unread = config.errors.iter().any(|e| {

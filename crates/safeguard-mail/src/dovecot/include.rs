@@ -27,6 +27,9 @@ pub struct FsIncludeLoader {
     pub root: PathBuf,
 }
 
+/// The largest included file read.
+pub const MAX_INCLUDE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Most files one pattern may name; a bound on what a hostile tree costs.
 pub const MAX_GLOB_FILES: usize = 1024;
 
@@ -54,6 +57,16 @@ impl FsIncludeLoader {
 
     fn read(&self, path: &Path) -> Result<SourceFile, String> {
         let real = self.inside_root(path)?;
+        // The same bound as for the files a scan reads itself.
+        let size = std::fs::metadata(&real)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .len();
+        if size > MAX_INCLUDE_BYTES {
+            return Err(format!(
+                "{}: {size} bytes, over the {MAX_INCLUDE_BYTES}-byte limit",
+                path.display()
+            ));
+        }
         let bytes = std::fs::read(&real).map_err(|e| format!("{}: {e}", path.display()))?;
         let (text, encoding) = decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(SourceFile::with_encoding(path, text, encoding))

@@ -11,6 +11,9 @@ use super::{EvalResult, Evaluator, Frame, respan, unknown};
 use crate::expand::Instances;
 use crate::modules::ModuleCall;
 
+/// The most splats (`.*`, `[*]`) one traversal may hold.
+const MAX_SPLATS: usize = 32;
+
 /// One operator of a traversal, with index expressions evaluated lazily.
 enum Step<'e> {
     Attr(&'e str),
@@ -344,6 +347,15 @@ impl Evaluator<'_> {
 
     /// Applies attribute access, indexing and splats to a value.
     fn apply(&self, mut node: Node, steps: &[Step<'_>], frame: &Frame, span: Span) -> EvalResult {
+        // Each splat applies the rest of the traversal per item, one call
+        // deeper, and nests the result one list deeper: bound them, or
+        // `x.*.*.*…` 20,000 times overflows the stack (found by fuzzing).
+        let splats = steps.iter().filter(|s| matches!(s, Step::Splat)).count();
+        if splats > MAX_SPLATS {
+            return Err(format!(
+                "{splats} splats in one traversal, over the limit of {MAX_SPLATS}"
+            ));
+        }
         for (i, step) in steps.iter().enumerate() {
             if let Value::Unknown(_) = node.value {
                 return Ok(node);

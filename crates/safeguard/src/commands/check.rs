@@ -69,6 +69,8 @@ pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
         },
         parse_only: args.parse_only,
         shard: args.shard,
+        limits: args.limits.overrides(),
+        strict: args.strict,
     };
     let mut report = check(&options);
     if args.diff {

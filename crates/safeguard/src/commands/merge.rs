@@ -203,11 +203,49 @@ fn merge(shards: Vec<(usize, ShardReport)>) -> Result<String> {
     let unknown = sum("unknown") - meta_counted.1 as u64 + meta_kept.1 as u64;
     let (objects, suppressed, pass) = (sum("objects"), sum("suppressed"), sum("pass"));
 
+    // Coverage as the single run counts it: every shard lists the files of
+    // its own share that it skipped; a failed file is one an input error
+    // names (a `--strict` skip is an error but not a failure); found is
+    // every file checked, skipped or failed.
+    let mut skipped: Vec<Value> = shards
+        .iter()
+        .flat_map(|s| array(&s.json, "skipped").iter().cloned())
+        .collect();
+    skipped.sort_by_cached_key(|s| s["file"].as_str().unwrap_or_default().to_owned());
+    skipped.dedup();
+    let failed: BTreeSet<String> = errors
+        .iter()
+        .skip(shards[0].leading_errors)
+        .filter(|e| {
+            !e["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("skipped: "))
+        })
+        .filter_map(|e| e["file"].as_str().map(str::to_owned))
+        .collect();
+    // A file one shard found but left to its caller's module is checked
+    // in the caller's shard, as in the single run.
+    skipped.retain(|s| {
+        let file = s["file"].as_str().unwrap_or_default();
+        !failed.contains(file) && !shards.iter().any(|shard| shard.inputs.contains(file))
+    });
+    let found = shards
+        .iter()
+        .flat_map(|s| s.inputs.iter().map(String::as_str))
+        .chain(skipped.iter().filter_map(|s| s["file"].as_str()))
+        .chain(failed.iter().map(String::as_str))
+        .collect::<BTreeSet<&str>>()
+        .len();
+    let failed = failed.len();
+
     // The first shard's report, with its contents replaced, keeps the key order.
     let mut merged = shards.swap_remove(0).json;
     merged.insert("findings".into(), Value::Array(findings));
     if let Some(Value::Object(summary)) = merged.get_mut("summary") {
         summary.insert("files".into(), files.into());
+        summary.insert("found".into(), found.into());
+        summary.insert("skipped".into(), skipped.len().into());
+        summary.insert("failed".into(), failed.into());
         summary.insert("objects".into(), objects.into());
         summary.insert("fail".into(), fail.into());
         summary.insert("unknown".into(), unknown.into());
@@ -216,6 +254,7 @@ fn merge(shards: Vec<(usize, ShardReport)>) -> Result<String> {
         summary.insert("errors".into(), errors.len().into());
         summary.insert("notes".into(), notes.len().into());
     }
+    merged.insert("skipped".into(), Value::Array(skipped));
     merged.insert("errors".into(), Value::Array(errors));
     merged.insert("notes".into(), Value::Array(notes));
     let mut text = serde_json::to_string_pretty(&Value::Object(merged))?;

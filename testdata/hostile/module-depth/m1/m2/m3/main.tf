@@ -1,0 +1,1 @@
+resource "aws_efs_file_system" "deep" {}
