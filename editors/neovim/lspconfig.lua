@@ -7,7 +7,7 @@ if not configs.safeguard then
       cmd = { "safeguard", "server" },
       filetypes = { "terraform", "hcl", "tf", "pfmain", "dovecot", "conf", "json", "ps1" },
       root_dir = util.root_pattern("safeguard.toml", ".git"),
-      init_options = { debounceMs = 15 },
+      init_options = { debounceMs = 0 },
     },
   }
 end

@@ -11,7 +11,7 @@ vim.api.nvim_create_autocmd("FileType", {
       name = "safeguard",
       cmd = { "safeguard", "server" },
       root_dir = root,
-      init_options = { debounceMs = 15 },
+      init_options = { debounceMs = 0 },
     })
   end,
 })

@@ -120,18 +120,29 @@ impl Backend {
         }
     }
 
-    /// Checks `key` after the debounce unless a newer edit comes first.
+    /// Checks `key`: at once when no check of it is running (a coalesced
+    /// rerun otherwise), or after the debounce unless a newer edit comes
+    /// first when a client asked for one.
     fn schedule(&self, key: DocumentKey) {
-        let generation = self.state().bump(&key);
-        let debounce = self
-            .state()
-            .debounce_ms
-            .map_or(self.options.debounce, Duration::from_millis);
-        let this = self.handle();
-        tokio::spawn(async move {
-            if !debounce.is_zero() {
-                tokio::time::sleep(debounce).await;
+        let (generation, debounce) = {
+            let mut state = self.state();
+            let generation = state.bump(&key);
+            let debounce = state
+                .debounce_ms
+                .map_or(self.options.debounce, Duration::from_millis);
+            if debounce.is_zero() && !state.running.insert(key.clone()) {
+                // The running check's loop sees the new generation.
+                return;
             }
+            (generation, debounce)
+        };
+        let this = self.handle();
+        if debounce.is_zero() {
+            tokio::spawn(async move { this.check_until_current(key).await });
+            return;
+        }
+        tokio::spawn(async move {
+            tokio::time::sleep(debounce).await;
             this.run_check(key, generation).await;
         });
     }
@@ -166,6 +177,46 @@ impl Handle {
         self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Checks `key` at its newest generation, again while edits came in
+    /// during the check, then lets the next edit start a new one.
+    async fn check_until_current(&self, key: DocumentKey) {
+        // Cleared if a check panics, so the document is never stuck; on the
+        // normal path the loop clears it itself (and a later loop for the
+        // same document may already have set it again by the time this
+        // guard drops, so the guard must not touch it then).
+        struct Running<'a> {
+            handle: &'a Handle,
+            key: &'a DocumentKey,
+            armed: bool,
+        }
+        impl Drop for Running<'_> {
+            fn drop(&mut self) {
+                if self.armed {
+                    let mut state = self.handle.state();
+                    state.running.remove(self.key);
+                }
+            }
+        }
+        let mut guard = Running {
+            handle: self,
+            key: &key,
+            armed: true,
+        };
+        loop {
+            let generation = self.state().generation(&key);
+            self.run_check(key.clone(), generation).await;
+            let mut state = self.state();
+            // One critical section: an edit arriving now either sees the
+            // check still running (and is checked here, next round) or
+            // starts its own loop.
+            if state.generation(&key) == generation {
+                state.running.remove(&key);
+                guard.armed = false;
+                return;
+            }
+        }
     }
 
     async fn run_check(&self, key: DocumentKey, generation: u64) {

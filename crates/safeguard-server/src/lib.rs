@@ -4,9 +4,10 @@
 //! directory, main.cf with master.cf, a Dovecot or Exim configuration with
 //! its includes) and judged by a [`safeguard_workspace::Session`] — the
 //! CLI's configuration discovery, policies, frontends and engine — with open
-//! buffers read instead of the files on disk. Checks are debounced per
-//! document, run on blocking threads off the message loop, and published
-//! only if no newer edit arrived meanwhile. Positions are converted in the
+//! buffers read instead of the files on disk. Checks run per document on
+//! blocking threads off the message loop, and published
+//! only if no newer edit arrived meanwhile; edits made while a check runs
+//! coalesce into one check when it ends (no fixed delay by default). Positions are converted in the
 //! negotiated encoding (UTF-8 when offered, else UTF-16). The [`fix`] module
 //! turns a policy's `fix` into text edits, for code actions and for
 //! `safeguard check --fix`.
@@ -34,9 +35,12 @@ pub struct ServerOptions {
     pub debounce: Duration,
 }
 
-/// The default debounce: long enough to coalesce a burst of keystrokes,
-/// short enough to stay under the 50 ms feedback budget with a check.
-pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(15);
+/// The default debounce: none. An edit is checked at once when no check of
+/// its document is running; edits made while one runs coalesce into one
+/// check when it ends (see `State::running`), so a burst of keystrokes
+/// costs at most one check in flight plus one queued, and a pause costs no
+/// waiting. A fixed delay would only add to every check's latency.
+pub const DEFAULT_DEBOUNCE: Duration = Duration::ZERO;
 
 /// Runs the server on stdin/stdout until the client exits.
 ///

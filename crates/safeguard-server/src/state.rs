@@ -39,6 +39,12 @@ pub struct State {
     /// One per configuration file (`None`: defaults), loaded on first use.
     pub sessions: HashMap<Option<PathBuf>, Arc<Session>>,
     pub generations: HashMap<DocumentKey, u64>,
+    /// Documents with a check loop in flight. An edit to one of them does
+    /// not start a second check: it only bumps the generation, and the
+    /// running loop checks the newest generation as soon as its check
+    /// ends. Edits typed faster than a check coalesce, and an edit typed
+    /// after a quiet moment is checked at once, with no delay.
+    pub running: HashSet<DocumentKey>,
     pub published: HashMap<PathBuf, Published>,
     /// Files each document last published diagnostics for, to clear them.
     pub published_by: HashMap<DocumentKey, HashSet<PathBuf>>,
@@ -81,6 +87,11 @@ impl State {
 
     pub fn is_current(&self, key: &DocumentKey, generation: u64) -> bool {
         self.generations.get(key) == Some(&generation)
+    }
+
+    /// The newest generation of `key`.
+    pub fn generation(&self, key: &DocumentKey) -> u64 {
+        self.generations.get(key).copied().unwrap_or(0)
     }
 
     /// The configuration governing `path`, the way the CLI finds it.

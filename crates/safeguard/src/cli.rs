@@ -81,7 +81,7 @@ pub struct ServerArgs {
     pub stdio: bool,
     #[command(flatten)]
     pub policies: PolicyArgs,
-    /// Milliseconds an edit waits for the next one before it is checked.
+    /// Milliseconds an edit waits for the next one before it is checked [default: 0: at once, with edits made during a check coalesced into one check after it].
     #[arg(long, value_name = "MS")]
     pub debounce_ms: Option<u64>,
 }

@@ -33,7 +33,7 @@ function clientOptions(): LanguageClientOptions {
       { scheme: "file", language: "json" },
       { scheme: "file", language: "powershell" },
     ],
-    initializationOptions: { debounceMs: config.get<number>("debounceMs", 15) },
+    initializationOptions: { debounceMs: config.get<number>("debounceMs", 0) },
     synchronize: {
       fileEvents: vscode.workspace.createFileSystemWatcher(
         "**/{safeguard.toml,*.yaml,*.yml,*.tf,*.tfvars}"

@@ -30,6 +30,16 @@ impl Client {
     /// Starts the server with `args` after `server` and initializes it with
     /// the given position encodings (`None`: the client lists none).
     pub fn start(root: &Path, encodings: Option<&[&str]>, args: &[&str]) -> (Self, Value) {
+        Self::start_with(root, encodings, args, json!({ "debounceMs": 5 }))
+    }
+
+    /// [`Client::start`] with the given `initializationOptions`.
+    pub fn start_with(
+        root: &Path,
+        encodings: Option<&[&str]>,
+        args: &[&str],
+        options: Value,
+    ) -> (Self, Value) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_safeguard"))
             .arg("server")
             .args(args)
@@ -86,7 +96,7 @@ impl Client {
                 "processId": null,
                 "rootUri": uri(root),
                 "capabilities": capabilities,
-                "initializationOptions": { "debounceMs": 5 },
+                "initializationOptions": options,
             }),
         );
         client.notify("initialized", json!({}));

@@ -231,6 +231,67 @@ fn a_stale_version_is_never_published() {
 }
 
 #[test]
+fn without_a_debounce_edits_during_a_check_coalesce_into_the_newest() {
+    let dir = module(&[("main.tf", KMS_FAIL)]);
+    let root = root(&dir);
+    // The server's default: no debounce.
+    let (mut client, _) = Client::start_with(&root, None, &[], json!({}));
+    let main = client.open(&root.join("main.tf"), "terraform", 1, KMS_FAIL);
+    assert_eq!(
+        client.diagnostics(&main)["diagnostics"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    // Version 2 starts a check at once; the edits that arrive while it runs
+    // are checked once, at the newest version, when it ends.
+    for version in 2..=20 {
+        let text = if version % 2 == 0 { KMS_PASS } else { KMS_FAIL };
+        client.change(&main, version, text);
+    }
+    client.change(&main, 21, KMS_PASS);
+    // Every message in arrival order, until the newest version's and a
+    // moment after it.
+    let mut received: Vec<Value> = Vec::new();
+    let deadline = std::time::Instant::now() + client::WAIT;
+    let is_newest = |m: &Value| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] == 21
+    };
+    while !received.iter().any(is_newest) {
+        assert!(std::time::Instant::now() < deadline, "{received:?}");
+        received.extend(client.drain(Duration::from_millis(20)));
+    }
+    received.extend(client.drain(Duration::from_millis(300)));
+    let published: Vec<(i64, usize)> = received
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .map(|m| {
+            let params = &m["params"];
+            let count = params["diagnostics"].as_array().map_or(0, Vec::len);
+            (params["version"].as_i64().unwrap_or(-1), count)
+        })
+        .collect();
+    // Each published check is newer than the one before (no stale or
+    // duplicate check is published), and the last is the newest version,
+    // whose text passes.
+    assert!(
+        published.windows(2).all(|w| w[0].0 < w[1].0),
+        "{published:?}"
+    );
+    assert_eq!(published.last(), Some(&(21, 0)), "{published:?}");
+    // After a pause, one edit is checked at once, with no delay added.
+    client.change(&main, 22, KMS_FAIL);
+    let next = client.wait_for(|m| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] == 22
+    });
+    assert_eq!(
+        next["params"]["diagnostics"].as_array().map(Vec::len),
+        Some(1)
+    );
+    client.shutdown();
+}
+
+#[test]
 fn module_context_comes_from_other_files_and_open_buffers() {
     let main_text = "resource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = var.rotate\n}\n";
     let vars_off = "variable \"rotate\" {\n  default = false\n}\n";
