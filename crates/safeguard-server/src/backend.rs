@@ -26,8 +26,11 @@ use tower_lsp_server::{Client, LanguageServer};
 
 use crate::ServerOptions;
 use crate::actions::{EXPLAIN_COMMAND, explanation, finding_actions, hover_markdown};
-use crate::convert::{Encoding, Text, error_diagnostic, finding_diagnostic};
+use crate::convert::{Encoding, Text, apply_edit, error_diagnostic, finding_diagnostic};
 use crate::state::{OpenDoc, Published, State};
+
+/// The longest debounce a client may ask for.
+const MAX_DEBOUNCE_MS: u64 = 2_000;
 
 pub struct Backend {
     client: Client,
@@ -364,7 +367,9 @@ impl LanguageServer for Backend {
                 .initialization_options
                 .as_ref()
                 .and_then(|o| o.get("debounceMs"))
-                .and_then(Json::as_u64);
+                .and_then(Json::as_u64)
+                // A huge delay would mean diagnostics never come.
+                .map(|ms| ms.min(MAX_DEBOUNCE_MS));
         }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -442,13 +447,45 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
-        // Full sync: the last change holds the whole text.
-        if let Some(change) = params.content_changes.into_iter().last() {
-            self.update(
-                params.text_document.uri,
-                params.text_document.version,
-                change.text,
-            );
+        // We ask for full text, but a client may still send ranged edits:
+        // they are applied in order to the buffer we hold (clamped, see
+        // `apply_edit`), never taken for the whole text.
+        let uri = params.text_document.uri;
+        let version = params.text_document.version;
+        let Some(path) = path_of(&uri) else { return };
+        let mut notes = Vec::new();
+        let ranged = params.content_changes.iter().any(|c| c.range.is_some());
+        let text = if ranged {
+            let (encoding, mut text) = {
+                let state = self.state();
+                let text = state.docs.get(&path).map(|d| d.text.to_string());
+                (state.encoding(), text)
+            };
+            for change in params.content_changes {
+                match (change.range, &mut text) {
+                    (None, _) => text = Some(change.text),
+                    (Some(range), Some(current)) => {
+                        notes.extend(apply_edit(current, range, &change.text, encoding));
+                    }
+                    (Some(_), None) => {
+                        notes.push("an edit of a document that is not open was ignored".to_owned())
+                    }
+                }
+            }
+            text
+        } else {
+            params.content_changes.into_iter().last().map(|c| c.text)
+        };
+        for note in notes {
+            self.client
+                .log_message(
+                    MessageType::WARNING,
+                    format!("didChange of {} (version {version}): {note}", uri.as_str()),
+                )
+                .await;
+        }
+        if let Some(text) = text {
+            self.update(uri, version, text);
         }
     }
 

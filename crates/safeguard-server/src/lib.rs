@@ -7,7 +7,9 @@
 //! buffers read instead of the files on disk. Checks are debounced per
 //! document, run on blocking threads off the message loop, and published
 //! only if no newer edit arrived meanwhile. Positions are converted in the
-//! negotiated encoding (UTF-8 when offered, else UTF-16). The [`fix`] module
+//! negotiated encoding (UTF-8 when offered, else UTF-16). The transport is
+//! the crate's own (`transport`): a malformed frame is answered with an
+//! error and the session goes on. The [`fix`] module
 //! turns a policy's `fix` into text edits, for code actions and for
 //! `safeguard check --fix`.
 
@@ -16,11 +18,15 @@ mod backend;
 mod convert;
 pub mod fix;
 mod state;
+mod transport;
 
 use std::time::Duration;
 
 use safeguard_workspace::CheckOptions;
-use tower_lsp_server::{LspService, Server};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tower_lsp_server::LspService;
+
+pub use transport::MAX_MESSAGE_BYTES;
 
 pub use actions::{EXPLAIN_COMMAND, suppression_comment};
 
@@ -47,15 +53,23 @@ pub fn run_stdio(options: ServerOptions) -> std::io::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(async move {
-        let (service, socket) = LspService::build(|client| backend::Backend::new(client, options))
-            .custom_method(EXPLAIN_REQUEST, backend::Backend::explain_request)
-            .finish();
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-            .serve(service)
-            .await;
-    });
+    runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout(), options));
     Ok(())
+}
+
+/// Serves LSP on any byte streams until the input ends or the client sends
+/// `exit`: what [`run_stdio`] runs, and what the fuzzer drives in memory.
+/// Must run inside a tokio runtime with timers enabled (checks are
+/// debounced and run on blocking threads).
+pub async fn serve<I, O>(input: I, output: O, options: ServerOptions)
+where
+    I: AsyncRead + Unpin,
+    O: AsyncWrite + Unpin,
+{
+    let (service, socket) = LspService::build(|client| backend::Backend::new(client, options))
+        .custom_method(EXPLAIN_REQUEST, backend::Backend::explain_request)
+        .finish();
+    transport::serve(input, output, service, socket).await;
 }
 
 /// A custom request returning a rule's explanation as Markdown

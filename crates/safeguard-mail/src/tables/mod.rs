@@ -16,7 +16,7 @@
 mod loader;
 mod source;
 
-pub use loader::{FsTableLoader, TableFileError, TableLoader};
+pub use loader::{FsTableLoader, TableFileError, TableLoader, leaves_mapped_directory};
 pub(crate) use source::Entry;
 
 use safeguard_source::SourceFile;
@@ -75,6 +75,27 @@ pub(crate) fn open_all(value: &str, loader: Option<&dyn TableLoader>, secret: bo
     references(value)
         .into_iter()
         .map(|reference| open(reference, loader, secret))
+        .collect()
+}
+
+/// The tables of a parameter value that safeguard would read from a file
+/// but whose path climbs out of its mapped directory with `..`, with the
+/// message the document reports at the value.
+pub(crate) fn escaping(value: &str) -> Vec<String> {
+    references(value)
+        .into_iter()
+        .filter_map(|reference| {
+            let (kind, name) = reference.split_once(':')?;
+            let kind = kind.to_ascii_lowercase();
+            if kind != "texthash" && !INDEXED.contains(&kind.as_str()) {
+                return None;
+            }
+            let directory = leaves_mapped_directory(name)?;
+            Some(format!(
+                "{kind}:{}",
+                TableFileError::Escapes(name.to_owned(), directory)
+            ))
+        })
         .collect()
 }
 

@@ -115,6 +115,22 @@ impl Client {
         self.wait_for(|m| m.get("id") == Some(&json!(id)) && m.get("method").is_none())
     }
 
+    /// Writes raw bytes to the server, framing and all (malformed input).
+    pub fn send_bytes(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
+    /// The server's process id (for `/proc` readings).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the server process is still running.
+    pub fn running(&mut self) -> bool {
+        self.child.try_wait().expect("wait").is_none()
+    }
+
     fn send(&mut self, message: &Value) {
         let body = serde_json::to_vec(message).expect("serialize");
         write!(self.stdin, "Content-Length: {}\r\n\r\n", body.len()).expect("write header");
