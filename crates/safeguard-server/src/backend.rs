@@ -646,3 +646,64 @@ fn current_findings<'s>(
     let current = state.docs.get(path).map(|d| d.version);
     (published.version == current).then_some(&published.findings)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use safeguard_workspace::CheckOptions;
+    use tower_lsp_server::LspService;
+    use tower_lsp_server::ls_types::{TextDocumentIdentifier, TextDocumentItem};
+
+    /// Closing a buffer drops its text and everything remembered for it;
+    /// the other open buffers stay.
+    #[tokio::test(flavor = "current_thread")]
+    async fn closing_a_document_frees_it() {
+        let options = ServerOptions {
+            check: CheckOptions::default(),
+            // No check runs while the test looks at the state.
+            debounce: Duration::from_secs(3600),
+        };
+        let (service, _socket) = LspService::new(|client| Backend::new(client, options));
+        let backend = service.inner();
+        let open = |name: &str, text: String| DidOpenTextDocumentParams {
+            text_document: TextDocumentItem {
+                uri: Uri::from_file_path(format!("/nonexistent-safeguard/{name}")).unwrap(),
+                language_id: "terraform".to_owned(),
+                version: 1,
+                text,
+            },
+        };
+        backend.did_open(open("big.tf", "#".repeat(8 << 20))).await;
+        backend
+            .did_open(open("small.tf", "# small\n".to_owned()))
+            .await;
+        let big = PathBuf::from("/nonexistent-safeguard/big.tf");
+        let key = DocumentKey::Terraform(PathBuf::from("/nonexistent-safeguard"));
+        {
+            let mut state = backend.state();
+            assert_eq!(state.docs.len(), 2);
+            state.published.insert(big.clone(), Published::default());
+            state
+                .published_by
+                .entry(key.clone())
+                .or_default()
+                .insert(big.clone());
+        }
+        backend
+            .did_close(DidCloseTextDocumentParams {
+                text_document: TextDocumentIdentifier {
+                    uri: Uri::from_file_path(&big).unwrap(),
+                },
+            })
+            .await;
+        let state = backend.state();
+        let mut open: Vec<&PathBuf> = state.docs.keys().collect();
+        open.sort();
+        assert_eq!(
+            open,
+            vec![&PathBuf::from("/nonexistent-safeguard/small.tf")]
+        );
+        assert!(!state.published.contains_key(&big));
+        assert!(!state.published_by[&key].contains(&big));
+    }
+}

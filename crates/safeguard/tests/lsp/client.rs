@@ -141,10 +141,15 @@ impl Client {
     /// The first message (from the backlog, then new ones) matching `want`.
     /// Server requests (`client/registerCapability`) are answered on the way.
     pub fn wait_for(&mut self, want: impl Fn(&Value) -> bool) -> Value {
+        self.wait_within(WAIT, want)
+    }
+
+    /// [`Client::wait_for`] with its own deadline, for slow work.
+    pub fn wait_within(&mut self, wait: Duration, want: impl Fn(&Value) -> bool) -> Value {
         if let Some(i) = self.backlog.iter().position(&want) {
             return self.backlog.remove(i);
         }
-        let deadline = Instant::now() + WAIT;
+        let deadline = Instant::now() + wait;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.messages.recv_timeout(left) {
@@ -160,7 +165,7 @@ impl Client {
                     self.backlog.push(message);
                 }
                 Err(RecvTimeoutError::Timeout) => panic!(
-                    "no matching message within {WAIT:?}; received: {:#?}",
+                    "no matching message within {wait:?}; received: {:#?}",
                     self.backlog
                 ),
                 Err(RecvTimeoutError::Disconnected) => {
