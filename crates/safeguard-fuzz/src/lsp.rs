@@ -31,6 +31,9 @@ const ROOT: &str = "/nonexistent-safeguard-fuzz";
 /// How long one `WAIT` may wait for checks to finish.
 const WAIT_LIMIT: Duration = Duration::from_secs(5);
 
+/// Polls in a row that must find no task before a `WAIT` ends.
+const IDLE_ROUNDS: u32 = 16;
+
 pub const TOKENS: &[&str] = &[
     "Content-Length: 10\r\n\r\n",
     "\r\n\r\n",
@@ -148,6 +151,7 @@ struct Input {
     offset: usize,
     replies: Replies,
     waiting_since: Option<Instant>,
+    idle_rounds: u32,
 }
 
 impl AsyncRead for Input {
@@ -177,18 +181,26 @@ impl AsyncRead for Input {
                 None => return Poll::Ready(Ok(())),
                 Some(Piece::Bytes(bytes)) => (this.current, this.offset) = (bytes, 0),
                 Some(Piece::Wait) => {
+                    // The reader runs ahead of the handlers, so "no task"
+                    // counts only once it has held over several rounds in
+                    // which the handlers ran (each `Pending` lets the
+                    // server's other futures run before we are polled again).
                     let since = *this.waiting_since.get_or_insert_with(Instant::now);
                     let busy = tokio::runtime::Handle::current()
                         .metrics()
                         .num_alive_tasks()
                         > 0;
-                    if busy && since.elapsed() < WAIT_LIMIT {
+                    this.idle_rounds = if busy { 0 } else { this.idle_rounds + 1 };
+                    if this.idle_rounds < IDLE_ROUNDS && since.elapsed() < WAIT_LIMIT {
                         this.queue.push_front(Piece::Wait);
                         cx.waker().wake_by_ref();
-                        std::thread::yield_now();
+                        if busy {
+                            std::thread::yield_now();
+                        }
                         return Poll::Pending;
                     }
                     this.waiting_since = None;
+                    this.idle_rounds = 0;
                 }
             }
         }
@@ -199,6 +211,9 @@ impl AsyncRead for Input {
 struct Output {
     buffer: Vec<u8>,
     replies: Replies,
+    /// `SAFEGUARD_FUZZ_TRACE` set: print what the server sends (to see
+    /// what a replayed input does).
+    trace: bool,
 }
 
 impl Output {
@@ -215,6 +230,12 @@ impl Output {
             let start = end + 4;
             if self.buffer.len() < start + length {
                 return;
+            }
+            if self.trace {
+                eprintln!(
+                    "<- {}",
+                    String::from_utf8_lossy(&self.buffer[start..start + length])
+                );
             }
             let body: Value =
                 serde_json::from_slice(&self.buffer[start..start + length]).unwrap_or(Value::Null);
@@ -290,12 +311,16 @@ fn serve_session(bytes: &[u8]) {
     else {
         return;
     };
+    // One cache for every session: compiling the policies is what would
+    // otherwise cost most of each run.
+    static SESSIONS: OnceLock<safeguard_server::SessionCache> = OnceLock::new();
     let options = safeguard_server::ServerOptions {
         check: safeguard_workspace::CheckOptions {
             bundled: policies().clone(),
             ..safeguard_workspace::CheckOptions::default()
         },
         debounce: Duration::ZERO,
+        sessions: SESSIONS.get_or_init(Default::default).clone(),
     };
     let replies = Replies::default();
     let input = Input {
@@ -304,10 +329,12 @@ fn serve_session(bytes: &[u8]) {
         offset: 0,
         replies: Arc::clone(&replies),
         waiting_since: None,
+        idle_rounds: 0,
     };
     let output = Output {
         buffer: Vec::new(),
         replies,
+        trace: std::env::var_os("SAFEGUARD_FUZZ_TRACE").is_some(),
     };
     runtime.block_on(safeguard_server::serve(input, output, options));
     // Dropping the runtime waits for checks still running on its blocking
@@ -436,9 +463,12 @@ fn session(uri: &str, language: &str, text: &str, encoding: &str) -> Vec<Option<
             "textDocument/didSave",
             json!({ "textDocument": doc, "text": text }),
         ),
+        // A changed `.tf` on disk rechecks open documents; a changed
+        // `safeguard.toml` would also drop the shared sessions, and reloading
+        // them in every run would slow the target to a crawl.
         notify(
             "workspace/didChangeWatchedFiles",
-            json!({ "changes": [{ "uri": format!("file://{ROOT}/safeguard.toml"), "type": 2 }] }),
+            json!({ "changes": [{ "uri": format!("file://{ROOT}/module/other.tf"), "type": 2 }] }),
         ),
         None,
         notify("textDocument/didClose", json!({ "textDocument": doc })),

@@ -86,16 +86,13 @@ impl Backend {
     /// The session of the configuration governing `path`, loaded on first use.
     fn session_for(&self, path: &Path) -> Arc<Session> {
         let config = State::config_for(path);
-        let root = {
-            let state = self.state();
-            if let Some(session) = state.sessions.get(&config) {
-                return Arc::clone(session);
-            }
-            state.root.clone()
-        };
-        let session = Arc::new(Session::load(&self.options.check, config.as_deref(), &root));
-        let mut state = self.state();
-        Arc::clone(state.sessions.entry(config).or_insert(session))
+        let root = self.state().root.clone();
+        let key = (config, root);
+        if let Some(session) = self.options.sessions.get(&key) {
+            return session;
+        }
+        let session = Arc::new(Session::load(&self.options.check, key.0.as_deref(), &key.1));
+        self.options.sessions.insert(key, session)
     }
 
     /// Records a buffer's text (newer versions only: notifications may be
@@ -543,7 +540,7 @@ impl LanguageServer for Backend {
         let keys = {
             let mut state = self.state();
             if reload {
-                state.sessions.clear();
+                self.options.sessions.clear();
                 state.announced.clear();
             }
             state.open_keys()
@@ -662,6 +659,7 @@ mod tests {
             check: CheckOptions::default(),
             // No check runs while the test looks at the state.
             debounce: Duration::from_secs(3600),
+            sessions: crate::SessionCache::default(),
         };
         let (service, _socket) = LspService::new(|client| Backend::new(client, options));
         let backend = service.inner();

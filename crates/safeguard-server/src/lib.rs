@@ -20,9 +20,12 @@ pub mod fix;
 mod state;
 mod transport;
 
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use safeguard_workspace::CheckOptions;
+use safeguard_workspace::{CheckOptions, Session};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tower_lsp_server::LspService;
 
@@ -38,6 +41,45 @@ pub struct ServerOptions {
     /// How long an edit waits for the next before its check starts. A
     /// client may override it with `initializationOptions.debounceMs`.
     pub debounce: Duration,
+    /// Loaded configurations. A fresh cache per server, normally; the
+    /// fuzzer shares one across its sessions so that each does not
+    /// compile every policy again.
+    pub sessions: SessionCache,
+}
+
+/// Sessions (a configuration with its policies and engine) by
+/// configuration file (`None`: the defaults) and workspace root, loaded on
+/// first use and dropped when a `safeguard.toml` or policy file changes.
+#[derive(Clone, Default)]
+pub struct SessionCache(Arc<Mutex<HashMap<(Option<PathBuf>, PathBuf), Arc<Session>>>>);
+
+impl std::fmt::Debug for SessionCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionCache").finish_non_exhaustive()
+    }
+}
+
+impl SessionCache {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<(Option<PathBuf>, PathBuf), Arc<Session>>> {
+        // A panic while holding the lock must not take the server down.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, key: &(Option<PathBuf>, PathBuf)) -> Option<Arc<Session>> {
+        self.map().get(key).cloned()
+    }
+
+    /// Keeps the first session loaded for `key` (two checks may race to
+    /// load it) and returns it.
+    fn insert(&self, key: (Option<PathBuf>, PathBuf), session: Arc<Session>) -> Arc<Session> {
+        Arc::clone(self.map().entry(key).or_insert(session))
+    }
+
+    fn clear(&self) {
+        self.map().clear();
+    }
 }
 
 /// The default debounce: long enough to coalesce a burst of keystrokes,

@@ -57,7 +57,7 @@ where
 {
     let (mut client_requests, mut client_responses) = socket.split();
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Outgoing>();
-    let (work_tx, mut work_rx) = mpsc::unbounded_channel::<(Option<Id>, S::Future)>();
+    let (work_tx, mut work_rx) = mpsc::unbounded_channel::<Request>();
 
     let read = {
         let out_tx = out_tx.clone();
@@ -90,14 +90,7 @@ where
                 match classify(&body) {
                     Incoming::Request(request) => {
                         let exit = request.method() == "exit";
-                        if std::future::poll_fn(|cx| service.poll_ready(cx))
-                            .await
-                            .is_err()
-                        {
-                            break;
-                        }
-                        let id = request.id().cloned();
-                        let _ = work_tx.send((id, service.call(request)));
+                        let _ = work_tx.send(request);
                         if exit {
                             break;
                         }
@@ -119,10 +112,26 @@ where
     let handle = {
         let out_tx = out_tx.clone();
         async move {
-            while let Some((id, work)) = work_rx.recv().await {
+            while let Some(request) = work_rx.recv().await {
+                // The service is called only now, in arrival order: it
+                // decides by its state at call time (a request before
+                // `initialize` has finished is refused), so calling it as
+                // frames are read could refuse messages sent in order.
+                let id = request.id().cloned();
+                if std::future::poll_fn(|cx| service.poll_ready(cx))
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
                 // A handler that panics answers its request with an
                 // internal error; the session goes on.
-                match AssertUnwindSafe(work).catch_unwind().await {
+                let outcome =
+                    match std::panic::catch_unwind(AssertUnwindSafe(|| service.call(request))) {
+                        Ok(work) => AssertUnwindSafe(work).catch_unwind().await,
+                        Err(panic) => Err(panic),
+                    };
+                match outcome {
                     Ok(Ok(Some(response))) => {
                         let _ = out_tx.send(Outgoing::Response(response));
                     }

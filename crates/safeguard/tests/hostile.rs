@@ -561,6 +561,10 @@ fn fuzz_regressions() {
         // `protocols = ima =  =  = …` made one protocol object per repeated
         // word, each searching the whole list: 230 s; now one per name.
         ("dovecot-repeated-protocols.conf", "dovecot.conf"),
+        // An error inside a CIM instance in an `@()` array left recovery in
+        // front of the array's `)`, and the statement loop never moved past
+        // it: a hang; now the stray closer is stepped over.
+        ("dsc-stray-closer.ps1", "M365TenantConfig.ps1"),
     ];
     for (input, name) in cases {
         let dir = tempfile::tempdir().unwrap();
