@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 
 use safeguard_source::{SourceFile, decode};
 
+/// Seeds taken from one matching file.
+pub type Extract = fn(&Path, &[u8]) -> Vec<Vec<u8>>;
+
 /// A fuzz target: its name, the seed files it starts from, and its body.
 pub struct Target {
     pub name: &'static str,
@@ -15,7 +18,7 @@ pub struct Target {
     /// The seeds a matching file gives (`None`: the file as it is), for
     /// inputs that live inside other files (policy examples, test sources)
     /// or are built around them (language-server sessions).
-    pub extract: Option<fn(&Path, &[u8]) -> Vec<Vec<u8>>>,
+    pub extract: Option<Extract>,
     pub run: fn(&[u8]),
     /// Tokens the mutator splices in: what this format's parser branches on.
     pub tokens: &'static [&'static str],

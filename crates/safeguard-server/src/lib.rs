@@ -51,7 +51,11 @@ pub struct ServerOptions {
 /// configuration file (`None`: the defaults) and workspace root, loaded on
 /// first use and dropped when a `safeguard.toml` or policy file changes.
 #[derive(Clone, Default)]
-pub struct SessionCache(Arc<Mutex<HashMap<(Option<PathBuf>, PathBuf), Arc<Session>>>>);
+pub struct SessionCache(Arc<Mutex<Sessions>>);
+
+/// The key: the configuration file and the workspace root.
+type SessionKey = (Option<PathBuf>, PathBuf);
+type Sessions = HashMap<SessionKey, Arc<Session>>;
 
 impl std::fmt::Debug for SessionCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -60,20 +64,20 @@ impl std::fmt::Debug for SessionCache {
 }
 
 impl SessionCache {
-    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<(Option<PathBuf>, PathBuf), Arc<Session>>> {
+    fn map(&self) -> std::sync::MutexGuard<'_, Sessions> {
         // A panic while holding the lock must not take the server down.
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn get(&self, key: &(Option<PathBuf>, PathBuf)) -> Option<Arc<Session>> {
+    fn get(&self, key: &SessionKey) -> Option<Arc<Session>> {
         self.map().get(key).cloned()
     }
 
     /// Keeps the first session loaded for `key` (two checks may race to
     /// load it) and returns it.
-    fn insert(&self, key: (Option<PathBuf>, PathBuf), session: Arc<Session>) -> Arc<Session> {
+    fn insert(&self, key: SessionKey, session: Arc<Session>) -> Arc<Session> {
         Arc::clone(self.map().entry(key).or_insert(session))
     }
 
