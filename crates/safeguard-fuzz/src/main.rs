@@ -1,7 +1,8 @@
 //! `safeguard-fuzz`: a mutation fuzzer that runs on stable Rust, for
 //! safeguard's parsers and what builds on them (HCL module loading and
 //! evaluation, JSON plans, Postfix, Dovecot, Exim, policy YAML,
-//! `safeguard.toml`). Each target starts from the repository's own
+//! `safeguard.toml`, tenant exports, Microsoft365DSC scripts, and the
+//! language server's message handling). Each target starts from the repository's own
 //! fixtures and mutates them (bit flips, byte edits, chunk copies, splices
 //! between seeds, the format's own tokens, deep repetition) for a time
 //! budget. A panic is caught, and the input saved under `--crashes` with
@@ -15,6 +16,7 @@
 //! safeguard-fuzz --replay FILE TARGET
 //! ```
 
+mod lsp;
 mod mutate;
 mod targets;
 
@@ -144,7 +146,10 @@ fn seeds(target: &Target, root: &Path) -> Vec<Vec<u8>> {
                 && entry.metadata().is_ok_and(|m| m.len() <= 256 * 1024)
                 && let Ok(bytes) = std::fs::read(&path)
             {
-                found.push(bytes);
+                match target.extract {
+                    Some(extract) => found.extend(extract(&path, &bytes)),
+                    None => found.push(bytes),
+                }
             }
         }
     }

@@ -7,11 +7,18 @@ use std::path::{Path, PathBuf};
 
 use safeguard_source::{SourceFile, decode};
 
+/// Seeds taken from one matching file.
+pub type Extract = fn(&Path, &[u8]) -> Vec<Vec<u8>>;
+
 /// A fuzz target: its name, the seed files it starts from, and its body.
 pub struct Target {
     pub name: &'static str,
     /// Whether a repository file seeds this target.
     pub seeds: fn(&Path) -> bool,
+    /// The seeds a matching file gives (`None`: the file as it is), for
+    /// inputs that live inside other files (policy examples, test sources)
+    /// or are built around them (language-server sessions).
+    pub extract: Option<Extract>,
     pub run: fn(&[u8]),
     /// Tokens the mutator splices in: what this format's parser branches on.
     pub tokens: &'static [&'static str],
@@ -21,6 +28,7 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "hcl",
         seeds: |p| p.extension().is_some_and(|e| e == "tf" || e == "tfvars"),
+        extract: None,
         run: hcl,
         tokens: &[
             "{",
@@ -64,6 +72,7 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "json",
         seeds: |p| p.extension().is_some_and(|e| e == "json"),
+        extract: None,
         run: json,
         tokens: &[
             "{",
@@ -95,6 +104,7 @@ pub const TARGETS: &[Target] = &[
             p.file_name()
                 .is_some_and(|n| n == "main.cf" || n == "master.cf")
         },
+        extract: None,
         run: postfix,
         tokens: &[
             "$",
@@ -128,6 +138,7 @@ pub const TARGETS: &[Target] = &[
             p.extension().is_some_and(|e| e == "conf" || e == "ext")
                 && p.to_string_lossy().contains("dovecot")
         },
+        extract: None,
         run: dovecot,
         tokens: &[
             "{",
@@ -155,6 +166,7 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "exim",
         seeds: |p| p.to_string_lossy().contains("exim"),
+        extract: None,
         run: exim,
         tokens: &[
             ".ifdef ",
@@ -189,6 +201,7 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "policy",
         seeds: |p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"),
+        extract: None,
         run: policy,
         tokens: &[
             "&a ",
@@ -223,6 +236,7 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "toml",
         seeds: |p| p.extension().is_some_and(|e| e == "toml") && !p.ends_with("Cargo.toml"),
+        extract: None,
         run: toml,
         tokens: &[
             "[",
@@ -246,6 +260,96 @@ pub const TARGETS: &[Target] = &[
             "18446744073709551616",
             "exclude = [\"**/[\"]\n",
         ],
+    },
+    Target {
+        name: "tenant",
+        seeds: tenant_seed_file,
+        extract: Some(tenant_exports),
+        run: tenant,
+        tokens: &[
+            "{",
+            "}",
+            "[",
+            "]",
+            "\"",
+            ":",
+            ",",
+            "null",
+            "[null]",
+            "true",
+            "1e999",
+            "-1",
+            "\"/Date(1700000000000)/\"",
+            "\"/Date(-99999999999999999)/\"",
+            "\"10675199.02:48:05.4775807\"",
+            "\"module_version\": \"1.8.0\"",
+            "\"Raw\": ",
+            "\"AdvancedRule\": \"{\\\"Version\\\":\\\"1.0\\\"}\"",
+            "\"topLevelOU\": \"Clinic\"",
+            "\"policies\": ",
+            "\"orgUnitPath\": \"/\"",
+            "\"sortOrder\": ",
+            "\"policyQuery\": ",
+            "\"setting\": ",
+            "\"ResourceName\": ",
+            "\"ResourceInstanceName\": ",
+            "safeguard-tenant: m365\n",
+            "safeguard-tenant: gws\n",
+            "objects:\n",
+            "  m365.transport: ",
+            "&a ",
+            "*a",
+            "v=spf1 include:",
+        ],
+    },
+    Target {
+        name: "dsc",
+        seeds: tenant_seed_file,
+        extract: Some(dsc_scripts),
+        run: dsc,
+        tokens: &[
+            "Configuration X\n{\n",
+            "Node localhost\n{\n",
+            "Import-DscResource -ModuleName Microsoft365DSC\n",
+            "EXOTransportConfig 'T'\n{\n",
+            "{",
+            "}",
+            "(",
+            ")",
+            "@(",
+            "@{",
+            "'",
+            "\"",
+            "`",
+            "$",
+            "$True",
+            "$False",
+            "$null",
+            "$ConfigurationData",
+            " = ",
+            ";",
+            ",",
+            "MSFT_",
+            "New-CimInstance",
+            "-ClassName",
+            "#",
+            "<#",
+            "#>",
+            "\n",
+            "@'\n",
+            "\n'@",
+        ],
+    },
+    Target {
+        name: "lsp",
+        seeds: |p| {
+            (p.extension().is_some_and(|e| e == "tf")
+                && p.to_string_lossy().contains("testdata/clinic"))
+                || p.file_name().is_some_and(|n| n == "main.cf")
+        },
+        extract: Some(crate::lsp::sessions),
+        run: crate::lsp::run,
+        tokens: crate::lsp::TOKENS,
     },
 ];
 
@@ -456,4 +560,84 @@ fn toml(bytes: &[u8]) {
             std::hint::black_box(safeguard_workspace::load_config(&path).ok());
         }
     });
+}
+
+/// Files whose contents carry tenant exports: the tenant policies' examples
+/// (every reader: ScubaGear, ScubaGoggles, the Policy API list, DSC scripts
+/// and reports, native YAML) and the string literals of the tenant tests.
+fn tenant_seed_file(path: &Path) -> bool {
+    let shown = path.to_string_lossy();
+    (path.extension().is_some_and(|e| e == "yaml") && shown.contains("policies/tenant/"))
+        || (path.extension().is_some_and(|e| e == "rs")
+            && (shown.contains("safeguard-tenant/") || shown.ends_with("tests/tenant.rs")))
+}
+
+/// The texts a tenant seed file holds: a policy's examples, or the raw
+/// string literals (`r#"…"#`) of a Rust test.
+fn embedded_texts(path: &Path, bytes: &[u8]) -> Vec<String> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Vec::new();
+    };
+    if path.extension().is_some_and(|e| e == "rs") {
+        let mut out = Vec::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("r#\"") {
+            let body = &rest[start + 3..];
+            let Some(end) = body.find("\"#") else { break };
+            out.push(body[..end].to_owned());
+            rest = &body[end + 2..];
+        }
+        return out;
+    }
+    let set = safeguard_policy::load_sources(vec![(path.to_path_buf(), text.to_owned())]);
+    set.policies
+        .iter()
+        .flat_map(|p| p.examples.pass.iter().chain(&p.examples.fail))
+        .map(|e| e.text.clone())
+        .collect()
+}
+
+fn tenant_exports(path: &Path, bytes: &[u8]) -> Vec<Vec<u8>> {
+    embedded_texts(path, bytes)
+        .into_iter()
+        .filter(|t| {
+            safeguard_tenant::looks_like_tenant_json(t)
+                || safeguard_tenant::looks_like_native_yaml(t)
+        })
+        .map(String::into_bytes)
+        .collect()
+}
+
+fn dsc_scripts(path: &Path, bytes: &[u8]) -> Vec<Vec<u8>> {
+    embedded_texts(path, bytes)
+        .into_iter()
+        .filter(|t| safeguard_tenant::looks_like_dsc(t))
+        .map(String::into_bytes)
+        .collect()
+}
+
+/// A tenant export as a scan reads it: JSON (ScubaGear, ScubaGoggles, the
+/// Policy API list, a DSC report) or native YAML, by content.
+fn tenant(bytes: &[u8]) {
+    let Some(text) = text(bytes) else { return };
+    let name = if safeguard_tenant::looks_like_native_yaml(&text)
+        && !text.trim_start().starts_with(['{', '['])
+    {
+        "tenant.yaml"
+    } else {
+        "export.json"
+    };
+    std::hint::black_box(safeguard_tenant::tenant_document(SourceFile::new(
+        name,
+        text.as_str(),
+    )));
+}
+
+/// A Microsoft365DSC configuration script, as a scan reads a `.ps1`.
+fn dsc(bytes: &[u8]) {
+    let Some(text) = text(bytes) else { return };
+    std::hint::black_box(safeguard_tenant::tenant_document(SourceFile::new(
+        "M365TenantConfig.ps1",
+        text.as_str(),
+    )));
 }

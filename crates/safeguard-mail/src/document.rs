@@ -14,7 +14,7 @@ use crate::nexthop::{self, add_next_hops};
 use crate::ports::{PortNumber, endpoint};
 use crate::scope::{Origin, Scope};
 use crate::services::{At, AttrBuilder, Files, SettingError, unknown};
-use crate::tables::{TableLoader, redact_value};
+use crate::tables::{self, TableLoader, redact_value};
 use crate::version::{CompatLevel, PostfixVersion};
 
 /// What safeguard is told about the installation (from safeguard.toml).
@@ -104,6 +104,7 @@ pub fn postfix_document_with_tables(
     };
     let mut reported = HashSet::new();
     builder.check_compat(&mut document, &mut reported);
+    builder.check_table_paths(&mut document, &mut reported);
     document.objects.push(builder.main_object(main_index));
     let (client, errors) = builder.default_client(main_index);
     document.objects.push(client);
@@ -447,6 +448,40 @@ impl<'a> Builder<'a> {
                 format!("declared {message}"),
                 InputErrorLocation::None,
             )),
+        }
+    }
+
+    /// A file table whose path climbs out of its directory with `..` is an
+    /// error at the value that names it, in main.cf or a master.cf `-o`,
+    /// whether or not a lookup would reach it (the loader refuses it too,
+    /// without opening anything). Values are checked as Postfix expands
+    /// them, so `$config_directory/../x` counts.
+    fn check_table_paths(
+        &self,
+        document: &mut Document,
+        reported: &mut HashSet<(String, Span, String)>,
+    ) {
+        let main_scope = self.scope(None);
+        for parameter in self.main_cf.parameters() {
+            let value = main_scope
+                .setting(&parameter.name)
+                .filter(|s| matches!(s.origin, Origin::Main(_)))
+                .map_or_else(|| parameter.value.clone(), |s| s.expansion.text);
+            for message in tables::escaping(&value) {
+                self.push(document, reported, self.main, parameter.value_span, message);
+            }
+        }
+        let (Some(master), Some(file)) = (self.master_cf, self.master) else {
+            return;
+        };
+        for entry in master.entries() {
+            let scope = self.scope(Some(entry));
+            for o in &entry.overrides {
+                let value = crate::expand::expand(&o.value, &scope).text;
+                for message in tables::escaping(&value) {
+                    self.push(document, reported, file, o.value_span, message);
+                }
+            }
         }
     }
 

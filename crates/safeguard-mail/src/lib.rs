@@ -84,6 +84,6 @@ pub use master_cf::{
 pub use protocols::{ProtocolError, ProtocolSet, TlsVersion, minimum_version, parse_protocols};
 pub use render::{PostconfLine, postconf_p_lines, render_postconf_n, render_postconf_p};
 pub use services::{CLIENT_PARAMETERS, ROUTING_PARAMETERS, SMTPD_PARAMETERS};
-pub use tables::{FsTableLoader, TableFileError, TableLoader};
+pub use tables::{FsTableLoader, TableFileError, TableLoader, leaves_mapped_directory};
 pub use usage::unused_parameters;
 pub use version::{CompatLevel, PostfixVersion};

@@ -26,8 +26,11 @@ use tower_lsp_server::{Client, LanguageServer};
 
 use crate::ServerOptions;
 use crate::actions::{EXPLAIN_COMMAND, explanation, finding_actions, hover_markdown};
-use crate::convert::{Encoding, Text, error_diagnostic, finding_diagnostic};
+use crate::convert::{Encoding, Text, apply_edit, error_diagnostic, finding_diagnostic};
 use crate::state::{OpenDoc, Published, State};
+
+/// The longest debounce a client may ask for.
+const MAX_DEBOUNCE_MS: u64 = 2_000;
 
 pub struct Backend {
     client: Client,
@@ -83,16 +86,13 @@ impl Backend {
     /// The session of the configuration governing `path`, loaded on first use.
     fn session_for(&self, path: &Path) -> Arc<Session> {
         let config = State::config_for(path);
-        let root = {
-            let state = self.state();
-            if let Some(session) = state.sessions.get(&config) {
-                return Arc::clone(session);
-            }
-            state.root.clone()
-        };
-        let session = Arc::new(Session::load(&self.options.check, config.as_deref(), &root));
-        let mut state = self.state();
-        Arc::clone(state.sessions.entry(config).or_insert(session))
+        let root = self.state().root.clone();
+        let key = (config, root);
+        if let Some(session) = self.options.sessions.get(&key) {
+            return session;
+        }
+        let session = Arc::new(Session::load(&self.options.check, key.0.as_deref(), &key.1));
+        self.options.sessions.insert(key, session)
     }
 
     /// Records a buffer's text (newer versions only: notifications may be
@@ -415,7 +415,9 @@ impl LanguageServer for Backend {
                 .initialization_options
                 .as_ref()
                 .and_then(|o| o.get("debounceMs"))
-                .and_then(Json::as_u64);
+                .and_then(Json::as_u64)
+                // A huge delay would mean diagnostics never come.
+                .map(|ms| ms.min(MAX_DEBOUNCE_MS));
         }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -493,13 +495,45 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
-        // Full sync: the last change holds the whole text.
-        if let Some(change) = params.content_changes.into_iter().last() {
-            self.update(
-                params.text_document.uri,
-                params.text_document.version,
-                change.text,
-            );
+        // We ask for full text, but a client may still send ranged edits:
+        // they are applied in order to the buffer we hold (clamped, see
+        // `apply_edit`), never taken for the whole text.
+        let uri = params.text_document.uri;
+        let version = params.text_document.version;
+        let Some(path) = path_of(&uri) else { return };
+        let mut notes = Vec::new();
+        let ranged = params.content_changes.iter().any(|c| c.range.is_some());
+        let text = if ranged {
+            let (encoding, mut text) = {
+                let state = self.state();
+                let text = state.docs.get(&path).map(|d| d.text.to_string());
+                (state.encoding(), text)
+            };
+            for change in params.content_changes {
+                match (change.range, &mut text) {
+                    (None, _) => text = Some(change.text),
+                    (Some(range), Some(current)) => {
+                        notes.extend(apply_edit(current, range, &change.text, encoding));
+                    }
+                    (Some(_), None) => {
+                        notes.push("an edit of a document that is not open was ignored".to_owned())
+                    }
+                }
+            }
+            text
+        } else {
+            params.content_changes.into_iter().last().map(|c| c.text)
+        };
+        for note in notes {
+            self.client
+                .log_message(
+                    MessageType::WARNING,
+                    format!("didChange of {} (version {version}): {note}", uri.as_str()),
+                )
+                .await;
+        }
+        if let Some(text) = text {
+            self.update(uri, version, text);
         }
     }
 
@@ -557,7 +591,7 @@ impl LanguageServer for Backend {
         let keys = {
             let mut state = self.state();
             if reload {
-                state.sessions.clear();
+                self.options.sessions.clear();
                 state.announced.clear();
             }
             state.open_keys()
@@ -659,4 +693,66 @@ fn current_findings<'s>(
     let published = state.published.get(path)?;
     let current = state.docs.get(path).map(|d| d.version);
     (published.version == current).then_some(&published.findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use safeguard_workspace::CheckOptions;
+    use tower_lsp_server::LspService;
+    use tower_lsp_server::ls_types::{TextDocumentIdentifier, TextDocumentItem};
+
+    /// Closing a buffer drops its text and everything remembered for it;
+    /// the other open buffers stay.
+    #[tokio::test(flavor = "current_thread")]
+    async fn closing_a_document_frees_it() {
+        let options = ServerOptions {
+            check: CheckOptions::default(),
+            // No check runs while the test looks at the state.
+            debounce: Duration::from_secs(3600),
+            sessions: crate::SessionCache::default(),
+        };
+        let (service, _socket) = LspService::new(|client| Backend::new(client, options));
+        let backend = service.inner();
+        let open = |name: &str, text: String| DidOpenTextDocumentParams {
+            text_document: TextDocumentItem {
+                uri: Uri::from_file_path(format!("/nonexistent-safeguard/{name}")).unwrap(),
+                language_id: "terraform".to_owned(),
+                version: 1,
+                text,
+            },
+        };
+        backend.did_open(open("big.tf", "#".repeat(8 << 20))).await;
+        backend
+            .did_open(open("small.tf", "# small\n".to_owned()))
+            .await;
+        let big = PathBuf::from("/nonexistent-safeguard/big.tf");
+        let key = DocumentKey::Terraform(PathBuf::from("/nonexistent-safeguard"));
+        {
+            let mut state = backend.state();
+            assert_eq!(state.docs.len(), 2);
+            state.published.insert(big.clone(), Published::default());
+            state
+                .published_by
+                .entry(key.clone())
+                .or_default()
+                .insert(big.clone());
+        }
+        backend
+            .did_close(DidCloseTextDocumentParams {
+                text_document: TextDocumentIdentifier {
+                    uri: Uri::from_file_path(&big).unwrap(),
+                },
+            })
+            .await;
+        let state = backend.state();
+        let mut open: Vec<&PathBuf> = state.docs.keys().collect();
+        open.sort();
+        assert_eq!(
+            open,
+            vec![&PathBuf::from("/nonexistent-safeguard/small.tf")]
+        );
+        assert!(!state.published.contains_key(&big));
+        assert!(!state.published_by[&key].contains(&big));
+    }
 }

@@ -76,17 +76,61 @@ impl Text<'_> {
         )
     }
 
+    /// The byte offset of a position, clamped as LSP says: a character
+    /// past its line's end is the line's end, a line past the last is the
+    /// end of the text (the client's numbers can be anything, `u32::MAX`
+    /// included).
     #[must_use]
     pub fn offset(&self, position: Position, encoding: Encoding) -> u32 {
         self.index.offset(
             LineColumn {
-                line: position.line + 1,
-                column: position.character + 1,
+                line: position.line.saturating_add(1),
+                column: position.character.saturating_add(1),
             },
             self.text,
             encoding.unit(),
         )
     }
+}
+
+/// Applies one ranged edit of `didChange` to `text`. Out-of-range ends are
+/// clamped (see [`Text::offset`]) and an inverted range is read with its
+/// ends swapped, as the reference client library does; either way the
+/// returned note says so, for the client's log.
+pub fn apply_edit(
+    text: &mut String,
+    range: Range,
+    new_text: &str,
+    encoding: Encoding,
+) -> Option<String> {
+    let index = LineIndex::new(text);
+    let current = Text {
+        text: text.as_str(),
+        index: &index,
+    };
+    let mut start = current.offset(range.start, encoding);
+    let mut end = current.offset(range.end, encoding);
+    let clamped = current.position(start, encoding) != range.start
+        || current.position(end, encoding) != range.end;
+    let inverted = start > end;
+    if inverted {
+        std::mem::swap(&mut start, &mut end);
+    }
+    text.replace_range(start as usize..end as usize, new_text);
+    let describe = |p: Position| format!("{}:{}", p.line, p.character);
+    let problem = match (clamped, inverted) {
+        (false, false) => return None,
+        (true, false) => "reaches past the document and was clamped to it",
+        (false, true) => "ends before it starts and was applied with its ends swapped",
+        (true, true) => {
+            "ends before it starts and reaches past the document; applied swapped and clamped"
+        }
+    };
+    Some(format!(
+        "edit range {}-{} {problem}",
+        describe(range.start),
+        describe(range.end)
+    ))
 }
 
 fn severity(policy: &Policy) -> DiagnosticSeverity {
@@ -193,6 +237,43 @@ pub fn error_diagnostic(error: &InputError, current: &Text<'_>, encoding: Encodi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edits_are_clamped_and_inverted_ranges_swapped() {
+        let edit = |text: &str, (l1, c1): (u32, u32), (l2, c2): (u32, u32), new: &str| {
+            let mut text = text.to_owned();
+            let range = Range::new(Position::new(l1, c1), Position::new(l2, c2));
+            let note = apply_edit(&mut text, range, new, Encoding::Utf16);
+            (text, note)
+        };
+        assert_eq!(
+            edit("ab\ncd\n", (1, 1), (1, 2), "X"),
+            ("ab\ncX\n".into(), None)
+        );
+        assert_eq!(
+            edit("ab\ncd\n", (0, 99), (0, 99), "!"),
+            (
+                "ab!\ncd\n".into(),
+                Some("edit range 0:99-0:99 reaches past the document and was clamped to it".into())
+            )
+        );
+        assert_eq!(
+            edit("ab\ncd\n", (100, 0), (u32::MAX, u32::MAX), "end"),
+            (
+                "ab\ncd\nend".into(),
+                Some("edit range 100:0-4294967295:4294967295 reaches past the document and was clamped to it".into())
+            )
+        );
+        assert_eq!(
+            edit("ab\ncd\n", (1, 0), (0, 1), ""),
+            (
+                "acd\n".into(),
+                Some("edit range 1:0-0:1 ends before it starts and was applied with its ends swapped".into())
+            )
+        );
+        // 😀 is two UTF-16 units: a position inside it moves to its end.
+        assert_eq!(edit("😀x", (0, 2), (0, 3), "y").0, "😀y");
+    }
 
     #[test]
     fn columns_follow_the_encoding() {

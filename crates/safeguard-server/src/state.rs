@@ -1,5 +1,5 @@
-//! What the server remembers: open buffers with their versions, loaded
-//! sessions per configuration, a generation counter per document (the
+//! What the server remembers: open buffers with their versions, a
+//! generation counter per document (the
 //! newest scheduled check wins), and the findings last published per file
 //! (for hovers and code actions, valid only for the version they were
 //! computed on).
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use safeguard_engine::Finding;
-use safeguard_workspace::{DocumentKey, Overlay, Session};
+use safeguard_workspace::{DocumentKey, Overlay};
 use tower_lsp_server::ls_types::Uri;
 
 use crate::convert::Encoding;
@@ -36,8 +36,6 @@ pub struct State {
     pub root: PathBuf,
     pub debounce_ms: Option<u64>,
     pub docs: HashMap<PathBuf, OpenDoc>,
-    /// One per configuration file (`None`: defaults), loaded on first use.
-    pub sessions: HashMap<Option<PathBuf>, Arc<Session>>,
     pub generations: HashMap<DocumentKey, u64>,
     /// Documents with a check loop in flight. An edit to one of them does
     /// not start a second check: it only bumps the generation, and the

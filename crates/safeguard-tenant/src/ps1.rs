@@ -184,6 +184,7 @@ impl Parser {
     /// Skips one statement: to the end of its line, with bracketed parts
     /// (a `param(…)` block, a script block) skipped whole.
     fn skip_statement(&mut self) {
+        let start = self.pos;
         let mut depth = 0usize;
         while let Some(tok) = self.peek() {
             match tok {
@@ -192,6 +193,12 @@ impl Parser {
                 }
                 Tok::RBrace | Tok::RParen | Tok::RBracket => {
                     if depth == 0 {
+                        // A closer left over after an error (the brackets
+                        // balance, so nothing else leaves one): step over
+                        // it, or the caller would meet it again forever.
+                        if self.pos == start {
+                            self.pos += 1;
+                        }
                         return;
                     }
                     depth -= 1;
@@ -415,6 +422,27 @@ fn closer(tok: &Tok) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing (`dsc`): after an error inside a CIM instance in an
+    /// array, recovery stopped before the array's `)`, and the statement
+    /// loop met that `)` again and again without moving.
+    #[test]
+    fn recovery_never_stalls_on_a_stray_closer() {
+        let script = "Configuration C\n{\n    Node localhost\n    {\n        SCDLPComplianceRule 'R'\n        {\n            Rules = @(MSFT_X { name = 'a' $}; MSFT_X { name = 'b' })\n        }\n    }\n}\n";
+        let (resources, errors) = parse(script);
+        assert!(resources.is_empty());
+        let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "unsupported expression in the value of `name`: only literals, arrays, CIM instances and variables are read"
+            ]
+        );
+        // Stray closers at the top level too.
+        for script in [")", "]", "}", "x ) y ] z }"] {
+            let _ = parse(script);
+        }
+    }
 
     const SCRIPT: &str = r#"
 Configuration M365TenantConfig

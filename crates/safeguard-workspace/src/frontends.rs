@@ -25,10 +25,20 @@ pub(crate) fn read_source_in(
     overlay: Option<&Overlay>,
     max_bytes: u64,
 ) -> Result<SourceFile, InputError> {
+    let located = |message: String, location| InputError::new(path, message, location);
     if let Some(text) = overlay.and_then(|o| o.get(path)) {
+        // An editor buffer is held to the same limit as the file on disk.
+        if text.len() as u64 > max_bytes {
+            return Err(located(
+                format!(
+                    "buffer is {} bytes, over the {max_bytes}-byte limit (max-file-size); not checked",
+                    text.len()
+                ),
+                InputErrorLocation::None,
+            ));
+        }
         return Ok(SourceFile::new(path, text));
     }
-    let located = |message: String, location| InputError::new(path, message, location);
     let metadata = fs::metadata(path)
         .map_err(|err| located(format!("cannot read: {err}"), InputErrorLocation::None))?;
     if metadata.is_dir() {

@@ -230,14 +230,21 @@ fn exim_include_outside_the_root() {
     );
 }
 
-/// A lookup table outside the tree is never opened: the lookup is unknown,
-/// with the reason, at the parameter (a real host keeps tables in many
-/// places, so an unmapped path is not an error). A table that resolves
-/// outside the root through a symlink is refused the same way.
+/// A lookup table whose path climbs out of `/etc/postfix` with `..` is
+/// refused: a located error at the parameter's value, exit 2, and the file
+/// is never opened. A plain absolute path elsewhere is not an error (a real
+/// host keeps tables in many places): that lookup is unknown, with the
+/// reason, at the parameter. A table that resolves outside the root through
+/// a symlink is refused the same way.
 #[test]
 fn postfix_tables_outside_the_root_are_refused() {
     let run = scan(&hostile("postfix-table-escape"), &["."]);
-    assert_eq!(error_lines(&run.report), Vec::<String>::new());
+    assert_eq!(
+        assert_bounded_error(&run, "postfix-table-escape"),
+        vec![
+            "main.cf:3:27 hash:/etc/postfix/../../../../../../etc/shadow leaves /etc/postfix through `..`; refused, not read"
+        ]
+    );
     let text = run.report.to_string();
     assert!(!text.contains("root:"), "nothing of /etc/passwd is shown");
     let reasons: Vec<String> = run.report["findings"]
@@ -258,6 +265,37 @@ fn postfix_tables_outside_the_root_are_refused() {
         reasons.iter().any(|r| r
             == "2:24 `tls_enforced` cannot be known: hash:/etc/passwd: /etc/passwd is not mapped into the scanned tree (only /etc/postfix/… is, to the main.cf directory)"),
         "{reasons:?}"
+    );
+
+    // In a tree that mirrors the file system, `/etc/postfix/../policy`
+    // would land on a file inside the scanned root; it is still refused,
+    // and the file (which would say `none`) is not read. Through master.cf
+    // `-o` and `$config_directory` too.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "etc/policy", "[smtp.example.com]:587 none\n");
+    write(
+        dir.path(),
+        "etc/postfix/main.cf",
+        "relayhost = [smtp.example.com]:587\nsmtp_tls_policy_maps = hash:/etc/postfix/../policy\nsmtp_tls_security_level = encrypt\n",
+    );
+    write(
+        dir.path(),
+        "etc/postfix/master.cf",
+        "smtp      unix  -       -       y       -       -       smtp\n  -o smtp_tls_policy_maps=texthash:$config_directory/../policy\n",
+    );
+    let run = scan(dir.path(), &["."]);
+    assert_eq!(
+        assert_bounded_error(&run, "mirrored tree"),
+        vec![
+            "etc/postfix/main.cf:2:24 hash:/etc/postfix/../policy leaves /etc/postfix through `..`; refused, not read",
+            "etc/postfix/master.cf:2:27 texthash:$config_directory/../policy leaves /etc/postfix through `..`; refused, not read",
+        ]
+    );
+    let text = run.report.to_string();
+    assert!(!text.contains("\"none\""), "the table was not read: {text}");
+    assert!(
+        !text.contains("etc/policy"),
+        "the table joined no document: {text}"
     );
 
     #[cfg(unix)]
@@ -523,6 +561,10 @@ fn fuzz_regressions() {
         // `protocols = ima =  =  = …` made one protocol object per repeated
         // word, each searching the whole list: 230 s; now one per name.
         ("dovecot-repeated-protocols.conf", "dovecot.conf"),
+        // An error inside a CIM instance in an `@()` array left recovery in
+        // front of the array's `)`, and the statement loop never moved past
+        // it: a hang; now the stray closer is stepped over.
+        ("dsc-stray-closer.ps1", "M365TenantConfig.ps1"),
     ];
     for (input, name) in cases {
         let dir = tempfile::tempdir().unwrap();

@@ -10,7 +10,11 @@
 //! `/`, so `/etc/mail/x` is read from `…/etc/mail/x` too. Anything else
 //! (a relative path, another absolute path) is not in the tree. Whatever
 //! the mapping, a file that resolves (symbolic links included) outside the
-//! scanned root is refused.
+//! scanned root is refused. A path whose `..` climbs out of the directory
+//! it is mapped through (`/etc/postfix/../../etc/shadow`) is refused before
+//! anything is opened: it is written to leave the configuration, so the
+//! document reports it as an error ([`leaves_mapped_directory`]), rather
+//! than as an unmapped path.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -27,6 +31,8 @@ pub enum TableFileError {
         "{0} is not mapped into the scanned tree (only /etc/postfix/… is, to the main.cf directory)"
     )]
     Unmapped(String),
+    #[error("{0} leaves {1} through `..`; refused, not read")]
+    Escapes(String, &'static str),
     #[error("relative path {0}: the running Postfix resolves it against its working directory")]
     Relative(String),
     #[error("{path} resolves outside the scanned root; not read")]
@@ -74,6 +80,9 @@ impl FsTableLoader {
         if !written.is_absolute() {
             return Err(TableFileError::Relative(path.to_owned()));
         }
+        if let Some(directory) = leaves_mapped_directory(path) {
+            return Err(TableFileError::Escapes(path.to_owned(), directory));
+        }
         let clean = normalize(written);
         if let Ok(rest) = clean.strip_prefix("/etc/postfix") {
             return Ok(self.config_dir.join(rest));
@@ -94,6 +103,34 @@ impl FsTableLoader {
         }
         Err(TableFileError::Unmapped(path.to_owned()))
     }
+}
+
+/// The directory an absolute table path climbs out of with `..`, if it
+/// does: `/etc/postfix` for a path written below it
+/// (`/etc/postfix/../../etc/shadow`), else `/` (`/../etc/shadow`). Purely
+/// lexical, so it is decided before any file is looked at. A `..` that
+/// stays inside (`/etc/postfix/maps/../tls_policy`) is fine, and so is one
+/// that only leads into `/etc/postfix` (`/etc/../etc/postfix/x`).
+#[must_use]
+pub fn leaves_mapped_directory(path: &str) -> Option<&'static str> {
+    let written = Path::new(path);
+    if !written.is_absolute() {
+        return None;
+    }
+    let (directory, rest) = match written.strip_prefix("/etc/postfix") {
+        Ok(rest) => ("/etc/postfix", rest),
+        Err(_) => ("/", written.strip_prefix("/").unwrap_or(written)),
+    };
+    let mut depth = 0usize;
+    for component in rest.components() {
+        match component {
+            Component::ParentDir if depth == 0 => return Some(directory),
+            Component::ParentDir => depth -= 1,
+            Component::Normal(_) => depth += 1,
+            _ => {}
+        }
+    }
+    None
 }
 
 impl TableLoader for FsTableLoader {
@@ -137,6 +174,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn dot_dot_out_of_the_mapped_directory_is_lexical() {
+        for (path, expected) in [
+            ("/etc/postfix/../../../etc/shadow", Some("/etc/postfix")),
+            ("/etc/postfix/..", Some("/etc/postfix")),
+            ("/etc/postfix/a/../../b", Some("/etc/postfix")),
+            ("/../etc/passwd", Some("/")),
+            ("/etc/../../x", Some("/")),
+            ("/etc/postfix/a/../b", None),
+            ("/etc/../etc/postfix/x", None),
+            ("/etc/postfixes/../x", None),
+            ("/var/lib/../maps", None),
+            ("/etc/postfix/tls_policy", None),
+            ("relative/../../x", None),
+        ] {
+            assert_eq!(leaves_mapped_directory(path), expected, "{path}");
+        }
+    }
+
+    #[test]
     fn maps_etc_postfix_and_mirrored_trees_and_refuses_escapes() {
         let root = tempfile::tempdir().unwrap();
         let config = root.path().join("etc/postfix");
@@ -161,11 +217,21 @@ mod tests {
             loader.load("tls_policy"),
             Err(TableFileError::Relative(_))
         ));
-        // `..` cannot climb above the mirrored root.
-        assert!(matches!(
-            loader.load("/../../../../etc/passwd"),
-            Err(TableFileError::NotInTree { .. })
-        ));
+        // `..` out of /etc/postfix, or above `/`, is refused unread.
+        std::fs::write(root.path().join("etc/passwd"), "root x\n").unwrap();
+        assert_eq!(
+            loader.load("/../../../../etc/passwd").unwrap_err(),
+            TableFileError::Escapes("/../../../../etc/passwd".to_owned(), "/")
+        );
+        assert_eq!(
+            loader.load("/etc/postfix/../passwd").unwrap_err(),
+            TableFileError::Escapes("/etc/postfix/../passwd".to_owned(), "/etc/postfix")
+        );
+        // A `..` that stays inside is read.
+        assert_eq!(
+            loader.load("/etc/postfix/x/../tls_policy").unwrap().text(),
+            "a may\n"
+        );
 
         // A config dir not shaped like etc/postfix maps only /etc/postfix.
         let flat = root.path().join("relay");
@@ -174,6 +240,10 @@ mod tests {
         assert!(matches!(
             loader.load("/etc/mail/relays"),
             Err(TableFileError::Unmapped(_))
+        ));
+        assert!(matches!(
+            loader.load("/etc/postfix/../../../etc/shadow"),
+            Err(TableFileError::Escapes(..))
         ));
         #[cfg(unix)]
         {

@@ -16,7 +16,7 @@
 mod loader;
 mod source;
 
-pub use loader::{FsTableLoader, TableFileError, TableLoader};
+pub use loader::{FsTableLoader, TableFileError, TableLoader, leaves_mapped_directory};
 pub(crate) use source::Entry;
 
 use safeguard_source::SourceFile;
@@ -75,6 +75,39 @@ pub(crate) fn open_all(value: &str, loader: Option<&dyn TableLoader>, secret: bo
     references(value)
         .into_iter()
         .map(|reference| open(reference, loader, secret))
+        .collect()
+}
+
+/// The tables of a parameter value that safeguard would read from a file
+/// but whose path climbs out of its mapped directory with `..`, with the
+/// message the document reports at the value.
+pub(crate) fn escaping(value: &str) -> Vec<String> {
+    references(value)
+        .into_iter()
+        .filter_map(|reference| {
+            let (kind, name) = reference.split_once(':')?;
+            let kind = kind.to_ascii_lowercase();
+            if kind != "texthash" && !INDEXED.contains(&kind.as_str()) {
+                return None;
+            }
+            // `config_directory` depends on the build, so it stays
+            // unexpanded; whatever it is, it is the directory main.cf is
+            // in, which the scan maps, so `..` from it climbs out.
+            let resolved = [
+                "$config_directory",
+                "${config_directory}",
+                "$(config_directory)",
+            ]
+            .iter()
+            .find_map(|prefix| name.strip_prefix(prefix))
+            .filter(|rest| rest.starts_with('/'))
+            .map_or_else(|| name.to_owned(), |rest| format!("/etc/postfix{rest}"));
+            let directory = leaves_mapped_directory(&resolved)?;
+            Some(format!(
+                "{kind}:{}",
+                TableFileError::Escapes(name.to_owned(), directory)
+            ))
+        })
         .collect()
 }
 
@@ -208,6 +241,21 @@ pub(crate) fn lookup<'t>(tables: &'t [Opened], key: &str) -> Found<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_tables_that_climb_out_are_named() {
+        assert_eq!(
+            escaping(
+                "hash:/etc/postfix/ok, texthash:/etc/postfix/../../etc/shadow lmdb:${config_directory}/../x \
+                 pcre:/etc/postfix/../p inline:{ a=/etc/postfix/../b } HASH:/../y proxy:hash:/etc/postfix/../z"
+            ),
+            vec![
+                "texthash:/etc/postfix/../../etc/shadow leaves /etc/postfix through `..`; refused, not read",
+                "lmdb:${config_directory}/../x leaves /etc/postfix through `..`; refused, not read",
+                "hash:/../y leaves / through `..`; refused, not read",
+            ]
+        );
+    }
 
     struct Files;
 

@@ -19,6 +19,7 @@ pub fn run(args: &ServerArgs) -> Result<u8> {
         debounce: args
             .debounce_ms
             .map_or(safeguard_server::DEFAULT_DEBOUNCE, Duration::from_millis),
+        sessions: safeguard_server::SessionCache::default(),
     };
     safeguard_server::run_stdio(options)?;
     Ok(0)

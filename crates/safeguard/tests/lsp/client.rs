@@ -125,6 +125,22 @@ impl Client {
         self.wait_for(|m| m.get("id") == Some(&json!(id)) && m.get("method").is_none())
     }
 
+    /// Writes raw bytes to the server, framing and all (malformed input).
+    pub fn send_bytes(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
+    /// The server's process id (for `/proc` readings).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the server process is still running.
+    pub fn running(&mut self) -> bool {
+        self.child.try_wait().expect("wait").is_none()
+    }
+
     fn send(&mut self, message: &Value) {
         let body = serde_json::to_vec(message).expect("serialize");
         write!(self.stdin, "Content-Length: {}\r\n\r\n", body.len()).expect("write header");
@@ -135,10 +151,15 @@ impl Client {
     /// The first message (from the backlog, then new ones) matching `want`.
     /// Server requests (`client/registerCapability`) are answered on the way.
     pub fn wait_for(&mut self, want: impl Fn(&Value) -> bool) -> Value {
+        self.wait_within(WAIT, want)
+    }
+
+    /// [`Client::wait_for`] with its own deadline, for slow work.
+    pub fn wait_within(&mut self, wait: Duration, want: impl Fn(&Value) -> bool) -> Value {
         if let Some(i) = self.backlog.iter().position(&want) {
             return self.backlog.remove(i);
         }
-        let deadline = Instant::now() + WAIT;
+        let deadline = Instant::now() + wait;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.messages.recv_timeout(left) {
@@ -154,7 +175,7 @@ impl Client {
                     self.backlog.push(message);
                 }
                 Err(RecvTimeoutError::Timeout) => panic!(
-                    "no matching message within {WAIT:?}; received: {:#?}",
+                    "no matching message within {wait:?}; received: {:#?}",
                     self.backlog
                 ),
                 Err(RecvTimeoutError::Disconnected) => {

@@ -2,6 +2,7 @@
 //! driven the way an editor drives it.
 
 mod client;
+mod resilience;
 
 use std::time::Duration;
 
