@@ -9,6 +9,7 @@
 
 mod baa_register;
 mod buffers;
+mod cache;
 mod check;
 mod config;
 mod frontends;
@@ -21,6 +22,7 @@ mod walk;
 
 pub use baa_register::{RegisterEntry, build_register, today_utc};
 pub use buffers::{DocumentKey, DocumentReport, Overlay, Session};
+pub use cache::{CACHE_DIR_NAME, CacheMode, CacheStats};
 pub use check::{
     CheckOptions, CheckReport, SkippedFile, TerraformInputs, Timings, check, load_policies,
 };
