@@ -2,7 +2,9 @@
 //! that governs each scanned path, walking the tree (gitignore-aware, in
 //! parallel), grouping files into documents and handing them to the right
 //! frontend, loading the policies a configuration asks for, and driving the
-//! engine over documents in parallel. [`check`] is the one entry point the
+//! engine over documents in parallel, reusing unchanged units' results from
+//! the authenticated result cache (`.safeguard-cache/`, [`CacheMode`]).
+//! [`check`] is the one entry point the
 //! CLI and the tests share; [`Session`] is the language server's view of the
 //! same pipeline, over open editor buffers ([`Overlay`]); [`test_policies`]
 //! runs the policies' own examples through the same frontends and engine.

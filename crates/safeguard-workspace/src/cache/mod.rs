@@ -219,11 +219,18 @@ impl Cache {
         };
         let dir = project_root.join(CACHE_DIR_NAME);
         let entries = dir.join(FORMAT);
+        // Checked before anything is created: creating the entries
+        // directory through a planted link would write outside the tree.
+        let planted = || {
+            [&dir, &entries]
+                .iter()
+                .any(|p| fs::symlink_metadata(p).is_ok_and(|m| !m.is_dir()))
+        };
+        if planted() {
+            return None;
+        }
         let writable = prepare(&dir, &entries);
-        if [&dir, &entries]
-            .iter()
-            .any(|p| fs::symlink_metadata(p).is_ok_and(|m| !m.is_dir()))
-        {
+        if planted() {
             return None;
         }
         let mut policies: HashMap<String, Arc<Policy>> = HashMap::new();
