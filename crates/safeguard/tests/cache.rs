@@ -48,9 +48,10 @@ fn project(dir: &Path) {
         dir,
         "mail/edge/main.cf",
         "smtpd_tls_security_level = may\nsmtp_tls_security_level = may\n\
+         relayhost = [smtp.example.com]:587\n\
          smtp_tls_policy_maps = hash:/etc/postfix/tls_policy\n",
     );
-    write(dir, "mail/edge/tls_policy", "example.com encrypt\n");
+    write(dir, "mail/edge/tls_policy", "[smtp.example.com]:587 encrypt\n");
     write(
         dir,
         "mail/imap/dovecot.conf",
@@ -184,7 +185,7 @@ fn a_changed_file_misses_exactly_the_units_that_read_it() {
     assert_eq!(stats, Some((3, 2)));
     assert_eq!(cached, setup.cold().1);
     // A Postfix lookup table: only the Postfix unit.
-    write(tree, "mail/edge/tls_policy", "example.com may\n");
+    write(tree, "mail/edge/tls_policy", "[smtp.example.com]:587 may\n");
     let (_, stats, cached) = setup.run(&[]);
     assert_eq!(stats, Some((4, 1)));
     assert_eq!(cached, setup.cold().1);
@@ -227,8 +228,6 @@ fn entries_authenticated_with_another_key_are_ignored() {
     let attacker = tempfile::tempdir().unwrap();
     let (_, stats) = check(setup.tree.path(), attacker.path(), setup.out.path(), &[]);
     assert_eq!(stats, Some((0, 5)));
-    // Forge: make every planted entry claim an empty result by keeping only
-    // its prefix; and flip one byte of another copy.
     let (code, stats, out) = setup.run(&[]);
     assert_eq!(stats, Some((0, 5)), "an entry under another key was used");
     assert_eq!(out, reference);
