@@ -51,7 +51,11 @@ fn project(dir: &Path) {
          relayhost = [smtp.example.com]:587\n\
          smtp_tls_policy_maps = hash:/etc/postfix/tls_policy\n",
     );
-    write(dir, "mail/edge/tls_policy", "[smtp.example.com]:587 encrypt\n");
+    write(
+        dir,
+        "mail/edge/tls_policy",
+        "[smtp.example.com]:587 encrypt\n",
+    );
     write(
         dir,
         "mail/imap/dovecot.conf",
