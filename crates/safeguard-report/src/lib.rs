@@ -37,7 +37,7 @@ pub use human::{HumanOptions, render_human};
 pub use json::render_json;
 pub use junit::render_junit;
 pub use location::{Position, Range, display_path, finding_range};
-pub use sarif::render_sarif;
+pub use sarif::{SHARD_PROPERTY, render_sarif};
 
 /// What to do with findings whose outcome cannot be known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -22,6 +22,9 @@ const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
 
+/// The run property a `--shard I/N` SARIF report carries for `safeguard merge`.
+pub const SHARD_PROPERTY: &str = "safeguard/shard";
+
 #[must_use]
 pub fn render_sarif(report: &CheckReport, options: &OutputOptions) -> String {
     let rules: Vec<Value> = report.rules.iter().map(|p| rule(p)).collect();
@@ -33,7 +36,7 @@ pub fn render_sarif(report: &CheckReport, options: &OutputOptions) -> String {
         .map(|f| result(f, report, options))
         .collect();
     let notifications = notifications(report, options);
-    let sarif = json!({
+    let mut sarif = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
@@ -60,6 +63,26 @@ pub fn render_sarif(report: &CheckReport, options: &OutputOptions) -> String {
             "results": results,
         }]
     });
+    if let Some(shard) = report.shard {
+        // What `safeguard merge` needs to join the shards into the single
+        // run's SARIF; it removes this bag. Notifications are the leading
+        // configuration and policy errors (first shard only), the input
+        // errors, then the skipped files.
+        let inputs: Vec<String> = report
+            .inputs
+            .iter()
+            .map(|p| display_path(p, &options.cwd))
+            .collect();
+        sarif["runs"][0]["properties"] = json!({
+            SHARD_PROPERTY: {
+                "index": shard.index,
+                "count": shard.count,
+                "leadingNotifications": report.config_errors.len() + report.policy_errors.len(),
+                "errorNotifications": report.input_errors.len(),
+                "inputs": inputs,
+            }
+        });
+    }
     let mut text = serde_json::to_string_pretty(&sarif).unwrap_or_default();
     text.push('\n');
     text

@@ -16,6 +16,7 @@ use safeguard_model::InputError;
 use safeguard_policy::Policy;
 use safeguard_source::SourceFile;
 
+use crate::cache::Recorder;
 use crate::check::{MetaPolicies, build_engine, external_var_sources};
 use crate::frontends::{
     ExternalVars, PostfixUnit, dovecot_document_in, exim_document_in, postfix_document_in,
@@ -69,23 +70,34 @@ fn key(path: &Path) -> PathBuf {
 
 /// Dovecot and Exim includes: found on disk, confined to the root like the
 /// CLI's, with an open buffer's text replacing the file's.
+/// Each disk read is recorded for the result cache when a recorder is given.
 pub(crate) struct OverlayIncludes<'a> {
     disk: FsIncludeLoader,
     overlay: Option<&'a Overlay>,
+    recorder: Option<&'a Recorder>,
 }
 
 impl<'a> OverlayIncludes<'a> {
-    pub(crate) fn new(root: PathBuf, overlay: Option<&'a Overlay>) -> Self {
+    pub(crate) fn new(
+        root: PathBuf,
+        overlay: Option<&'a Overlay>,
+        recorder: Option<&'a Recorder>,
+    ) -> Self {
         Self {
             disk: FsIncludeLoader::new(root),
             overlay,
+            recorder,
         }
     }
 }
 
 impl IncludeLoader for OverlayIncludes<'_> {
     fn load(&self, including_file: &Path, pattern: &str) -> Result<Vec<SourceFile>, String> {
-        let files = self.disk.load(including_file, pattern)?;
+        let answer = self.disk.load(including_file, pattern);
+        if let Some(recorder) = self.recorder {
+            recorder.include(&self.disk.root, including_file, pattern, &answer);
+        }
+        let files = answer?;
         Ok(files
             .into_iter()
             .map(|file| match self.overlay.and_then(|o| o.get(file.path())) {
@@ -267,7 +279,7 @@ impl Session {
                     root: self.root.clone(),
                 };
                 (
-                    terraform_document_in(&unit, &self.external, self.limits, overlay),
+                    terraform_document_in(&unit, &self.external, self.limits, overlay, None),
                     Vec::new(),
                 )
             }
@@ -277,10 +289,11 @@ impl Session {
                     main: dir.join("main.cf"),
                     root: self.root.clone(),
                 };
-                postfix_document_in(&unit, &self.config.postfix, max, overlay)
+                postfix_document_in(&unit, &self.config.postfix, max, overlay, None)
             }
-            DocumentKey::Dovecot(file) => dovecot_document_in(file, &self.root, max, overlay),
-            DocumentKey::Exim(file) => match exim_document_in(file, &self.root, max, overlay) {
+            DocumentKey::Dovecot(file) => dovecot_document_in(file, &self.root, max, overlay, None),
+            DocumentKey::Exim(file) => match exim_document_in(file, &self.root, max, overlay, None)
+            {
                 Some(result) => result,
                 None => return DocumentReport::default(),
             },

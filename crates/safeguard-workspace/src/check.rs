@@ -12,8 +12,9 @@ use safeguard_source::{ColumnUnit, SourceFile};
 use safeguard_terraform::VarSource;
 
 use crate::baa_register::{build_register, today_utc};
+use crate::cache::{Cache, CacheMode, CacheStats, Recorder, UnitKey};
 use crate::config::MailFormat;
-use crate::frontends::{ExternalVars, PostfixUnit, read_source, terraform_document};
+use crate::frontends::{ExternalVars, PostfixUnit, read_recorded, read_source, terraform_document};
 use crate::walk::{OtherInputs, collect_units, merge_units};
 use crate::{Config, ConfigError, Selection, Shard, discover_config, load_config};
 
@@ -44,6 +45,8 @@ pub struct CheckOptions {
     pub limits: crate::LimitOverrides,
     /// A skipped or failed file makes the run an error (exit 2).
     pub strict: bool,
+    /// The result cache (`.safeguard-cache/`); off unless asked for.
+    pub cache: CacheMode,
 }
 
 /// Terraform variable values given from outside the scanned tree. They apply
@@ -88,6 +91,8 @@ pub struct CheckReport {
     pub rules: Vec<Arc<Policy>>,
     /// Set in a sharded run, for `safeguard merge`.
     pub shard: Option<Shard>,
+    /// The result cache's hits and misses, when it was used.
+    pub cache: Option<CacheStats>,
 }
 
 impl CheckReport {
@@ -109,8 +114,13 @@ pub struct SkippedFile {
 /// Judges a JSON file if it is a Terraform plan or state or a tenant
 /// export; `None` for any other JSON (it is not ours to read, and not
 /// counted).
-fn plan_result(path: &Path, engine: &Engine, max_bytes: u64) -> Option<UnitResult> {
-    let file = match read_source(path, max_bytes) {
+fn plan_result(
+    path: &Path,
+    engine: &Engine,
+    max_bytes: u64,
+    recorder: Option<&Recorder>,
+) -> Option<UnitResult> {
+    let file = match read_recorded(path, None, max_bytes, recorder) {
         Ok(file) => file,
         // Whether it is a plan cannot be known: report it rather than lose it.
         Err(err) => {
@@ -134,8 +144,13 @@ fn plan_result(path: &Path, engine: &Engine, max_bytes: u64) -> Option<UnitResul
 
 /// Judges a `.ps1` or YAML file if it is a Microsoft365DSC configuration or
 /// a native tenant file; `None` for any other (not ours, not counted).
-fn tenant_result(path: &Path, engine: &Engine, max_bytes: u64) -> Option<UnitResult> {
-    let file = match read_source(path, max_bytes) {
+fn tenant_result(
+    path: &Path,
+    engine: &Engine,
+    max_bytes: u64,
+    recorder: Option<&Recorder>,
+) -> Option<UnitResult> {
+    let file = match read_recorded(path, None, max_bytes, recorder) {
         Ok(file) => file,
         // Whether it is a tenant file cannot be known: report it rather than lose it.
         Err(err) => {
@@ -196,8 +211,9 @@ fn mapped_tenant_result(
     format: Format,
     engine: &Engine,
     max_bytes: u64,
+    recorder: Option<&Recorder>,
 ) -> UnitResult {
-    let mut document = match read_source(path, max_bytes) {
+    let mut document = match read_recorded(path, None, max_bytes, recorder) {
         Ok(file) => safeguard_tenant::tenant_document(file),
         Err(err) => {
             let mut document = Document::new(format, path.display().to_string());
@@ -225,8 +241,10 @@ fn postfix_result(
     options: &safeguard_mail::PostfixOptions,
     engine: &Engine,
     max_bytes: u64,
+    recorder: Option<&Recorder>,
 ) -> UnitResult {
-    let (mut document, unreadable) = crate::frontends::postfix_document(unit, options, max_bytes);
+    let (mut document, unreadable) =
+        crate::frontends::postfix_document(unit, options, max_bytes, recorder);
     document.errors.splice(0..0, unreadable);
     UnitResult::judge(&unit.dir, true, document, engine)
 }
@@ -318,33 +336,48 @@ fn mail_units(
 }
 
 /// Judges a Dovecot configuration (`dovecot.conf` and what it includes).
-fn dovecot_result(file: &Path, root: &Path, engine: &Engine, max_bytes: u64) -> UnitResult {
-    let (mut document, unreadable) = crate::frontends::dovecot_document(file, root, max_bytes);
+fn dovecot_result(
+    file: &Path,
+    root: &Path,
+    engine: &Engine,
+    max_bytes: u64,
+    recorder: Option<&Recorder>,
+) -> UnitResult {
+    let (mut document, unreadable) =
+        crate::frontends::dovecot_document(file, root, max_bytes, recorder);
     document.errors.splice(0..0, unreadable);
     UnitResult::judge(file, true, document, engine)
 }
 
 /// Judges an Exim configuration (and what it includes); `None` for a
 /// `configure` file that is not Exim's.
-fn exim_result(file: &Path, root: &Path, engine: &Engine, max_bytes: u64) -> Option<UnitResult> {
-    let (mut document, unreadable) = crate::frontends::exim_document(file, root, max_bytes)?;
+fn exim_result(
+    file: &Path,
+    root: &Path,
+    engine: &Engine,
+    max_bytes: u64,
+    recorder: Option<&Recorder>,
+) -> Option<UnitResult> {
+    let (mut document, unreadable) =
+        crate::frontends::exim_document(file, root, max_bytes, recorder)?;
     document.errors.splice(0..0, unreadable);
     Some(UnitResult::judge(file, true, document, engine))
 }
 
-/// What judging one unit produced.
-struct UnitResult {
-    dir: PathBuf,
+/// What judging one unit produced (and what the result cache stores).
+pub(crate) struct UnitResult {
+    pub(crate) dir: PathBuf,
     /// The user named files of this unit on the command line.
-    named: bool,
-    findings: Vec<Finding>,
-    errors: Vec<InputError>,
-    notes: Vec<InputError>,
-    files: Vec<PathBuf>,
+    pub(crate) named: bool,
+    /// Before suppressions: those are applied to every result afresh.
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) errors: Vec<InputError>,
+    pub(crate) notes: Vec<InputError>,
+    pub(crate) files: Vec<PathBuf>,
     /// The files findings may point into, for suppression comments.
-    sources: Vec<SourceFile>,
-    objects: usize,
-    included_dirs: Vec<PathBuf>,
+    pub(crate) sources: Vec<SourceFile>,
+    pub(crate) objects: usize,
+    pub(crate) included_dirs: Vec<PathBuf>,
 }
 
 impl UnitResult {
@@ -489,57 +522,104 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             }
         };
         found_files.extend(found_here);
+        let cache = if options.parse_only {
+            None
+        } else {
+            let project_root = match config_path.as_ref().and_then(|p| p.parent()) {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+                Some(_) => PathBuf::from("."),
+                None => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            };
+            let context = crate::cache::Context {
+                policies: engine.policies(),
+                catalogue: &meta.catalogue,
+                config: config_path.as_deref(),
+                default_root: &paths[0],
+                limits,
+                external: &var_sources,
+            };
+            Cache::open(&options.cache, &project_root, &context)
+        };
+        let cache = cache.as_ref();
         let evaluate = || {
             units
                 .par_iter()
-                .map(|unit| {
-                    let document = terraform_document(unit, &var_sources, limits);
-                    let mut result =
-                        UnitResult::judge(&unit.dir, unit.report_only.is_some(), document, &engine);
-                    if let Some(only) = &unit.report_only {
-                        result
-                            .findings
-                            .retain(|f| only.iter().any(|p| p == f.file.path()));
-                        result
-                            .sources
-                            .retain(|f| only.iter().any(|p| p == f.path()));
-                    }
-                    result
+                .filter_map(|unit| {
+                    Cache::unit(cache, &UnitKey::Terraform(unit), |recorder| {
+                        let document = terraform_document(unit, &var_sources, limits, recorder);
+                        let mut result = UnitResult::judge(
+                            &unit.dir,
+                            unit.report_only.is_some(),
+                            document,
+                            &engine,
+                        );
+                        if let Some(only) = &unit.report_only {
+                            result
+                                .findings
+                                .retain(|f| only.iter().any(|p| p == f.file.path()));
+                            result
+                                .sources
+                                .retain(|f| only.iter().any(|p| p == f.path()));
+                        }
+                        Some(result)
+                    })
                 })
                 .collect::<Vec<_>>()
         };
         let plans = || {
             json_files
                 .par_iter()
-                .filter_map(|path| plan_result(path, &engine, max))
-                .chain(
-                    tenant_files
-                        .par_iter()
-                        .filter_map(|path| tenant_result(path, &engine, max)),
-                )
-                .chain(
-                    mapped_tenant
-                        .par_iter()
-                        .map(|(path, format)| mapped_tenant_result(path, *format, &engine, max)),
-                )
+                .filter_map(|path| {
+                    Cache::unit(cache, &UnitKey::Plan(path), |recorder| {
+                        plan_result(path, &engine, max, recorder)
+                    })
+                })
+                .chain(tenant_files.par_iter().filter_map(|path| {
+                    Cache::unit(cache, &UnitKey::Tenant(path), |recorder| {
+                        tenant_result(path, &engine, max, recorder)
+                    })
+                }))
+                .chain(mapped_tenant.par_iter().filter_map(|(path, format)| {
+                    Cache::unit(cache, &UnitKey::MappedTenant(path, *format), |recorder| {
+                        Some(mapped_tenant_result(path, *format, &engine, max, recorder))
+                    })
+                }))
                 .collect::<Vec<_>>()
         };
         let mail = || {
             postfix_units
                 .par_iter()
-                .map(|unit| postfix_result(unit, &config.postfix, &engine, max))
+                .filter_map(|unit| {
+                    Cache::unit(cache, &UnitKey::Postfix(unit), |recorder| {
+                        Some(postfix_result(
+                            unit,
+                            &config.postfix,
+                            &engine,
+                            max,
+                            recorder,
+                        ))
+                    })
+                })
                 .collect::<Vec<_>>()
         };
         let dovecot = || {
             dovecot_files
                 .par_iter()
-                .map(|file| dovecot_result(file, &include_root, &engine, max))
+                .filter_map(|file| {
+                    Cache::unit(cache, &UnitKey::Dovecot(file, &include_root), |recorder| {
+                        Some(dovecot_result(file, &include_root, &engine, max, recorder))
+                    })
+                })
                 .collect::<Vec<_>>()
         };
         let exim = || {
             exim_files
                 .par_iter()
-                .filter_map(|file| exim_result(file, &include_root, &engine, max))
+                .filter_map(|file| {
+                    Cache::unit(cache, &UnitKey::Exim(file, &include_root), |recorder| {
+                        exim_result(file, &include_root, &engine, max, recorder)
+                    })
+                })
                 .collect::<Vec<_>>()
         };
         let (mut results, (plan_results, (mail_results, (dovecot_results, exim_results)))) =
@@ -548,6 +628,12 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                 Err(_) => (evaluate(), (plans(), (mail(), (dovecot(), exim())))),
             };
         timings.lap("read, parse and judge (parallel)");
+        if let Some(cache) = cache {
+            let stats = cache.stats();
+            let total = report.cache.get_or_insert_with(CacheStats::default);
+            total.hits += stats.hits;
+            total.misses += stats.misses;
+        }
         results.extend(plan_results);
         results.extend(mail_results);
         results.extend(dovecot_results);
@@ -620,6 +706,12 @@ pub fn check(options: &CheckOptions) -> CheckReport {
     sort_input_errors(&mut report.input_errors);
     sort_input_errors(&mut report.notes);
     timings.lap("sort");
+    if let Some(stats) = report.cache {
+        timings.note(&format!(
+            "cache: {} hits, {} misses",
+            stats.hits, stats.misses
+        ));
+    }
     report
 }
 
@@ -635,6 +727,13 @@ impl Timings {
         let on = std::env::var_os("SAFEGUARD_TIMINGS").is_some_and(|v| !v.is_empty());
         Timings {
             last: on.then(std::time::Instant::now),
+        }
+    }
+
+    /// Prints a line that is not a phase (the cache's hits and misses).
+    pub fn note(&self, text: &str) {
+        if self.last.is_some() {
+            eprintln!("safeguard: {text}");
         }
     }
 
@@ -796,6 +895,9 @@ pub(crate) fn external_var_sources(
 pub(crate) struct MetaPolicies {
     pub(crate) selected: Vec<Arc<Policy>>,
     pub(crate) loaded: BTreeSet<String>,
+    /// The engine's catalogue, BAA register and PHI scope, as text, for
+    /// the result cache's key (all are lists, so the text is stable).
+    pub(crate) catalogue: String,
 }
 
 pub(crate) fn build_engine(
@@ -864,16 +966,19 @@ pub(crate) fn build_engine(
             report.config_errors.push(error);
         }
     }
+    let baa = BaaContext {
+        vendors: set.vendors,
+        services: set.services,
+        register,
+    };
+    let catalogue = format!("{baa:?}\n{:?}", config.phi);
     let engine = Engine::new(policies.into_iter().map(|p| Arc::clone(&p)).collect())
         .with_phi_scope(config.phi.clone())
-        .with_baa(Arc::new(BaaContext {
-            vendors: set.vendors,
-            services: set.services,
-            register,
-        }));
+        .with_baa(Arc::new(baa));
     let meta = MetaPolicies {
         selected: meta_selected,
         loaded,
+        catalogue,
     };
     (engine, meta)
 }

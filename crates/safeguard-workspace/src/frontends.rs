@@ -10,6 +10,7 @@ use safeguard_terraform::{
 };
 
 use crate::buffers::Overlay;
+use crate::cache::Recorder;
 use crate::walk::TerraformUnit;
 
 /// Reads and decodes one file. Files larger than `max_bytes` are reported,
@@ -87,6 +88,20 @@ pub(crate) fn read_source_in(
     }
 }
 
+/// [`read_source_in`], with the read recorded for the result cache.
+pub(crate) fn read_recorded(
+    path: &Path,
+    overlay: Option<&Overlay>,
+    max_bytes: u64,
+    recorder: Option<&Recorder>,
+) -> Result<SourceFile, InputError> {
+    let answer = read_source_in(path, overlay, max_bytes);
+    if let Some(recorder) = recorder {
+        recorder.file(path, max_bytes, &answer);
+    }
+    answer
+}
+
 /// Variable sources from outside a module: `env` ranks below the module's
 /// own auto-loaded tfvars, `later` above them.
 #[derive(Debug, Clone, Default)]
@@ -101,8 +116,9 @@ pub(crate) fn terraform_document(
     unit: &TerraformUnit,
     external: &ExternalVars,
     limits: crate::Limits,
+    recorder: Option<&Recorder>,
 ) -> Document {
-    terraform_document_in(unit, external, limits, None)
+    terraform_document_in(unit, external, limits, None, recorder)
 }
 
 /// [`terraform_document`] with open buffers standing in for files on disk
@@ -112,19 +128,24 @@ pub(crate) fn terraform_document_in(
     external: &ExternalVars,
     limits: crate::Limits,
     overlay: Option<&Overlay>,
+    recorder: Option<&Recorder>,
 ) -> Document {
     let max = limits.max_file_size;
     let mut sources = Vec::with_capacity(unit.files.len());
     let mut errors = Vec::new();
     for path in &unit.files {
-        match read_source_in(path, overlay, max) {
+        match read_recorded(path, overlay, max, recorder) {
             Ok(file) => sources.push(file),
             Err(err) => errors.push(err),
         }
     }
     let mut vars = external.env.clone();
-    for path in auto_loaded_var_files(&unit.dir) {
-        match read_source_in(&path, overlay, max) {
+    let var_files = auto_loaded_var_files(&unit.dir);
+    if let Some(recorder) = recorder {
+        recorder.var_files(&unit.dir, &var_files);
+    }
+    for path in var_files {
+        match read_recorded(&path, overlay, max, recorder) {
             Ok(file) if path.extension().is_some_and(|e| e == "json") => {
                 vars.push(VarSource::TfvarsJson(file))
             }
@@ -137,6 +158,7 @@ pub(crate) fn terraform_document_in(
         root: std::fs::canonicalize(&unit.root).unwrap_or_else(|_| unit.root.clone()),
         overlay: overlay.cloned(),
         max_file_size: max,
+        recorder,
     };
     let mut document = safeguard_terraform::root_module_document_with_limits(
         unit.dir.display().to_string(),
@@ -153,7 +175,7 @@ pub(crate) fn terraform_document_in(
 /// `terraform.tfvars`, `terraform.tfvars.json` and `*.auto.tfvars(.json)` in
 /// a module directory, in the order Terraform loads them. Like Terraform,
 /// this ignores `.gitignore`: an ignored tfvars file still sets the values.
-fn auto_loaded_var_files(dir: &Path) -> Vec<std::path::PathBuf> {
+pub(crate) fn auto_loaded_var_files(dir: &Path) -> Vec<std::path::PathBuf> {
     let Ok(entries) = fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -187,8 +209,9 @@ pub(crate) fn postfix_document(
     unit: &PostfixUnit,
     options: &safeguard_mail::PostfixOptions,
     max_bytes: u64,
+    recorder: Option<&Recorder>,
 ) -> (Document, Vec<InputError>) {
-    postfix_document_in(unit, options, max_bytes, None)
+    postfix_document_in(unit, options, max_bytes, None, recorder)
 }
 
 /// [`postfix_document`] with open buffers for main.cf and master.cf.
@@ -197,21 +220,29 @@ pub(crate) fn postfix_document_in(
     options: &safeguard_mail::PostfixOptions,
     max_bytes: u64,
     overlay: Option<&Overlay>,
+    recorder: Option<&Recorder>,
 ) -> (Document, Vec<InputError>) {
     let mut errors = Vec::new();
-    let main = read_source_in(&unit.main, overlay, max_bytes)
+    let main = read_recorded(&unit.main, overlay, max_bytes, recorder)
         .map_err(|e| errors.push(e))
         .ok();
     let master_path = unit.dir.join("master.cf");
-    let master = if master_path.exists() || overlay.is_some_and(|o| o.get(&master_path).is_some()) {
-        read_source_in(&master_path, overlay, max_bytes)
+    let master_exists = master_path.exists();
+    if let Some(recorder) = recorder {
+        recorder.exists(&master_path, master_exists);
+    }
+    let master = if master_exists || overlay.is_some_and(|o| o.get(&master_path).is_some()) {
+        read_recorded(&master_path, overlay, max_bytes, recorder)
             .map_err(|e| errors.push(e))
             .ok()
     } else {
         None
     };
     let address = unit.dir.display().to_string();
-    let loader = safeguard_mail::FsTableLoader::new(unit.dir.clone(), unit.root.clone());
+    let loader = RecordedTables {
+        disk: safeguard_mail::FsTableLoader::new(unit.dir.clone(), unit.root.clone()),
+        recorder,
+    };
     let document = match main {
         Some(main) => safeguard_mail::postfix_document_with_tables(
             &address,
@@ -231,8 +262,9 @@ pub(crate) fn dovecot_document(
     file: &Path,
     root: &Path,
     max_bytes: u64,
+    recorder: Option<&Recorder>,
 ) -> (Document, Vec<InputError>) {
-    dovecot_document_in(file, root, max_bytes, None)
+    dovecot_document_in(file, root, max_bytes, None, recorder)
 }
 
 /// [`dovecot_document`] with open buffers for the file and its includes.
@@ -241,11 +273,12 @@ pub(crate) fn dovecot_document_in(
     root: &Path,
     max_bytes: u64,
     overlay: Option<&Overlay>,
+    recorder: Option<&Recorder>,
 ) -> (Document, Vec<InputError>) {
-    match read_source_in(file, overlay, max_bytes) {
+    match read_recorded(file, overlay, max_bytes, recorder) {
         Ok(main) => {
             let root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-            let loader = crate::buffers::OverlayIncludes::new(root, overlay);
+            let loader = crate::buffers::OverlayIncludes::new(root, overlay, recorder);
             (
                 safeguard_mail::dovecot_document(&file.display().to_string(), main, Some(&loader)),
                 Vec::new(),
@@ -301,8 +334,9 @@ pub(crate) fn exim_document(
     file: &Path,
     root: &Path,
     max_bytes: u64,
+    recorder: Option<&Recorder>,
 ) -> Option<(Document, Vec<InputError>)> {
-    exim_document_in(file, root, max_bytes, None)
+    exim_document_in(file, root, max_bytes, None, recorder)
 }
 
 /// [`exim_document`] with open buffers for the file and its includes.
@@ -311,15 +345,16 @@ pub(crate) fn exim_document_in(
     root: &Path,
     max_bytes: u64,
     overlay: Option<&Overlay>,
+    recorder: Option<&Recorder>,
 ) -> Option<(Document, Vec<InputError>)> {
-    match read_source_in(file, overlay, max_bytes) {
+    match read_recorded(file, overlay, max_bytes, recorder) {
         Ok(main) => {
             let named_exim = file.file_name().is_some_and(|n| n != "configure");
             if !named_exim && !looks_like_exim(main.text()) {
                 return None;
             }
             let root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-            let loader = crate::buffers::OverlayIncludes::new(root, overlay);
+            let loader = crate::buffers::OverlayIncludes::new(root, overlay, recorder);
             Some((
                 safeguard_mail::exim_document(&file.display().to_string(), main, Some(&loader)),
                 Vec::new(),
@@ -394,16 +429,44 @@ pub fn parse_snippet(format: Format, text: &str) -> Result<Document, String> {
     }
 }
 
-/// Reads local Terraform modules for the frontend, never from outside the
-/// scanned root (a `source = "../../../../etc"` is refused).
-struct ModuleFiles {
-    root: PathBuf,
-    /// Open editor buffers, read instead of the files on disk.
-    overlay: Option<Overlay>,
-    max_file_size: u64,
+/// Postfix table files from disk, each load recorded for the result cache.
+struct RecordedTables<'a> {
+    disk: safeguard_mail::FsTableLoader,
+    recorder: Option<&'a Recorder>,
 }
 
-impl ModuleFiles {
+impl safeguard_mail::TableLoader for RecordedTables<'_> {
+    fn load(&self, path: &str) -> Result<SourceFile, safeguard_mail::TableFileError> {
+        let answer = self.disk.load(path);
+        if let Some(recorder) = self.recorder {
+            recorder.table(&self.disk, path, &answer);
+        }
+        answer
+    }
+}
+
+/// Reads local Terraform modules for the frontend, never from outside the
+/// scanned root (a `source = "../../../../etc"` is refused).
+pub(crate) struct ModuleFiles<'a> {
+    pub(crate) root: PathBuf,
+    /// Open editor buffers, read instead of the files on disk.
+    overlay: Option<Overlay>,
+    pub(crate) max_file_size: u64,
+    /// Each module read is recorded here for the result cache.
+    recorder: Option<&'a Recorder>,
+}
+
+impl ModuleFiles<'_> {
+    /// A loader reading from disk only (the cache replays reads with it).
+    pub(crate) fn on_disk(root: PathBuf, max_file_size: u64) -> Self {
+        ModuleFiles {
+            root,
+            overlay: None,
+            max_file_size,
+            recorder: None,
+        }
+    }
+
     /// Reads a module directory's `.tf` files, if it lies inside the root.
     fn read_dir(&self, dir: PathBuf, source: &str) -> Result<LoadedModule, String> {
         let real = fs::canonicalize(&dir).map_err(|err| {
@@ -447,15 +510,29 @@ impl ModuleFiles {
     }
 }
 
-impl ModuleLoader for ModuleFiles {
+impl ModuleLoader for ModuleFiles<'_> {
     fn load(&self, caller_dir: &Path, source: &str) -> Result<LoadedModule, String> {
-        self.read_dir(crate::walk::clean(&caller_dir.join(source)), source)
+        let answer = self.read_dir(crate::walk::clean(&caller_dir.join(source)), source);
+        if let Some(recorder) = self.recorder {
+            recorder.module(self, caller_dir, source, &answer);
+        }
+        answer
     }
 
     /// `terraform init` records where it installed each module in
     /// `.terraform/modules/modules.json` (`{"Modules": [{"Key", "Source", "Dir"}]}`,
     /// `Dir` relative to the root module).
     fn installed(&self, root_dir: &Path, key: &str) -> Option<Result<LoadedModule, String>> {
+        let answer = self.installed_module(root_dir, key);
+        if let Some(recorder) = self.recorder {
+            recorder.installed(self, root_dir, key, answer.as_ref());
+        }
+        answer
+    }
+}
+
+impl ModuleFiles<'_> {
+    fn installed_module(&self, root_dir: &Path, key: &str) -> Option<Result<LoadedModule, String>> {
         let manifest = root_dir.join(".terraform/modules/modules.json");
         let text = read_source(&manifest, self.max_file_size)
             .ok()?

@@ -2,13 +2,16 @@
 //! that governs each scanned path, walking the tree (gitignore-aware, in
 //! parallel), grouping files into documents and handing them to the right
 //! frontend, loading the policies a configuration asks for, and driving the
-//! engine over documents in parallel. [`check`] is the one entry point the
+//! engine over documents in parallel, reusing unchanged units' results from
+//! the authenticated result cache (`.safeguard-cache/`, [`CacheMode`]).
+//! [`check`] is the one entry point the
 //! CLI and the tests share; [`Session`] is the language server's view of the
 //! same pipeline, over open editor buffers ([`Overlay`]); [`test_policies`]
 //! runs the policies' own examples through the same frontends and engine.
 
 mod baa_register;
 mod buffers;
+mod cache;
 mod check;
 mod config;
 mod frontends;
@@ -21,6 +24,7 @@ mod walk;
 
 pub use baa_register::{RegisterEntry, build_register, today_utc};
 pub use buffers::{DocumentKey, DocumentReport, Overlay, Session};
+pub use cache::{CACHE_DIR_NAME, CacheMode, CacheStats};
 pub use check::{
     CheckOptions, CheckReport, SkippedFile, TerraformInputs, Timings, check, load_policies,
 };

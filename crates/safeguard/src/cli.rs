@@ -27,13 +27,13 @@ pub enum Command {
     Report(Box<ReportArgs>),
     /// Run the language server on stdin/stdout (for editors).
     Server(ServerArgs),
-    /// Join the JSON outputs of `check --shard I/N` jobs into the report of a single run.
+    /// Join the JSON or SARIF outputs of `check --shard I/N` jobs into the report of a single run.
     Merge(MergeArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// The shards' `check --shard I/N --format json` outputs, all N of them.
+    /// The shards' `check --shard I/N --format json` (or `sarif`) outputs, all N of them.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Write the merged report to FILE instead of standard output.
@@ -190,6 +190,9 @@ pub struct CheckArgs {
     /// Print the safe fixes as a unified diff instead of writing them (exit 1 if any).
     #[arg(long)]
     pub diff: bool,
+    /// Neither read nor write the result cache (.safeguard-cache/ at the project root).
+    #[arg(long)]
+    pub no_cache: bool,
     /// Benchmarks only: read and build every document, judge none.
     #[arg(long, hide = true)]
     pub parse_only: bool,

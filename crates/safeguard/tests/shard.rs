@@ -67,12 +67,16 @@ fn run(dir: &Path, args: &[&str]) -> String {
 /// Runs the N shards of `check PATH --format json`, merges them and returns
 /// (single run, merged).
 fn single_and_merged(dir: &Path, path: &str, n: usize) -> (String, String) {
-    let single = run(dir, &["check", path, "--format", "json"]);
+    single_and_merged_as(dir, path, n, "json")
+}
+
+fn single_and_merged_as(dir: &Path, path: &str, n: usize, format: &str) -> (String, String) {
+    let single = run(dir, &["check", path, "--format", format]);
     let out = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     for i in 1..=n {
         let shard = format!("{i}/{n}");
-        let text = run(dir, &["check", path, "--format", "json", "--shard", &shard]);
+        let text = run(dir, &["check", path, "--format", format, "--shard", &shard]);
         let file = out.path().join(format!("shard-{i}.json"));
         std::fs::write(&file, text).unwrap();
         files.push(file.display().to_string());
@@ -110,6 +114,55 @@ fn any_shard_count_merges_to_the_single_run() {
         let (single, merged) = single_and_merged(dir.path(), ".", n);
         assert_eq!(merged, single, "{n} shards");
     }
+}
+
+#[test]
+fn sarif_shards_merged_equal_a_single_run_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    monorepo(dir.path());
+    for n in [1, 2, 4, 7] {
+        let (single, merged) = single_and_merged_as(dir.path(), ".", n, "sarif");
+        assert_eq!(merged, single, "{n} shards");
+    }
+    // The fixture exercises what merging must get right: a finding about a
+    // suppression comment, an input error.
+    let (single, _) = single_and_merged_as(dir.path(), ".", 1, "sarif");
+    let sarif: serde_json::Value = serde_json::from_str(&single).unwrap();
+    let run = &sarif["runs"][0];
+    assert!(run.get("properties").is_none());
+    let results = run["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["ruleId"] == "unused-suppression"));
+    assert_eq!(run["invocations"][0]["executionSuccessful"], false);
+    let (single, merged) = single_and_merged_as(&repo_root(), "testdata", 4, "sarif");
+    assert_eq!(merged, single);
+}
+
+#[test]
+fn a_sarif_shard_carries_its_merge_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    monorepo(dir.path());
+    let text = run(
+        dir.path(),
+        &["check", ".", "--format", "sarif", "--shard", "2/3"],
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let shard = &sarif["runs"][0]["properties"]["safeguard/shard"];
+    assert_eq!(shard["index"], 2);
+    assert_eq!(shard["count"], 3);
+    assert_eq!(shard["leadingNotifications"], 0);
+    assert!(shard["inputs"].as_array().is_some());
+    write(dir.path(), "two.sarif", &text);
+    let plain = run(dir.path(), &["check", ".", "--format", "sarif"]);
+    write(dir.path(), "plain.sarif", &plain);
+    let output = safeguard(dir.path())
+        .args(["merge", "two.sarif", "plain.sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output)
+            .contains("plain.sarif is not the output of `check --shard I/N --format sarif`")
+    );
 }
 
 #[test]

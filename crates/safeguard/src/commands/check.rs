@@ -8,7 +8,7 @@ use safeguard_report::{
     render_checkstyle, render_github, render_gitlab, render_human, render_json, render_junit,
     render_sarif,
 };
-use safeguard_workspace::{CheckOptions, TerraformInputs, check};
+use safeguard_workspace::{CacheMode, CheckOptions, TerraformInputs, check};
 
 use super::print;
 use crate::bundled;
@@ -71,6 +71,13 @@ pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
         shard: args.shard,
         limits: args.limits.overrides(),
         strict: args.strict,
+        // Fixes write files and re-check them; benchmarks of parsing must
+        // parse: neither may take results from the cache.
+        cache: if args.no_cache || args.fix || args.diff || args.parse_only {
+            CacheMode::Off
+        } else {
+            CacheMode::On
+        },
     };
     let mut report = check(&options);
     if args.diff {

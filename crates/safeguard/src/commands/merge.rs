@@ -1,6 +1,6 @@
 //! `safeguard merge`: joins the JSON reports of the N jobs of a sharded
 //! check (`check --shard I/N --format json`) into the report one job would
-//! have written, byte for byte.
+//! have written, byte for byte (SARIF reports: `merge_sarif.rs`).
 //!
 //! Findings and errors of different shards interleave in the single run's
 //! order, so they are re-sorted with the same keys (file, position, rule,
@@ -29,11 +29,24 @@ struct ShardReport {
 }
 
 pub fn run(args: &MergeArgs) -> Result<u8> {
-    let mut shards = Vec::new();
+    let mut documents = Vec::new();
     for path in &args.files {
-        shards.push(read_shard(path)?);
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let value: Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not JSON", path.display()))?;
+        documents.push((path.clone(), value));
     }
-    let text = merge(shards)?;
+    // SARIF when the first is SARIF; mixing formats is refused by each reader.
+    let text = if documents[0].1.get("runs").is_some() {
+        super::merge_sarif::merge(documents)?
+    } else {
+        let mut shards = Vec::new();
+        for (path, value) in documents {
+            shards.push(read_shard(&path, value)?);
+        }
+        merge(shards)?
+    };
     match &args.output {
         Some(path) => std::fs::write(path, text)
             .with_context(|| format!("cannot write {}", path.display()))?,
@@ -42,11 +55,7 @@ pub fn run(args: &MergeArgs) -> Result<u8> {
     Ok(0)
 }
 
-fn read_shard(path: &Path) -> Result<(usize, ShardReport)> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let value: Value =
-        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+fn read_shard(path: &Path, value: Value) -> Result<(usize, ShardReport)> {
     let Value::Object(mut json) = value else {
         bail!("{} is not a safeguard JSON report", path.display());
     };
@@ -211,7 +220,10 @@ fn merge(shards: Vec<(usize, ShardReport)>) -> Result<String> {
         .iter()
         .flat_map(|s| array(&s.json, "skipped").iter().cloned())
         .collect();
-    skipped.sort_by_cached_key(|s| s["file"].as_str().unwrap_or_default().to_owned());
+    // The single run lists them in path order (by component, as `PathBuf`
+    // compares: `a/b` before `a-b`).
+    skipped
+        .sort_by_cached_key(|s| std::path::PathBuf::from(s["file"].as_str().unwrap_or_default()));
     skipped.dedup();
     let failed: BTreeSet<String> = errors
         .iter()

@@ -2,6 +2,7 @@ mod check;
 mod explain;
 mod fix;
 mod merge;
+mod merge_sarif;
 mod report;
 mod rules;
 mod server;

@@ -1,0 +1,281 @@
+//! One unit's cached result, as bytes: the replay log (see `record`), then
+//! the result itself (findings, errors, notes, files, object count, local
+//! module directories). Findings point into files by index into a file
+//! table; a file that one of the log's answers carried is stored by path
+//! and taken from the replay (so a hit shares the freshly read text, for
+//! snippets and suppression comments), any other file (text a frontend
+//! made up) is stored whole.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use safeguard_engine::{Finding, Status, Suppression, SuppressionKind};
+use safeguard_model::{InputError, InputErrorLocation};
+use safeguard_policy::Policy;
+use safeguard_source::SourceFile;
+
+use super::codec::{Reader, Writer, encoding_from_tag, encoding_tag};
+use super::record::{Answer, Log, read_answers, write_answers};
+use crate::check::UnitResult;
+
+/// The files a result points into, each written once.
+struct FileTable<'a> {
+    files: Vec<&'a SourceFile>,
+    by_path: HashMap<&'a Path, Vec<u32>>,
+}
+
+impl<'a> FileTable<'a> {
+    fn index(&mut self, file: &'a SourceFile) -> Option<u32> {
+        let same = self.by_path.entry(file.path()).or_default();
+        if let Some(index) = same.iter().find(|i| {
+            let known = self.files[**i as usize];
+            known.ptr_eq(file) || known.text() == file.text()
+        }) {
+            return Some(*index);
+        }
+        let index = u32::try_from(self.files.len()).ok()?;
+        self.files.push(file);
+        same.push(index);
+        Some(index)
+    }
+}
+
+/// The entry payload: `None` when something in the result cannot be
+/// stored (a path that is not UTF-8, a count over `u32`).
+pub(crate) fn encode(log: &Log, result: Option<&UnitResult>) -> Option<Vec<u8>> {
+    let mut w = Writer::default();
+    write_answers(&mut w, &log.answers)?;
+    let Some(result) = result else {
+        w.u8(0);
+        return Some(w.bytes);
+    };
+    w.u8(1);
+    let mut table = FileTable {
+        files: Vec::new(),
+        by_path: HashMap::new(),
+    };
+    // Indices first, so the table is complete before it is written.
+    let mut body = Writer::default();
+    body.path(&result.dir)?;
+    body.u8(u8::from(result.named));
+    body.len(result.findings.len())?;
+    for finding in &result.findings {
+        body.str(&finding.policy.id)?;
+        body.u8(match finding.status {
+            Status::Pass => 0,
+            Status::Fail => 1,
+            Status::Unknown => 2,
+        });
+        body.str(&finding.message)?;
+        body.opt_str(finding.reason.as_deref())?;
+        body.u32(table.index(&finding.file)?);
+        body.span(finding.span);
+        body.span(finding.label_span);
+        body.str(&finding.object)?;
+        body.u32(table.index(&finding.object_file)?);
+        body.span(finding.object_span);
+        match &finding.suppression {
+            None => body.u8(0),
+            Some(s) => {
+                body.u8(match s.kind {
+                    SuppressionKind::InSource => 1,
+                    SuppressionKind::External => 2,
+                });
+                body.str(&s.justification)?;
+                body.opt_str(s.until.as_deref())?;
+                body.opt_str(s.approved_by.as_deref())?;
+                body.path(&s.file)?;
+                body.u32(s.line);
+            }
+        }
+    }
+    for errors in [&result.errors, &result.notes] {
+        body.len(errors.len())?;
+        for error in errors {
+            body.path(&error.path)?;
+            body.str(&error.message)?;
+            match &error.location {
+                InputErrorLocation::None => body.u8(0),
+                InputErrorLocation::Span { file, span } => {
+                    body.u8(1);
+                    body.u32(table.index(file)?);
+                    body.span(*span);
+                }
+                InputErrorLocation::Position { line, column } => {
+                    body.u8(2);
+                    body.u32(*line);
+                    body.u32(*column);
+                }
+            }
+        }
+    }
+    body.len(result.files.len())?;
+    for path in &result.files {
+        body.path(path)?;
+    }
+    body.len(result.sources.len())?;
+    for source in &result.sources {
+        body.u32(table.index(source)?);
+    }
+    body.u64(result.objects as u64);
+    body.len(result.included_dirs.len())?;
+    for dir in &result.included_dirs {
+        body.path(dir)?;
+    }
+
+    w.len(table.files.len())?;
+    for file in &table.files {
+        w.path(file.path())?;
+        let read = log
+            .files
+            .iter()
+            .any(|f| f.path() == file.path() && (f.ptr_eq(file) || f.text() == file.text()));
+        if read {
+            w.u8(0);
+        } else {
+            w.u8(1);
+            w.u8(encoding_tag(file.encoding()));
+            w.str(file.text())?;
+        }
+    }
+    w.bytes.extend_from_slice(&body.bytes);
+    Some(w.bytes)
+}
+
+/// Reads the replay log at the start of a payload.
+pub(crate) fn decode_answers<'a>(payload: &'a [u8]) -> Option<(Vec<Answer>, Reader<'a>)> {
+    let mut r = Reader::new(payload);
+    let answers = read_answers(&mut r)?;
+    Some((answers, r))
+}
+
+/// The result after the log; `read` holds the files the replay read.
+/// `None` when anything is malformed or names a policy not loaded now.
+pub(crate) fn decode_result(
+    mut r: Reader<'_>,
+    read: &HashMap<PathBuf, SourceFile>,
+    policies: &HashMap<String, Arc<Policy>>,
+) -> Option<Option<UnitResult>> {
+    match r.u8()? {
+        0 => return r.is_empty().then_some(None),
+        1 => {}
+        _ => return None,
+    }
+    let count = r.len()?;
+    let mut table = Vec::with_capacity(count);
+    for _ in 0..count {
+        let path = r.path()?;
+        let file = match r.u8()? {
+            0 => read.get(&path)?.clone(),
+            1 => {
+                let encoding = encoding_from_tag(r.u8()?)?;
+                SourceFile::with_encoding(path, r.str()?, encoding)
+            }
+            _ => return None,
+        };
+        table.push(file);
+    }
+    let file = |r: &mut Reader<'_>| -> Option<SourceFile> {
+        table.get(usize::try_from(r.u32()?).ok()?).cloned()
+    };
+    let dir = r.path()?;
+    let named = match r.u8()? {
+        0 => false,
+        1 => true,
+        _ => return None,
+    };
+    let count = r.len()?;
+    let mut findings = Vec::with_capacity(count);
+    for _ in 0..count {
+        let policy = Arc::clone(policies.get(r.str()?)?);
+        let status = match r.u8()? {
+            0 => Status::Pass,
+            1 => Status::Fail,
+            2 => Status::Unknown,
+            _ => return None,
+        };
+        let message = r.string()?;
+        let reason = r.opt_string()?;
+        let file_of = file(&mut r)?;
+        let span = r.span()?;
+        let label_span = r.span()?;
+        let object = r.string()?;
+        let object_file = file(&mut r)?;
+        let object_span = r.span()?;
+        let suppression = match r.u8()? {
+            0 => None,
+            kind @ (1 | 2) => Some(Suppression {
+                kind: if kind == 1 {
+                    SuppressionKind::InSource
+                } else {
+                    SuppressionKind::External
+                },
+                justification: r.string()?,
+                until: r.opt_string()?,
+                approved_by: r.opt_string()?,
+                file: r.path()?,
+                line: r.u32()?,
+            }),
+            _ => return None,
+        };
+        findings.push(Finding {
+            policy,
+            status,
+            message,
+            reason,
+            file: file_of,
+            span,
+            label_span,
+            object,
+            object_file,
+            object_span,
+            suppression,
+        });
+    }
+    let mut lists = [Vec::new(), Vec::new()];
+    for list in &mut lists {
+        let count = r.len()?;
+        for _ in 0..count {
+            let path = r.path()?;
+            let message = r.string()?;
+            let location = match r.u8()? {
+                0 => InputErrorLocation::None,
+                1 => InputErrorLocation::Span {
+                    file: file(&mut r)?,
+                    span: r.span()?,
+                },
+                2 => InputErrorLocation::Position {
+                    line: r.u32()?,
+                    column: r.u32()?,
+                },
+                _ => return None,
+            };
+            list.push(InputError::new(path, message, location));
+        }
+    }
+    let [errors, notes] = lists;
+    let count = r.len()?;
+    let files = (0..count).map(|_| r.path()).collect::<Option<Vec<_>>>()?;
+    let count = r.len()?;
+    let sources = (0..count)
+        .map(|_| file(&mut r))
+        .collect::<Option<Vec<_>>>()?;
+    let objects = usize::try_from(r.u64()?).ok()?;
+    let count = r.len()?;
+    let included_dirs = (0..count).map(|_| r.path()).collect::<Option<Vec<_>>>()?;
+    if !r.is_empty() {
+        return None;
+    }
+    Some(Some(UnitResult {
+        dir,
+        named,
+        findings,
+        errors,
+        notes,
+        files,
+        sources,
+        objects,
+        included_dirs,
+    }))
+}

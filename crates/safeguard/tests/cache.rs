@@ -1,0 +1,377 @@
+//! The result cache (`.safeguard-cache/`): a rerun on an unchanged tree is
+//! all hits with byte-identical output in every format; a change misses
+//! exactly the units that read the changed file (a module and its caller,
+//! a Postfix table, a Dovecot include, a new tfvars or .tf file); planted,
+//! forged and corrupt entries are misses; `--no-cache`, `--fix`, `--diff`
+//! and `--parse-only` neither read nor write it.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{safeguard, stderr, write};
+
+const FORMATS: [&str; 7] = [
+    "json",
+    "sarif",
+    "human",
+    "junit",
+    "github",
+    "gitlab",
+    "checkstyle",
+];
+
+/// Five units: three Terraform modules (`app` calls `modules/db`, which is
+/// also a unit of its own), a Postfix directory with a lookup table, and a
+/// Dovecot configuration with an include.
+fn project(dir: &Path) {
+    write(
+        dir,
+        "app/main.tf",
+        "module \"db\" {\n  source    = \"../modules/db\"\n  encrypted = var.encrypted\n}\n\
+         variable \"encrypted\" {\n  default = false\n}\n\
+         # safeguard:ignore aws-s3-bucket-versioning -- logs are write-once (RISK-2)\n\
+         resource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"logs\"\n}\n",
+    );
+    write(
+        dir,
+        "modules/db/main.tf",
+        "variable \"encrypted\" {\n  default = true\n}\n\
+         resource \"aws_db_instance\" \"this\" {\n  storage_encrypted = var.encrypted\n}\n",
+    );
+    write(
+        dir,
+        "net/main.tf",
+        "resource \"aws_ebs_volume\" \"v\" {\n  availability_zone = \"us-east-1a\"\n  size = 10\n}\n",
+    );
+    write(
+        dir,
+        "mail/edge/main.cf",
+        "smtpd_tls_security_level = may\nsmtp_tls_security_level = may\n\
+         relayhost = [smtp.example.com]:587\n\
+         smtp_tls_policy_maps = hash:/etc/postfix/tls_policy\n",
+    );
+    write(
+        dir,
+        "mail/edge/tls_policy",
+        "[smtp.example.com]:587 encrypt\n",
+    );
+    write(
+        dir,
+        "mail/imap/dovecot.conf",
+        "ssl = yes\n!include conf.d/*.conf\n",
+    );
+    write(
+        dir,
+        "mail/imap/conf.d/10-auth.conf",
+        "disable_plaintext_auth = no\n",
+    );
+}
+
+/// A check of `.` in `dir` writing every format to `out` (suffixed), with
+/// the user's cache directory `home`; returns (exit code, hits, misses).
+fn check(dir: &Path, home: &Path, out: &Path, extra: &[&str]) -> (i32, Option<(usize, usize)>) {
+    let mut args: Vec<String> = vec!["check".into(), ".".into()];
+    for format in FORMATS {
+        args.extend([
+            "--format".into(),
+            format.into(),
+            "--output".into(),
+            out.join(format).display().to_string(),
+        ]);
+    }
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    let output = safeguard(dir)
+        .args(&args)
+        .env("XDG_CACHE_HOME", home)
+        .env("SAFEGUARD_TIMINGS", "1")
+        .output()
+        .unwrap();
+    let stats = stderr(&output).lines().find_map(|line| {
+        let rest = line.strip_prefix("safeguard: cache: ")?;
+        let (hits, misses) = rest.split_once(" hits, ")?;
+        Some((
+            hits.parse().unwrap(),
+            misses.strip_suffix(" misses")?.parse().unwrap(),
+        ))
+    });
+    (output.status.code().unwrap(), stats)
+}
+
+fn outputs(out: &Path) -> Vec<(String, String)> {
+    FORMATS
+        .iter()
+        .map(|f| {
+            (
+                (*f).to_owned(),
+                std::fs::read_to_string(out.join(f)).unwrap(),
+            )
+        })
+        .collect()
+}
+
+struct Setup {
+    tree: tempfile::TempDir,
+    home: tempfile::TempDir,
+    out: tempfile::TempDir,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let setup = Setup {
+            tree: tempfile::tempdir().unwrap(),
+            home: tempfile::tempdir().unwrap(),
+            out: tempfile::tempdir().unwrap(),
+        };
+        project(setup.tree.path());
+        setup
+    }
+
+    fn run(&self, extra: &[&str]) -> (i32, Option<(usize, usize)>, Vec<(String, String)>) {
+        let (code, stats) = check(self.tree.path(), self.home.path(), self.out.path(), extra);
+        (code, stats, outputs(self.out.path()))
+    }
+
+    /// The same check without the cache: the reference output.
+    fn cold(&self) -> (i32, Vec<(String, String)>) {
+        let (code, stats, out) = self.run(&["--no-cache"]);
+        assert_eq!(stats, None, "--no-cache consulted the cache");
+        (code, out)
+    }
+
+    fn entries(&self) -> Vec<PathBuf> {
+        let dir = self.tree.path().join(".safeguard-cache/safeguard-cache-1");
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        entries
+    }
+}
+
+#[test]
+fn a_rerun_is_all_hits_with_identical_output_in_every_format() {
+    let setup = Setup::new();
+    let (cold_code, cold) = setup.cold();
+    let (code, stats, first) = setup.run(&[]);
+    assert_eq!(stats, Some((0, 5)));
+    assert_eq!((code, &first), (cold_code, &cold));
+    let (code, stats, second) = setup.run(&[]);
+    assert_eq!(stats, Some((5, 0)));
+    assert_eq!(code, cold_code);
+    for ((format, cached), (_, reference)) in second.iter().zip(&cold) {
+        assert_eq!(cached, reference, "{format} differs on a cache hit");
+    }
+    // The fixture has what a hit must rebuild: a used suppression, a
+    // finding in a called module pointing at the caller, snippets.
+    let json: serde_json::Value = serde_json::from_str(&second[0].1).unwrap();
+    assert_eq!(json["summary"]["suppressed"], 1);
+    assert!(second[2].1.contains("encrypted = var.encrypted"));
+    let ignore = setup.tree.path().join(".safeguard-cache/.gitignore");
+    assert!(std::fs::read_to_string(ignore).unwrap().ends_with("*\n"));
+    assert_eq!(setup.entries().len(), 5);
+}
+
+#[test]
+fn a_changed_file_misses_exactly_the_units_that_read_it() {
+    let setup = Setup::new();
+    setup.run(&[]);
+    let tree = setup.tree.path();
+    // A called module: the module itself and its caller.
+    write(
+        tree,
+        "modules/db/main.tf",
+        "variable \"encrypted\" {\n  default = true\n}\n\
+         resource \"aws_db_instance\" \"this\" {\n  storage_encrypted = true\n}\n",
+    );
+    let (_, stats, cached) = setup.run(&[]);
+    assert_eq!(stats, Some((3, 2)));
+    assert_eq!(cached, setup.cold().1);
+    // A Postfix lookup table: only the Postfix unit.
+    write(tree, "mail/edge/tls_policy", "[smtp.example.com]:587 may\n");
+    let (_, stats, cached) = setup.run(&[]);
+    assert_eq!(stats, Some((4, 1)));
+    assert_eq!(cached, setup.cold().1);
+    // A new file matched by a Dovecot include glob: only Dovecot.
+    write(
+        tree,
+        "mail/imap/conf.d/20-ssl.conf",
+        "ssl_min_protocol = TLSv1\n",
+    );
+    let (_, stats, cached) = setup.run(&[]);
+    assert_eq!(stats, Some((4, 1)));
+    assert_eq!(cached, setup.cold().1);
+    // A new tfvars file and a new .tf file: only their module.
+    write(tree, "app/terraform.tfvars", "encrypted = true\n");
+    let (_, stats, cached) = setup.run(&[]);
+    assert_eq!(stats, Some((4, 1)));
+    assert_eq!(cached, setup.cold().1);
+    write(
+        tree,
+        "net/extra.tf",
+        "resource \"aws_ebs_volume\" \"w\" {\n  availability_zone = \"us-east-1a\"\n  size = 1\n  encrypted = true\n}\n",
+    );
+    let (_, stats, cached) = setup.run(&[]);
+    assert_eq!(stats, Some((4, 1)));
+    assert_eq!(cached, setup.cold().1);
+    // Options that change results are part of the key.
+    let (_, stats, _) = setup.run(&["--select", "encryption-at-rest"]);
+    assert_eq!(stats, Some((0, 5)));
+    let (_, stats, _) = setup.run(&["--var", "encrypted=true"]);
+    assert_eq!(stats, Some((0, 5)));
+    let (_, stats, _) = setup.run(&[]);
+    assert_eq!(stats, Some((5, 0)));
+}
+
+#[test]
+fn entries_authenticated_with_another_key_are_ignored() {
+    let setup = Setup::new();
+    let (_, reference) = setup.cold();
+    // The attacker's own run (their key) plants entries in the tree.
+    let attacker = tempfile::tempdir().unwrap();
+    let (_, stats) = check(setup.tree.path(), attacker.path(), setup.out.path(), &[]);
+    assert_eq!(stats, Some((0, 5)));
+    let (code, stats, out) = setup.run(&[]);
+    assert_eq!(stats, Some((0, 5)), "an entry under another key was used");
+    assert_eq!(out, reference);
+    assert!(matches!(code, 1));
+    for entry in setup.entries() {
+        let mut bytes = std::fs::read(&entry).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x01;
+        std::fs::write(&entry, bytes).unwrap();
+    }
+    let (_, stats, out) = setup.run(&[]);
+    assert_eq!(stats, Some((0, 5)), "a modified entry was used");
+    assert_eq!(out, reference);
+}
+
+#[test]
+fn corrupt_truncated_and_odd_entries_are_misses() {
+    let setup = Setup::new();
+    let (cold_code, reference) = setup.cold();
+    setup.run(&[]);
+    let entries = setup.entries();
+    assert_eq!(entries.len(), 5);
+    std::fs::write(&entries[0], b"").unwrap();
+    std::fs::write(&entries[1], b"SGCACHE1 not an entry").unwrap();
+    let bytes = std::fs::read(&entries[2]).unwrap();
+    std::fs::write(&entries[2], &bytes[..bytes.len() - 1]).unwrap();
+    std::fs::remove_file(&entries[3]).unwrap();
+    std::fs::create_dir(&entries[3]).unwrap();
+    #[cfg(unix)]
+    {
+        std::fs::remove_file(&entries[4]).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &entries[4]).unwrap();
+    }
+    let (code, stats, out) = setup.run(&[]);
+    assert_eq!(code, cold_code);
+    assert_eq!(stats, Some((0, 5)));
+    assert_eq!(out, reference);
+}
+
+#[test]
+fn no_cache_fix_diff_and_parse_only_neither_read_nor_write() {
+    let setup = Setup::new();
+    let cache = setup.tree.path().join(".safeguard-cache");
+    setup.cold();
+    for flags in [&["--diff"][..], &["--parse-only"][..]] {
+        let (_, stats) = check(
+            setup.tree.path(),
+            setup.home.path(),
+            setup.out.path(),
+            flags,
+        );
+        assert_eq!(stats, None, "{flags:?}");
+    }
+    assert!(!cache.exists(), "a run without the cache created it");
+    // Written once, then --no-cache leaves every entry as it was.
+    setup.run(&[]);
+    let before: Vec<(PathBuf, Vec<u8>)> = setup
+        .entries()
+        .into_iter()
+        .map(|p| (p.clone(), std::fs::read(p).unwrap()))
+        .collect();
+    write(
+        setup.tree.path(),
+        "net/main.tf",
+        "resource \"aws_ebs_volume\" \"v\" {\n  availability_zone = \"us-east-1a\"\n  size = 10\n  encrypted = true\n}\n",
+    );
+    setup.cold();
+    let after: Vec<(PathBuf, Vec<u8>)> = setup
+        .entries()
+        .into_iter()
+        .map(|p| (p.clone(), std::fs::read(p).unwrap()))
+        .collect();
+    assert_eq!(before, after);
+    let (_, stats) = check(
+        setup.tree.path(),
+        setup.home.path(),
+        setup.out.path(),
+        &["--fix"],
+    );
+    assert_eq!(stats, None);
+}
+
+#[test]
+fn an_unusable_cache_directory_never_fails_the_run() {
+    let setup = Setup::new();
+    let (cold_code, reference) = setup.cold();
+    // A file where the directory should be.
+    write(setup.tree.path(), ".safeguard-cache", "not a directory");
+    let (code, _, out) = setup.run(&[]);
+    assert_eq!((code, &out), (cold_code, &reference));
+    std::fs::remove_file(setup.tree.path().join(".safeguard-cache")).unwrap();
+    // A link planted to steer writes elsewhere: nothing is written there.
+    #[cfg(unix)]
+    {
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), setup.tree.path().join(".safeguard-cache"))
+            .unwrap();
+        let (code, stats, out) = setup.run(&[]);
+        assert_eq!((code, &out), (cold_code, &reference));
+        assert_eq!(stats, None);
+        assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+    }
+    // No usable home for the key: the run goes uncached.
+    let output = safeguard(setup.tree.path())
+        .args(["check", ".", "--format", "json"])
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("HOME")
+        .env("SAFEGUARD_TIMINGS", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(cold_code));
+    assert!(!stderr(&output).contains("safeguard: cache:"));
+}
+
+#[test]
+fn the_cache_lives_beside_the_governing_safeguard_toml() {
+    let setup = Setup::new();
+    let project = setup.tree.path().join("net");
+    write(&project, "safeguard.toml", "fail-on = \"high\"\n");
+    let output = safeguard(setup.tree.path())
+        .args(["check", "net", "--format", "json"])
+        .env("XDG_CACHE_HOME", setup.home.path())
+        .output()
+        .unwrap();
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{}",
+        stderr(&output)
+    );
+    assert!(project.join(".safeguard-cache/.gitignore").is_file());
+    assert!(!setup.tree.path().join(".safeguard-cache").exists());
+    // The key is the user's, private.
+    let key = setup.home.path().join("safeguard/cache-key");
+    assert_eq!(std::fs::read(&key).unwrap().len(), 32);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+}
