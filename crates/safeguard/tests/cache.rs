@@ -70,7 +70,7 @@ fn project(dir: &Path) {
 
 /// A check of `.` in `dir` writing every format to `out` (suffixed), with
 /// the user's cache directory `home`; returns (exit code, hits, misses).
-fn check(dir: &Path, home: &Path, out: &Path, extra: &[&str]) -> (i32, Option<(usize, usize)>) {
+fn check(dir: &Path, home: &Path, out: &Path, extra: &[&str]) -> (i32, Stats) {
     let mut args: Vec<String> = vec!["check".into(), ".".into()];
     for format in FORMATS {
         args.extend([
@@ -98,7 +98,12 @@ fn check(dir: &Path, home: &Path, out: &Path, extra: &[&str]) -> (i32, Option<(u
     (output.status.code().unwrap(), stats)
 }
 
-fn outputs(out: &Path) -> Vec<(String, String)> {
+/// `(hits, misses)` when the cache was used.
+type Stats = Option<(usize, usize)>;
+/// Each format's output, by format.
+type Outputs = Vec<(String, String)>;
+
+fn outputs(out: &Path) -> Outputs {
     FORMATS
         .iter()
         .map(|f| {
@@ -127,13 +132,13 @@ impl Setup {
         setup
     }
 
-    fn run(&self, extra: &[&str]) -> (i32, Option<(usize, usize)>, Vec<(String, String)>) {
+    fn run(&self, extra: &[&str]) -> (i32, Stats, Outputs) {
         let (code, stats) = check(self.tree.path(), self.home.path(), self.out.path(), extra);
         (code, stats, outputs(self.out.path()))
     }
 
     /// The same check without the cache: the reference output.
-    fn cold(&self) -> (i32, Vec<(String, String)>) {
+    fn cold(&self) -> (i32, Outputs) {
         let (code, stats, out) = self.run(&["--no-cache"]);
         assert_eq!(stats, None, "--no-cache consulted the cache");
         (code, out)
