@@ -10,7 +10,6 @@ use assert_cmd::Command;
 /// are `testdata/...`).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
         .canonicalize()
         .expect("repo root")
 }

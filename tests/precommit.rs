@@ -3,10 +3,14 @@
 //! repository; committing a non-compliant .tf file is refused with the
 //! finding, and the fixed file commits. Skipped with a message when
 //! pre-commit or git is missing, unless CI is set (then it fails): .ci/run
-//! installs pre-commit with pip.
+//! installs pre-commit with pip. The `language: rust` hook is run for real
+//! by scripts/precommit-rust-hook (a release build, too slow for here); this
+//! file checks that it shares the system hook's command and files, and that
+//! the `files` pattern is what `safeguard check FILE` reads.
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -173,6 +177,110 @@ fn pre_commit_refuses_a_non_compliant_tf_file_and_accepts_the_fix() {
         "{output}"
     );
     assert!(output.contains("Passed"), "{output}");
+}
+
+/// The hooks of .pre-commit-hooks.yaml, in order: each `- id:` item with
+/// its `key: value` lines (the only shape that file uses; values unquoted).
+fn manifest_hooks() -> Vec<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(repo_root().join(".pre-commit-hooks.yaml")).unwrap();
+    let mut hooks: Vec<BTreeMap<String, String>> = Vec::new();
+    for line in text.lines() {
+        let (item, rest) = match line.strip_prefix("- ") {
+            Some(rest) => (true, rest),
+            None => match line.strip_prefix("  ") {
+                Some(rest) if !rest.starts_with(' ') => (false, rest),
+                _ => continue,
+            },
+        };
+        let Some((key, value)) = rest.split_once(": ") else {
+            continue;
+        };
+        if item {
+            hooks.push(BTreeMap::new());
+        }
+        let value = value.trim();
+        let value = value
+            .strip_prefix('\'')
+            .and_then(|v| v.strip_suffix('\''))
+            .unwrap_or(value);
+        hooks
+            .last_mut()
+            .expect("a key after the first item")
+            .insert(key.to_owned(), value.to_owned());
+    }
+    hooks
+}
+
+#[test]
+fn the_rust_and_system_hooks_run_the_same_command_on_the_same_files() {
+    let hooks = manifest_hooks();
+    let ids: Vec<&str> = hooks.iter().map(|h| h["id"].as_str()).collect();
+    assert_eq!(ids, ["safeguard", "safeguard-system"]);
+    assert_eq!(hooks[0]["language"], "rust");
+    assert_eq!(hooks[1]["language"], "system");
+    for key in ["entry", "files", "args", "require_serial", "name"] {
+        assert_eq!(hooks[0].get(key), hooks[1].get(key), "{key}");
+    }
+    assert_eq!(hooks[0]["entry"], "safeguard check");
+    assert_eq!(hooks[0]["require_serial"], "true");
+}
+
+#[test]
+fn the_hook_files_pattern_is_what_safeguard_check_reads() {
+    let files = manifest_hooks()[0]["files"].clone();
+    // pre-commit applies `files` with Python's re.search; this pattern uses
+    // only syntax Python and the regex crate read alike.
+    let pattern = regex::Regex::new(&files).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let refused = "not a file safeguard reads";
+    let tf = "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n";
+    let read = [
+        ("db.tf", tf),
+        ("envs/prod/main.tf", tf),
+        ("plan.json", "{}\n"),
+        ("vars.tfvars.json", "{}\n"),
+        ("tenant.ps1", "Write-Host hi\n"),
+        ("tenant.yaml", "a: 1\n"),
+        ("tenant.yml", "a: 1\n"),
+        ("etc/postfix/main.cf", "myhostname = mx.example.org\n"),
+        // Read with the main.cf beside it (alone, it is an error).
+        ("etc/postfix/master.cf", "smtp inet n - y - - smtpd\n"),
+        ("dovecot.conf", "protocols = imap\n"),
+        ("exim.conf", "primary_hostname = mx.example.org\n"),
+        ("exim4.conf", "primary_hostname = mx.example.org\n"),
+        ("exim4.conf.template", "primary_hostname = mx.example.org\n"),
+        ("configure", "#!/bin/sh\n"),
+    ];
+    for (name, contents) in read {
+        assert!(pattern.is_match(name), "{name} must match {files}");
+        write(dir.path(), name, contents);
+        let output = common::safeguard(dir.path())
+            .args(["check", name])
+            .output()
+            .unwrap();
+        assert!(
+            !text(&output).contains(refused),
+            "{name}: {}",
+            text(&output)
+        );
+        assert_ne!(output.status.code(), Some(2), "{name}: {}", text(&output));
+    }
+    let not_read = [
+        ("terraform.tfvars", "region = \"us-east-1\"\n"),
+        ("conf.d/10-ssl.conf", "ssl = required\n"),
+        ("main.cf.orig", "myhostname = mx.example.org\n"),
+        ("README.md", "notes\n"),
+    ];
+    for (name, contents) in not_read {
+        assert!(!pattern.is_match(name), "{name} must not match {files}");
+        write(dir.path(), name, contents);
+        let output = common::safeguard(dir.path())
+            .args(["check", name])
+            .output()
+            .unwrap();
+        assert!(text(&output).contains(refused), "{name}: {}", text(&output));
+        assert_eq!(output.status.code(), Some(2), "{name}");
+    }
 }
 
 #[test]

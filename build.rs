@@ -25,7 +25,7 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 fn main() {
     let manifest =
         PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let policies = manifest.join("../../policies");
+    let policies = manifest.join("policies");
     println!("cargo:rerun-if-changed={}", policies.display());
     let mut files = Vec::new();
     collect(&policies, &mut files);
