@@ -385,3 +385,48 @@ fn a_50_mb_document() {
     eprintln!("50 MB document checked in {took:?}");
     client.shutdown();
 }
+
+/// An open buffer is held to `[limits] max-file-size` as the file on disk
+/// is: over it, one error and no findings; back under it, checked again.
+#[test]
+fn a_buffer_over_the_file_size_limit_is_an_error() {
+    let dir = module(&[("main.tf", KMS_FAIL)]);
+    std::fs::write(
+        dir.path().join("safeguard.toml"),
+        "ignore = [\"baa-scope\"]\n\n[limits]\nmax-file-size = 200\n",
+    )
+    .unwrap();
+    let root = root(&dir);
+    let (mut client, _) = Client::start(&root, Some(&["utf-16"]), &[]);
+    let main = client.open(&root.join("main.tf"), "terraform", 1, KMS_FAIL);
+    assert_eq!(summary(&client.diagnostics(&main)), kms_finding(3));
+    let big = format!("{KMS_FAIL}{}", "# padding\n".repeat(20));
+    client.change(&main, 2, &big);
+    let params = client.diagnostics(&main);
+    let messages: Vec<(&str, &str)> = params["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or_default(),
+                d["message"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        messages,
+        vec![(
+            "input-error",
+            format!(
+                "buffer is {} bytes, over the 200-byte limit (max-file-size); not checked",
+                big.len()
+            )
+            .as_str()
+        )]
+    );
+    client.change(&main, 3, KMS_FAIL);
+    assert_eq!(summary(&client.diagnostics(&main)), kms_finding(3));
+    still_serving(&mut client, &main, 3);
+    client.shutdown();
+}
