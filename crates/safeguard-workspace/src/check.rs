@@ -104,6 +104,13 @@ impl CheckReport {
     }
 }
 
+/// The document of a file that could not be read: no objects, the error.
+fn unreadable(path: &Path, format: Format, err: InputError) -> Document {
+    let mut document = Document::new(format, path.display().to_string());
+    document.errors.push(err);
+    document
+}
+
 /// A file found but not read, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SkippedFile {
@@ -124,11 +131,7 @@ fn plan_result(
         Ok(file) => file,
         // Whether it is a plan cannot be known: report it rather than lose it.
         Err(err) => {
-            let mut document = safeguard_model::Document::new(
-                safeguard_model::Format::Terraform,
-                path.display().to_string(),
-            );
-            document.errors.push(err);
+            let document = unreadable(path, Format::Terraform, err);
             return Some(UnitResult::judge(path, true, document, engine));
         }
     };
@@ -154,8 +157,7 @@ fn tenant_result(
         Ok(file) => file,
         // Whether it is a tenant file cannot be known: report it rather than lose it.
         Err(err) => {
-            let mut document = Document::new(Format::M365, path.display().to_string());
-            document.errors.push(err);
+            let document = unreadable(path, Format::M365, err);
             return Some(UnitResult::judge(path, true, document, engine));
         }
     };
@@ -215,11 +217,7 @@ fn mapped_tenant_result(
 ) -> UnitResult {
     let mut document = match read_recorded(path, None, max_bytes, recorder) {
         Ok(file) => safeguard_tenant::tenant_document(file),
-        Err(err) => {
-            let mut document = Document::new(format, path.display().to_string());
-            document.errors.push(err);
-            document
-        }
+        Err(err) => unreadable(path, format, err),
     };
     if document.format != format && document.errors.is_empty() {
         let message = format!(
