@@ -55,7 +55,8 @@ pub struct Finding {
     pub object_span: Span,
     /// Set when an inline suppression or a configured exception accepts
     /// this finding; it then neither is listed (unless asked) nor fails.
-    pub suppression: Option<Suppression>,
+    /// Boxed: rare, and a finding is copied and kept by the hundred thousand.
+    pub suppression: Option<Box<Suppression>>,
 }
 
 /// Where an accepted finding's acceptance is written.

@@ -185,9 +185,26 @@ pub fn render_json(report: &CheckReport, options: &OutputOptions) -> String {
         summary,
         shard,
     };
-    let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
-    text.push('\n');
-    text
+    // Sized from the findings' texts: growing a buffer of many megabytes
+    // by doubling copied it into fresh pages several times.
+    let estimate: usize = json
+        .findings
+        .iter()
+        .map(|f| {
+            512 + f.message.len()
+                + f.reason.map_or(0, str::len)
+                + f.remediation.len()
+                + f.citation.len()
+                + f.file.len()
+                + f.object.len()
+        })
+        .sum();
+    let mut bytes = Vec::with_capacity(estimate + 4096);
+    if serde_json::to_writer_pretty(&mut bytes, &json).is_err() {
+        return "\n".to_owned();
+    }
+    bytes.push(b'\n');
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 fn errors(report: &CheckReport, options: &OutputOptions) -> Vec<JsonError> {

@@ -16,21 +16,23 @@ pub struct SourceFile {
 
 struct Inner {
     path: PathBuf,
-    text: Arc<str>,
+    // Owned, not `Arc<str>`: a file read from disk becomes its text
+    // without a copy (the handle itself is already shared).
+    text: String,
     encoding: SourceEncoding,
     line_index: OnceLock<LineIndex>,
 }
 
 impl SourceFile {
     #[must_use]
-    pub fn new(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Self {
+    pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
         Self::with_encoding(path, text, SourceEncoding::Utf8)
     }
 
     #[must_use]
     pub fn with_encoding(
         path: impl Into<PathBuf>,
-        text: impl Into<Arc<str>>,
+        text: impl Into<String>,
         encoding: SourceEncoding,
     ) -> Self {
         Self {
@@ -51,12 +53,6 @@ impl SourceFile {
     #[must_use]
     pub fn text(&self) -> &str {
         &self.inner.text
-    }
-
-    /// The shared text buffer, for renderers that keep their own handle.
-    #[must_use]
-    pub fn text_arc(&self) -> Arc<str> {
-        Arc::clone(&self.inner.text)
     }
 
     /// The encoding the bytes on disk were decoded from.

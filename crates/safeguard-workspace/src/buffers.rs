@@ -101,7 +101,7 @@ impl IncludeLoader for OverlayIncludes<'_> {
         Ok(files
             .into_iter()
             .map(|file| match self.overlay.and_then(|o| o.get(file.path())) {
-                Some(text) => SourceFile::new(file.path(), text),
+                Some(text) => SourceFile::new(file.path(), text.to_string()),
                 None => file,
             })
             .collect())

@@ -387,7 +387,10 @@ impl UnitResult {
         document: safeguard_model::Document,
         engine: &Engine,
     ) -> Self {
-        let findings = engine.evaluate(&document);
+        let mut findings = engine.evaluate(&document);
+        // Sorted here, in parallel and once for the cache: the report's
+        // final sort then meets long sorted runs and merges them.
+        findings.sort_by(compare_findings);
         UnitResult {
             dir: dir.to_path_buf(),
             named,
@@ -442,7 +445,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
     }
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
     let mut fail_on_from_config = None;
-    let mut found_files: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut found_files: Vec<PathBuf> = Vec::new();
     for (config_path, paths) in groups {
         let config = match &config_path {
             Some(path) => load_config(path).unwrap_or_else(|errors| {
@@ -453,7 +456,10 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             None => Config::default_for(&paths[0]),
         };
         fail_on_from_config = fail_on_from_config.or(config.fail_on);
-        let (mut engine, meta) = build_engine(options, &config, &mut report);
+        let (mut engine, meta) = match &pool {
+            Ok(pool) => pool.install(|| build_engine(options, &config, &mut report)),
+            Err(_) => build_engine(options, &config, &mut report),
+        };
         if options.parse_only {
             // Same walk, reads and frontends; no policy is looked up or run.
             engine = Engine::new(Vec::new());
@@ -641,22 +647,35 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         // would repeat findings (or guess at its inputs). Named files are
         // always reported.
         let kept = kept_results(&results, &called);
-        let mut counted: HashSet<PathBuf> = HashSet::new();
-        let mut findings = Vec::new();
-        let mut sources: BTreeMap<PathBuf, SourceFile> = BTreeMap::new();
+        // Sized once: growing a vector of 100,000 findings by doubling
+        // copied them over and over into freshly zeroed pages.
+        let total: usize = results
+            .iter()
+            .zip(&kept)
+            .filter(|(_, keep)| **keep)
+            .map(|(r, _)| r.findings.len())
+            .sum();
+        let mut findings = Vec::with_capacity(total);
+        let mut counted: Vec<PathBuf> = Vec::new();
+        let mut sources: Vec<SourceFile> = Vec::new();
         for (result, keep) in results.into_iter().zip(kept) {
             if !keep {
                 continue;
             }
             findings.extend(result.findings);
-            for source in result.sources {
-                sources.entry(source.path().to_path_buf()).or_insert(source);
-            }
+            sources.extend(result.sources);
             report.input_errors.extend(result.errors);
             report.notes.extend(result.notes);
             counted.extend(result.files);
             report.objects += result.objects;
         }
+        // Each file once, the first result's copy kept (a stable sort);
+        // by bytes, which is as deterministic as by components and far
+        // cheaper over tens of thousands of paths.
+        sources.sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()));
+        sources.dedup_by(|later, first| later.path() == first.path());
+        counted.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+        counted.dedup();
         report.files += counted.len();
         report.inputs.extend(counted);
         let selected: BTreeSet<String> = engine.policies().iter().map(|p| p.id.clone()).collect();
@@ -667,7 +686,6 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             selected: &selected,
             today: &today_utc(),
         };
-        let sources: Vec<SourceFile> = sources.into_values().collect();
         let extra =
             crate::suppress::apply(&mut findings, &sources, &context, &mut report.input_errors);
         report.findings.extend(findings);
@@ -690,6 +708,8 @@ pub fn check(options: &CheckOptions) -> CheckReport {
     }
     report.inputs.sort();
     report.inputs.dedup();
+    found_files.sort();
+    found_files.dedup();
     account_for_files(&mut report, found_files);
     if options.fail_on.is_none() {
         report.fail_on = fail_on_from_config.unwrap_or(Severity::Info);
@@ -797,16 +817,19 @@ fn kept_results(results: &[UnitResult], called: &HashSet<PathBuf>) -> Vec<bool> 
 
 /// Every file found is checked, skipped (with the reason) or failed (an
 /// input error names it): nothing found is lost without a word.
-fn account_for_files(report: &mut CheckReport, found: BTreeSet<PathBuf>) {
-    let checked: BTreeSet<&PathBuf> = report.inputs.iter().collect();
+fn account_for_files(report: &mut CheckReport, found: Vec<PathBuf>) {
+    // Hash sets: ordered sets compared tens of thousands of paths
+    // component by component. `found` and `failed` keep their order.
+    let checked: HashSet<&Path> = report.inputs.iter().map(PathBuf::as_path).collect();
     let failed: BTreeSet<PathBuf> = report
         .input_errors
         .iter()
         .map(|e| crate::walk::clean(&e.path))
         .collect();
+    let failed_set: HashSet<&Path> = failed.iter().map(PathBuf::as_path).collect();
     report.skipped = found
         .iter()
-        .filter(|path| !checked.contains(path) && !failed.contains(*path))
+        .filter(|path| !checked.contains(path.as_path()) && !failed_set.contains(path.as_path()))
         .map(|path| SkippedFile {
             reason: skip_reason(path).to_owned(),
             path: path.clone(),
@@ -823,12 +846,10 @@ fn account_for_files(report: &mut CheckReport, found: BTreeSet<PathBuf>) {
             ));
         }
     }
-    report.found = found
-        .into_iter()
-        .chain(report.inputs.iter().cloned())
-        .chain(failed)
-        .collect::<BTreeSet<_>>()
-        .len();
+    let mut all: HashSet<&Path> = found.iter().map(PathBuf::as_path).collect();
+    all.extend(report.inputs.iter().map(PathBuf::as_path));
+    all.extend(failed.iter().map(PathBuf::as_path));
+    report.found = all.len();
 }
 
 /// Why a file found by name was not read, by what it is.

@@ -38,7 +38,7 @@ pub(crate) fn read_source_in(
                 InputErrorLocation::None,
             ));
         }
-        return Ok(SourceFile::new(path, text));
+        return Ok(SourceFile::new(path, text.to_string()));
     }
     let metadata = fs::metadata(path)
         .map_err(|err| located(format!("cannot read: {err}"), InputErrorLocation::None))?;
@@ -59,7 +59,10 @@ pub(crate) fn read_source_in(
     }
     // Read at most one byte past the limit: the file may grow after the
     // size check (or be a FIFO or device that reports no size).
-    let mut bytes = Vec::new();
+    // Sized up front: through `take` the reader gets no size hint, and
+    // growing the buffer by doubling copied every file several times.
+    let expected = metadata.len().min(max_bytes).saturating_add(1);
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
     fs::File::open(path)
         .and_then(|file| {
             use std::io::Read as _;

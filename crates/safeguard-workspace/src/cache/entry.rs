@@ -205,7 +205,7 @@ pub(crate) fn decode_result(
         let object_span = r.span()?;
         let suppression = match r.u8()? {
             0 => None,
-            kind @ (1 | 2) => Some(Suppression {
+            kind @ (1 | 2) => Some(Box::new(Suppression {
                 kind: if kind == 1 {
                     SuppressionKind::InSource
                 } else {
@@ -216,7 +216,7 @@ pub(crate) fn decode_result(
                 approved_by: r.opt_string()?,
                 file: r.path()?,
                 line: r.u32()?,
-            }),
+            })),
             _ => return None,
         };
         findings.push(Finding {

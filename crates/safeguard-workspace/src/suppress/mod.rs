@@ -61,8 +61,11 @@ pub(crate) fn apply(
     let usable = |reason: &str, until: Option<&str>| {
         !reason.is_empty() && until.is_none_or(|until| until >= context.today)
     };
+    // Nothing can accept a finding: skip the per-finding lookups (most
+    // trees have no suppression at all).
+    let none_to_apply = directives.is_empty() && context.config.exceptions.is_empty();
     for finding in findings.iter_mut() {
-        if finding.status == Status::Pass {
+        if finding.status == Status::Pass || none_to_apply {
             continue;
         }
         let lines = [
@@ -81,14 +84,14 @@ pub(crate) fn apply(
                 };
                 used_directives.insert((index, named.as_str()));
                 if finding.suppression.is_none() && usable(&d.reason, d.until.as_deref()) {
-                    finding.suppression = Some(Suppression {
+                    finding.suppression = Some(Box::new(Suppression {
                         kind: SuppressionKind::InSource,
                         justification: d.reason.clone(),
                         until: d.until.clone(),
                         approved_by: None,
                         file: d.file.path().to_path_buf(),
                         line: d.line,
-                    });
+                    }));
                 }
             }
         }
@@ -101,14 +104,14 @@ pub(crate) fn apply(
                 && usable(&exception.reason, exception.until.as_deref())
                 && let Some(source) = &context.config.source
             {
-                finding.suppression = Some(Suppression {
+                finding.suppression = Some(Box::new(Suppression {
                     kind: SuppressionKind::External,
                     justification: exception.reason.clone(),
                     until: exception.until.clone(),
                     approved_by: exception.approved_by.clone(),
                     file: source.path().to_path_buf(),
                     line: line_of(source, exception.span),
-                });
+                }));
             }
         }
     }
