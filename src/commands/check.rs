@@ -54,6 +54,13 @@ pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
         }
         return Ok(0);
     }
+    if let Some(threads) = args.threads {
+        // Rendering runs on the global pool: `--threads` bounds it too.
+        // (Already built only if this process checked before: keep it.)
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(usize::from(threads).max(1))
+            .build_global();
+    }
     let options = CheckOptions {
         paths,
         policy_dirs: args.policies.policy_dirs.clone(),
@@ -142,7 +149,11 @@ pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
         }
     }
     timings.lap("baseline, render and write");
-    Ok(u8::try_from(exit_code(&report, unknown)).unwrap_or(2))
+    let code = u8::try_from(exit_code(&report, unknown)).unwrap_or(2);
+    // The process ends right after this: freeing a monorepo's findings and
+    // file texts one by one would only delay the exit.
+    std::mem::forget(report);
+    Ok(code)
 }
 
 /// Each `--format` with the `--output` that follows it (before the next

@@ -7,10 +7,11 @@ use serde::Serialize;
 use crate::location::{Position, Range, display_path, finding_range, span_range};
 use crate::{OutputOptions, counts};
 
+/// Everything after `findings`, in the contract's order. The report is
+/// `{"version": 1, "findings": [...], <these>}`; the findings are rendered
+/// apart, in parallel (see `render_json`).
 #[derive(Serialize)]
-struct JsonReport<'a> {
-    version: u32,
-    findings: Vec<JsonFinding<'a>>,
+struct JsonRest {
     errors: Vec<JsonError>,
     /// Worth knowing, not errors (a remote module not read); no effect on the exit code.
     notes: Vec<JsonError>,
@@ -106,32 +107,45 @@ struct JsonSummary {
 }
 
 /// Renders the report as pretty-printed JSON with a trailing newline.
+///
+/// Byte for byte what `serde_json::to_string_pretty` gives for the whole
+/// report, but the findings (tens of thousands on a monorepo, most of the
+/// output) are converted and printed in parallel chunks on the current
+/// rayon pool: this was the largest serial phase after the checks.
 #[must_use]
 pub fn render_json(report: &CheckReport, options: &OutputOptions) -> String {
-    let findings = report
+    use rayon::prelude::*;
+    let listed: Vec<&safeguard_engine::Finding> = report
         .findings
-        .iter()
+        .par_iter()
         .filter(|f| options.lists(f))
-        .map(|f| JsonFinding {
-            rule: &f.policy.id,
-            status: f.status.as_str(),
-            severity: f.policy.severity.as_str(),
-            safeguard: f.policy.safeguard.as_str(),
-            citation: &f.policy.citation,
-            message: &f.message,
-            reason: f.reason.as_deref(),
-            remediation: &f.policy.remediation,
-            file: display_path(f.file.path(), &options.cwd),
-            object: &f.object,
-            range: finding_range(f),
-            suppressed: f.suppression.as_ref().map(|s| JsonSuppression {
-                kind: s.kind.as_str(),
-                reason: &s.justification,
-                until: s.until.as_deref(),
-                approved_by: s.approved_by.as_deref(),
-                file: display_path(&s.file, &options.cwd),
-                line: s.line,
-            }),
+        .collect();
+    let chunks: Vec<Vec<u8>> = listed
+        .par_chunks(256)
+        .map(|chunk| {
+            let mut out = Vec::with_capacity(chunk.len() * 1536);
+            // Findings are sorted by file: its displayed path is made once.
+            let mut shown: Option<(&safeguard_source::SourceFile, String)> = None;
+            for (index, finding) in chunk.iter().enumerate() {
+                if index > 0 {
+                    out.extend_from_slice(b",\n");
+                }
+                let file = match &shown {
+                    Some((file, path)) if file.ptr_eq(&finding.file) => path.clone(),
+                    _ => {
+                        let path = display_path(finding.file.path(), &options.cwd);
+                        shown = Some((&finding.file, path.clone()));
+                        path
+                    }
+                };
+                let json = json_finding(finding, file, options);
+                // Inside the report's `findings` array, two levels deep.
+                out.extend_from_slice(b"    ");
+                let mut serializer =
+                    serde_json::Serializer::with_formatter(&mut out, Nested::at(2));
+                let _ = json.serialize(&mut serializer);
+            }
+            out
         })
         .collect();
     let notes: Vec<JsonError> = report
@@ -169,9 +183,7 @@ pub fn render_json(report: &CheckReport, options: &OutputOptions) -> String {
             .map(|p| display_path(p, &options.cwd))
             .collect(),
     });
-    let json = JsonReport {
-        version: 1,
-        findings,
+    let rest = JsonRest {
         errors,
         notes,
         skipped: report
@@ -185,26 +197,165 @@ pub fn render_json(report: &CheckReport, options: &OutputOptions) -> String {
         summary,
         shard,
     };
-    // Sized from the findings' texts: growing a buffer of many megabytes
-    // by doubling copied it into fresh pages several times.
-    let estimate: usize = json
-        .findings
-        .iter()
-        .map(|f| {
-            512 + f.message.len()
-                + f.reason.map_or(0, str::len)
-                + f.remediation.len()
-                + f.citation.len()
-                + f.file.len()
-                + f.object.len()
-        })
-        .sum();
-    let mut bytes = Vec::with_capacity(estimate + 4096);
-    if serde_json::to_writer_pretty(&mut bytes, &json).is_err() {
-        return "\n".to_owned();
+    let rest = serde_json::to_vec_pretty(&rest).unwrap_or_default();
+    let size: usize = chunks.iter().map(Vec::len).sum();
+    let mut bytes = Vec::with_capacity(size + rest.len() + chunks.len() * 2 + 64);
+    bytes.extend_from_slice(b"{\n  \"version\": 1,\n  \"findings\": ");
+    if listed.is_empty() {
+        bytes.extend_from_slice(b"[]");
+    } else {
+        bytes.extend_from_slice(b"[\n");
+        for (index, chunk) in chunks.iter().enumerate() {
+            if index > 0 {
+                bytes.extend_from_slice(b",\n");
+            }
+            bytes.extend_from_slice(chunk);
+        }
+        bytes.extend_from_slice(b"\n  ]");
     }
+    bytes.extend_from_slice(b",\n");
+    // `rest` is an object of its own: its members, without its `{\n`, are
+    // the report's remaining members at the same depth.
+    bytes.extend_from_slice(rest.strip_prefix(b"{\n").unwrap_or(&rest));
     bytes.push(b'\n');
     String::from_utf8(bytes).unwrap_or_default()
+}
+
+fn json_finding<'a>(
+    f: &'a safeguard_engine::Finding,
+    file: String,
+    options: &OutputOptions,
+) -> JsonFinding<'a> {
+    JsonFinding {
+        rule: &f.policy.id,
+        status: f.status.as_str(),
+        severity: f.policy.severity.as_str(),
+        safeguard: f.policy.safeguard.as_str(),
+        citation: &f.policy.citation,
+        message: &f.message,
+        reason: f.reason.as_deref(),
+        remediation: &f.policy.remediation,
+        file,
+        object: &f.object,
+        range: finding_range(f),
+        suppressed: f.suppression.as_ref().map(|s| JsonSuppression {
+            kind: s.kind.as_str(),
+            reason: &s.justification,
+            until: s.until.as_deref(),
+            approved_by: s.approved_by.as_deref(),
+            file: display_path(&s.file, &options.cwd),
+            line: s.line,
+        }),
+    }
+}
+
+/// serde_json's pretty printing (two-space indent) starting `depth`
+/// levels deep, so a value printed alone reads exactly as it would inside
+/// the whole report.
+struct Nested {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Nested {
+    fn at(depth: usize) -> Self {
+        Nested {
+            depth,
+            has_value: false,
+        }
+    }
+
+    fn indent<W: ?Sized + std::io::Write>(&self, writer: &mut W) -> std::io::Result<()> {
+        for _ in 0..self.depth {
+            writer.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            writer.write_all(b"\n")?;
+            self.indent(writer)?;
+        }
+        writer.write_all(bracket)
+    }
+
+    fn item<W: ?Sized + std::io::Write>(&self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        writer.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(writer)
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.open(writer, b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.close(writer, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(writer, first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        _writer: &mut W,
+    ) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.open(writer, b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.close(writer, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(writer, first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+    ) -> std::io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        _writer: &mut W,
+    ) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 fn errors(report: &CheckReport, options: &OutputOptions) -> Vec<JsonError> {

@@ -391,7 +391,7 @@ impl UnitResult {
         // Sorted here, in parallel and once for the cache: the report's
         // final sort then meets long sorted runs and merges them.
         findings.sort_by(compare_findings);
-        UnitResult {
+        let result = UnitResult {
             dir: dir.to_path_buf(),
             named,
             findings,
@@ -405,6 +405,25 @@ impl UnitResult {
             errors: document.errors,
             notes: document.notes,
             included_dirs: document.included_dirs,
+        };
+        result.index_lines();
+        result
+    }
+
+    /// Builds, here on a worker, the line index of every file a reported
+    /// finding points into: the renderers need them, and building them
+    /// lazily there made a serial phase of it.
+    pub(crate) fn index_lines(&self) {
+        let mut last: Option<&SourceFile> = None;
+        for finding in &self.findings {
+            if finding.status == safeguard_engine::Status::Pass {
+                continue;
+            }
+            // Sorted by file: one lookup per file, not per finding.
+            if last.is_none_or(|file| !file.ptr_eq(&finding.file)) {
+                let _ = finding.file.line_index();
+                last = Some(&finding.file);
+            }
         }
     }
 }
@@ -686,8 +705,12 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             selected: &selected,
             today: &today_utc(),
         };
-        let extra =
-            crate::suppress::apply(&mut findings, &sources, &context, &mut report.input_errors);
+        let mut apply =
+            || crate::suppress::apply(&mut findings, &sources, &context, &mut report.input_errors);
+        let extra = match &pool {
+            Ok(pool) => pool.install(apply),
+            Err(_) => apply(),
+        };
         report.findings.extend(findings);
         report.findings.extend(extra);
         timings.lap("merge results and apply suppressions");
@@ -708,8 +731,6 @@ pub fn check(options: &CheckOptions) -> CheckReport {
     }
     report.inputs.sort();
     report.inputs.dedup();
-    found_files.sort();
-    found_files.dedup();
     account_for_files(&mut report, found_files);
     if options.fail_on.is_none() {
         report.fail_on = fail_on_from_config.unwrap_or(Severity::Info);
@@ -827,9 +848,16 @@ fn account_for_files(report: &mut CheckReport, found: Vec<PathBuf>) {
         .map(|e| crate::walk::clean(&e.path))
         .collect();
     let failed_set: HashSet<&Path> = failed.iter().map(PathBuf::as_path).collect();
-    report.skipped = found
+    let mut skipped: Vec<&PathBuf> = found
         .iter()
         .filter(|path| !checked.contains(path.as_path()) && !failed_set.contains(path.as_path()))
+        .collect();
+    // `found` is in the walk's order, with repeats: only the few skipped
+    // files need sorting.
+    skipped.sort();
+    skipped.dedup();
+    report.skipped = skipped
+        .into_iter()
         .map(|path| SkippedFile {
             reason: skip_reason(path).to_owned(),
             path: path.clone(),

@@ -269,6 +269,9 @@ impl Cache {
         let name = cache.entry_name(key);
         if let Some(result) = cache.lookup(&name) {
             cache.hits.fetch_add(1, Ordering::Relaxed);
+            if let Some(result) = &result {
+                result.index_lines();
+            }
             return result;
         }
         cache.misses.fetch_add(1, Ordering::Relaxed);

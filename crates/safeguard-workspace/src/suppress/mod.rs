@@ -44,10 +44,24 @@ pub(crate) fn apply(
     context: &Context<'_>,
     errors: &mut Vec<InputError>,
 ) -> Vec<Finding> {
-    let directives: Vec<directive::Directive> = sources
-        .iter()
-        .flat_map(|file| directive::scan(file, errors))
-        .collect();
+    // Every scanned file's text is searched: in parallel (on the caller's
+    // pool), merged in order.
+    let scanned: Vec<(Vec<directive::Directive>, Vec<InputError>)> = {
+        use rayon::prelude::*;
+        sources
+            .par_iter()
+            .map(|file| {
+                let mut found = Vec::new();
+                let directives = directive::scan(file, &mut found);
+                (directives, found)
+            })
+            .collect()
+    };
+    let mut directives: Vec<directive::Directive> = Vec::new();
+    for (found, found_errors) in scanned {
+        directives.extend(found);
+        errors.extend(found_errors);
+    }
     // (path, covered line) → directives, to look each finding up once.
     let mut by_line: BTreeMap<(&Path, u32), Vec<usize>> = BTreeMap::new();
     for (index, d) in directives.iter().enumerate() {
