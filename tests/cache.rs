@@ -145,7 +145,7 @@ impl Setup {
     }
 
     fn entries(&self) -> Vec<PathBuf> {
-        let dir = self.tree.path().join(".safeguard-cache/safeguard-cache-1");
+        let dir = self.tree.path().join(".safeguard-cache/safeguard-cache-2");
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -176,6 +176,58 @@ fn a_rerun_is_all_hits_with_identical_output_in_every_format() {
     let ignore = setup.tree.path().join(".safeguard-cache/.gitignore");
     assert!(std::fs::read_to_string(ignore).unwrap().ends_with("*\n"));
     assert_eq!(setup.entries().len(), 5);
+}
+
+/// How many files cache hits took on their stamps' word, unread.
+fn unread(dir: &Path, home: &Path) -> usize {
+    let output = safeguard(dir)
+        .args(["check", ".", "--format", "json"])
+        .env("XDG_CACHE_HOME", home)
+        .env("SAFEGUARD_TIMINGS", "1")
+        .output()
+        .unwrap();
+    stderr(&output)
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix("safeguard: cache: ")?
+                .strip_suffix(" files vouched for by their stamps, not read")?
+                .parse()
+                .ok()
+        })
+        .unwrap()
+}
+
+#[test]
+fn settled_files_are_vouched_for_by_their_stamps_and_a_same_size_edit_still_misses() {
+    let setup = Setup::new();
+    let (tree, home) = (setup.tree.path(), setup.home.path());
+    // Written just now: within the racy window a stamp proves nothing, so
+    // the first hits read every file.
+    setup.run(&[]);
+    assert_eq!(unread(tree, home), 0);
+    // Settled (older than the window): refilled, the stamps now stand for
+    // the content, and hits read nothing, yet render the same snippets.
+    std::thread::sleep(std::time::Duration::from_millis(3200));
+    std::fs::remove_dir_all(tree.join(".safeguard-cache")).unwrap();
+    setup.run(&[]);
+    let (code, stats, cached) = setup.run(&[]);
+    assert_eq!(stats, Some((5, 0)));
+    let (cold_code, cold) = setup.cold();
+    assert_eq!((code, &cached), (cold_code, &cold));
+    assert!(cached[2].1.contains("encrypted = var.encrypted"));
+    // Each unit's own files: the three .tf files, main.cf and dovecot.conf.
+    // What a unit reads through a loader (the module `app` calls, the
+    // Postfix table, the Dovecot include) is still read and compared.
+    assert_eq!(unread(tree, home), 5);
+    // The same number of bytes, another value: the stamp differs, the
+    // content is read, and exactly that unit misses.
+    let before = std::fs::read_to_string(tree.join("net/main.tf")).unwrap();
+    let after = before.replace("size = 10", "size = 99");
+    assert_eq!(before.len(), after.len());
+    std::fs::write(tree.join("net/main.tf"), after).unwrap();
+    let (_, stats, cached) = setup.run(&[]);
+    assert_eq!(stats, Some((4, 1)));
+    assert_eq!(cached, setup.cold().1);
 }
 
 #[test]
@@ -260,7 +312,7 @@ fn corrupt_truncated_and_odd_entries_are_misses() {
     let entries = setup.entries();
     assert_eq!(entries.len(), 5);
     std::fs::write(&entries[0], b"").unwrap();
-    std::fs::write(&entries[1], b"SGCACHE1 not an entry").unwrap();
+    std::fs::write(&entries[1], b"SGCACHE2 not an entry").unwrap();
     let bytes = std::fs::read(&entries[2]).unwrap();
     std::fs::write(&entries[2], &bytes[..bytes.len() - 1]).unwrap();
     std::fs::remove_file(&entries[3]).unwrap();

@@ -141,6 +141,11 @@ pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
         baseline: outcome,
     };
     for (format, path) in destinations {
+        if format == OutputFormat::Json {
+            // Streamed: the findings are written as rendered, not joined.
+            write_json_to(&report, &output, path.as_deref())?;
+            continue;
+        }
         let text = render(format, &report, &output, path.is_none());
         match path {
             Some(path) => std::fs::write(&path, text)
@@ -154,6 +159,34 @@ pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
     // file texts one by one would only delay the exit.
     std::mem::forget(report);
     Ok(code)
+}
+
+/// `--format json` to its file, or to standard output (a closed pipe
+/// there is not an error, as for every format).
+fn write_json_to(
+    report: &safeguard_workspace::CheckReport,
+    output: &OutputOptions,
+    path: Option<&std::path::Path>,
+) -> Result<()> {
+    use std::io::Write as _;
+    match path {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+            safeguard_report::write_json(report, output, &mut out)
+                .and_then(|()| out.flush())
+                .with_context(|| format!("cannot write {}", path.display()))
+        }
+        None => {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            match safeguard_report::write_json(report, output, &mut out).and_then(|()| out.flush())
+            {
+                Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => Ok(other?),
+            }
+        }
+    }
 }
 
 /// Each `--format` with the `--output` that follows it (before the next

@@ -114,6 +114,24 @@ struct JsonSummary {
 /// rayon pool: this was the largest serial phase after the checks.
 #[must_use]
 pub fn render_json(report: &CheckReport, options: &OutputOptions) -> String {
+    let mut bytes = Vec::new();
+    if write_json(report, options, &mut bytes).is_err() {
+        return "\n".to_owned();
+    }
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// [`render_json`] written straight to `out`, without first joining the
+/// findings' chunks into one string (on a monorepo, megabytes copied and
+/// freshly allocated for nothing).
+///
+/// # Errors
+/// Whatever writing to `out` returns.
+pub fn write_json(
+    report: &CheckReport,
+    options: &OutputOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     use rayon::prelude::*;
     let listed: Vec<&safeguard_engine::Finding> = report
         .findings
@@ -197,28 +215,25 @@ pub fn render_json(report: &CheckReport, options: &OutputOptions) -> String {
         summary,
         shard,
     };
-    let rest = serde_json::to_vec_pretty(&rest).unwrap_or_default();
-    let size: usize = chunks.iter().map(Vec::len).sum();
-    let mut bytes = Vec::with_capacity(size + rest.len() + chunks.len() * 2 + 64);
-    bytes.extend_from_slice(b"{\n  \"version\": 1,\n  \"findings\": ");
+    let rest = serde_json::to_vec_pretty(&rest).map_err(std::io::Error::other)?;
+    out.write_all(b"{\n  \"version\": 1,\n  \"findings\": ")?;
     if listed.is_empty() {
-        bytes.extend_from_slice(b"[]");
+        out.write_all(b"[]")?;
     } else {
-        bytes.extend_from_slice(b"[\n");
+        out.write_all(b"[\n")?;
         for (index, chunk) in chunks.iter().enumerate() {
             if index > 0 {
-                bytes.extend_from_slice(b",\n");
+                out.write_all(b",\n")?;
             }
-            bytes.extend_from_slice(chunk);
+            out.write_all(chunk)?;
         }
-        bytes.extend_from_slice(b"\n  ]");
+        out.write_all(b"\n  ]")?;
     }
-    bytes.extend_from_slice(b",\n");
+    out.write_all(b",\n")?;
     // `rest` is an object of its own: its members, without its `{\n`, are
     // the report's remaining members at the same depth.
-    bytes.extend_from_slice(rest.strip_prefix(b"{\n").unwrap_or(&rest));
-    bytes.push(b'\n');
-    String::from_utf8(bytes).unwrap_or_default()
+    out.write_all(rest.strip_prefix(b"{\n").unwrap_or(&rest))?;
+    out.write_all(b"\n")
 }
 
 fn json_finding<'a>(

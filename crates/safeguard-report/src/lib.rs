@@ -34,7 +34,7 @@ pub use fingerprint::fingerprint;
 pub use github::render_github;
 pub use gitlab::render_gitlab;
 pub use human::{HumanOptions, render_human};
-pub use json::render_json;
+pub use json::{render_json, write_json};
 pub use junit::render_junit;
 pub use location::{Position, Range, display_path, finding_range};
 pub use sarif::{SHARD_PROPERTY, render_sarif};

@@ -18,9 +18,8 @@ pub struct Range {
 }
 
 pub(crate) fn span_range(file: &SourceFile, span: Span) -> Range {
-    let index = file.line_index();
     let at = |offset| {
-        let lc = index.line_column(offset, file.text(), ColumnUnit::Chars);
+        let lc = file.line_column(offset, ColumnUnit::Chars);
         Position {
             line: lc.line,
             column: lc.column,

@@ -2,13 +2,19 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use crate::{LineIndex, SourceEncoding, Span};
+use crate::{ColumnUnit, LineColumn, LineIndex, SourceEncoding, Span};
+
+/// Reads a deferred file's text when it is first needed.
+pub type TextLoader = Arc<dyn Fn(&Path) -> String + Send + Sync>;
 
 /// A decoded source file: its path and text, shared cheaply between the
 /// frontend that parsed it, the findings that point into it and the emitters.
 ///
 /// The line index is built lazily, once, the first time a position is needed,
-/// so files without findings never pay for it.
+/// so files without findings never pay for it. A file whose findings came
+/// from the result cache may be *deferred*: its line index is known and its
+/// text is read only if something asks for it (a snippet), so a cached run
+/// need not read every file it reports on.
 #[derive(Clone)]
 pub struct SourceFile {
     inner: Arc<Inner>,
@@ -18,9 +24,11 @@ struct Inner {
     path: PathBuf,
     // Owned, not `Arc<str>`: a file read from disk becomes its text
     // without a copy (the handle itself is already shared).
-    text: String,
+    text: OnceLock<String>,
     encoding: SourceEncoding,
     line_index: OnceLock<LineIndex>,
+    /// Set for a deferred file: how to read its text.
+    loader: Option<TextLoader>,
 }
 
 impl SourceFile {
@@ -38,9 +46,30 @@ impl SourceFile {
         Self {
             inner: Arc::new(Inner {
                 path: path.into(),
-                text: text.into(),
+                text: OnceLock::from(text.into()),
                 encoding,
                 line_index: OnceLock::new(),
+                loader: None,
+            }),
+        }
+    }
+
+    /// A file known by its line index, whose text `loader` reads on first
+    /// use.
+    #[must_use]
+    pub fn deferred(
+        path: impl Into<PathBuf>,
+        encoding: SourceEncoding,
+        line_index: LineIndex,
+        loader: TextLoader,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                path: path.into(),
+                text: OnceLock::new(),
+                encoding,
+                line_index: OnceLock::from(line_index),
+                loader: Some(loader),
             }),
         }
     }
@@ -50,9 +79,16 @@ impl SourceFile {
         &self.inner.path
     }
 
+    /// The text; a deferred file is read here, the first time.
     #[must_use]
     pub fn text(&self) -> &str {
-        &self.inner.text
+        self.inner.text.get_or_init(|| {
+            self.inner
+                .loader
+                .as_ref()
+                .map(|load| load(&self.inner.path))
+                .unwrap_or_default()
+        })
     }
 
     /// The encoding the bytes on disk were decoded from.
@@ -65,7 +101,17 @@ impl SourceFile {
     pub fn line_index(&self) -> &LineIndex {
         self.inner
             .line_index
-            .get_or_init(|| LineIndex::new(&self.inner.text))
+            .get_or_init(|| LineIndex::new(self.text()))
+    }
+
+    /// The position of a byte offset, reading a deferred file's text only
+    /// when its index alone cannot tell (text that is not ASCII).
+    #[must_use]
+    pub fn line_column(&self, offset: u32, unit: ColumnUnit) -> LineColumn {
+        let index = self.line_index();
+        index
+            .ascii_line_column(offset)
+            .unwrap_or_else(|| index.line_column(offset, self.text(), unit))
     }
 
     /// The text a span covers; empty when the span lies outside the file.
@@ -83,9 +129,54 @@ impl SourceFile {
 
 impl fmt::Debug for SourceFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let len = match self.inner.text.get() {
+            Some(text) => text.len(),
+            None => self.line_index().text_len() as usize,
+        };
         f.debug_struct("SourceFile")
             .field("path", &self.inner.path)
-            .field("len", &self.inner.text.len())
+            .field("len", &len)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[test]
+    fn a_deferred_file_places_ascii_positions_and_reads_its_text_once_when_asked() {
+        let text = "ab\ncd\n";
+        let reads = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&reads);
+        let loader: TextLoader = Arc::new(move |path: &Path| {
+            assert_eq!(path, Path::new("x.tf"));
+            counter.fetch_add(1, Ordering::Relaxed);
+            "ab\ncd\n".to_owned()
+        });
+        let file = SourceFile::deferred("x.tf", SourceEncoding::Utf8, LineIndex::new(text), loader);
+        let eager = SourceFile::new("x.tf", text);
+        assert_eq!(
+            file.line_column(4, ColumnUnit::Chars),
+            eager.line_column(4, ColumnUnit::Chars)
+        );
+        assert_eq!(reads.load(Ordering::Relaxed), 0);
+        assert_eq!(file.slice(Span { start: 3, end: 5 }), "cd");
+        assert_eq!(file.text(), text);
+        assert_eq!(reads.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn a_deferred_file_that_is_not_ascii_reads_its_text_for_columns() {
+        let text = "é\nx";
+        let loader: TextLoader = Arc::new(|_: &Path| "é\nx".to_owned());
+        let file = SourceFile::deferred("y", SourceEncoding::Utf8, LineIndex::new(text), loader);
+        // After `é` (two bytes): the second character, not the third byte.
+        let at = file.line_column(2, ColumnUnit::Chars);
+        assert_eq!((at.line, at.column), (1, 2));
+        let at = file.line_column(3, ColumnUnit::Chars);
+        assert_eq!((at.line, at.column), (2, 1));
     }
 }

@@ -11,6 +11,6 @@ mod line_index;
 mod span;
 
 pub use decode::{DecodeError, SourceEncoding, decode, decode_owned};
-pub use file::SourceFile;
+pub use file::{SourceFile, TextLoader};
 pub use line_index::{ColumnUnit, LineColumn, LineIndex};
 pub use span::Span;

@@ -26,6 +26,8 @@ pub struct LineColumn {
 pub struct LineIndex {
     line_starts: Vec<u32>,
     ascii: bool,
+    /// The text's length in bytes, so positions in ASCII text need no text.
+    len: u32,
 }
 
 impl LineIndex {
@@ -41,7 +43,56 @@ impl LineIndex {
         Self {
             line_starts,
             ascii: text.is_ascii(),
+            len: u32::try_from(text.len()).unwrap_or(u32::MAX),
         }
+    }
+
+    /// An index stored earlier (by the result cache) for a text not read
+    /// now. `None` unless the parts could have come from [`LineIndex::new`].
+    #[must_use]
+    pub fn from_parts(line_starts: Vec<u32>, ascii: bool, len: u32) -> Option<Self> {
+        let valid = line_starts.first() == Some(&0)
+            && line_starts.windows(2).all(|pair| pair[0] < pair[1])
+            && line_starts.last().is_some_and(|&last| last <= len);
+        valid.then_some(Self {
+            line_starts,
+            ascii,
+            len,
+        })
+    }
+
+    /// The byte offset of every line's start, the first being 0.
+    #[must_use]
+    pub fn line_starts(&self) -> &[u32] {
+        &self.line_starts
+    }
+
+    /// Whether the text is ASCII, where every column unit counts bytes.
+    #[must_use]
+    pub fn is_ascii(&self) -> bool {
+        self.ascii
+    }
+
+    /// The text's length in bytes.
+    #[must_use]
+    pub fn text_len(&self) -> u32 {
+        self.len
+    }
+
+    /// The position of `offset` when it can be known without the text:
+    /// in ASCII text a column is a byte count. `None` otherwise.
+    #[must_use]
+    pub fn ascii_line_column(&self, offset: u32) -> Option<LineColumn> {
+        if !self.ascii {
+            return None;
+        }
+        let offset = offset.min(self.len);
+        let line = self.line_of(offset);
+        let column = offset - self.line_starts[line];
+        Some(LineColumn {
+            line: u32::try_from(line + 1).unwrap_or(u32::MAX),
+            column: column.saturating_add(1),
+        })
     }
 
     #[must_use]
@@ -121,6 +172,26 @@ mod tests {
     fn at(text: &str, offset: usize, unit: ColumnUnit) -> (u32, u32) {
         let lc = LineIndex::new(text).line_column(offset as u32, text, unit);
         (lc.line, lc.column)
+    }
+
+    #[test]
+    fn ascii_positions_need_no_text_and_agree_with_the_text() {
+        let text = "ab\ncd\n";
+        let index = LineIndex::new(text);
+        for offset in [0, 2, 3, 5, 6, 99] {
+            for unit in [ColumnUnit::Utf8, ColumnUnit::Utf16, ColumnUnit::Chars] {
+                assert_eq!(
+                    index.ascii_line_column(offset),
+                    Some(index.line_column(offset, text, unit))
+                );
+            }
+        }
+        assert_eq!(LineIndex::new("é").ascii_line_column(0), None);
+        let parts = LineIndex::from_parts(index.line_starts().to_vec(), true, 6).unwrap();
+        assert_eq!(parts.ascii_line_column(4), index.ascii_line_column(4));
+        assert!(LineIndex::from_parts(vec![1, 2], true, 6).is_none());
+        assert!(LineIndex::from_parts(vec![0, 3, 3], true, 6).is_none());
+        assert!(LineIndex::from_parts(vec![0, 7], true, 6).is_none());
     }
 
     #[test]

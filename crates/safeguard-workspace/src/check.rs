@@ -400,7 +400,14 @@ impl UnitResult {
                 .iter()
                 .map(|f| f.path().to_path_buf())
                 .collect(),
-            sources: document.files.clone(),
+            // Only files that may hold a suppression comment are scanned
+            // for one (and a cached hit need not read the others).
+            sources: document
+                .files
+                .iter()
+                .filter(|file| crate::suppress::may_hold_directive(file))
+                .cloned()
+                .collect(),
             objects: document.objects.len(),
             errors: document.errors,
             notes: document.notes,
@@ -656,6 +663,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             let total = report.cache.get_or_insert_with(CacheStats::default);
             total.hits += stats.hits;
             total.misses += stats.misses;
+            total.unread += stats.unread;
         }
         results.extend(plan_results);
         results.extend(mail_results);
@@ -749,6 +757,10 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         timings.note(&format!(
             "cache: {} hits, {} misses",
             stats.hits, stats.misses
+        ));
+        timings.note(&format!(
+            "cache: {} files vouched for by their stamps, not read",
+            stats.unread
         ));
     }
     report
@@ -1036,9 +1048,7 @@ fn sort_input_errors(errors: &mut [InputError]) {
             InputErrorLocation::None => (0, 0),
             InputErrorLocation::Position { line, column } => (*line, *column),
             InputErrorLocation::Span { file, span } => {
-                let lc = file
-                    .line_index()
-                    .line_column(span.start, file.text(), ColumnUnit::Chars);
+                let lc = file.line_column(span.start, ColumnUnit::Chars);
                 (lc.line, lc.column)
             }
         };

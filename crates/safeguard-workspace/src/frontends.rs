@@ -98,9 +98,15 @@ pub(crate) fn read_recorded(
     max_bytes: u64,
     recorder: Option<&Recorder>,
 ) -> Result<SourceFile, InputError> {
+    // Stamped before the read: a change made during it then shows.
+    // (An editor's buffer is not the file: no stamp stands for it.)
+    let buffered = overlay.is_some_and(|o| o.get(path).is_some());
+    let before = recorder
+        .filter(|_| !buffered)
+        .and_then(|_| crate::cache::Stamp::of(path));
     let answer = read_source_in(path, overlay, max_bytes);
     if let Some(recorder) = recorder {
-        recorder.file(path, max_bytes, &answer);
+        recorder.file(path, max_bytes, &answer, before);
     }
     answer
 }

@@ -387,12 +387,17 @@ fn single_file_unit(file: &Path, errors: &mut Vec<InputError>) -> Option<Terrafo
 }
 
 fn group_by_directory(files: Vec<PathBuf>, root: &Path) -> Vec<TerraformUnit> {
-    let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    // Hashed, then the thousand directories sorted once: an ordered map
+    // compared paths component by component for every one of the files.
+    let mut by_dir: std::collections::HashMap<PathBuf, Vec<PathBuf>> =
+        std::collections::HashMap::new();
     for file in files {
         let file = clean(&file);
         let dir = clean(file.parent().unwrap_or(Path::new(".")));
         by_dir.entry(dir).or_default().push(file);
     }
+    let mut by_dir: Vec<(PathBuf, Vec<PathBuf>)> = by_dir.into_iter().collect();
+    by_dir.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     by_dir
         .into_iter()
         .map(|(dir, mut files)| {

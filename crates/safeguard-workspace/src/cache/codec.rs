@@ -61,6 +61,32 @@ impl Writer {
         self.u32(span.end);
     }
 
+    /// An unsigned LEB128 integer: line starts, stored as deltas, are
+    /// mostly one byte each.
+    pub(crate) fn varint(&mut self, mut value: u32) {
+        while value >= 0x80 {
+            // Truncation intended: the low seven bits, with the high bit set.
+            self.bytes.push((value & 0x7f) as u8 | 0x80);
+            value >>= 7;
+        }
+        self.bytes.push(value as u8);
+    }
+
+    /// A line index: the text's length, whether it is ASCII, and its line
+    /// starts as deltas.
+    pub(crate) fn line_index(&mut self, index: &safeguard_source::LineIndex) -> Option<()> {
+        self.u32(index.text_len());
+        self.u8(u8::from(index.is_ascii()));
+        let starts = index.line_starts();
+        self.len(starts.len())?;
+        let mut previous = 0;
+        for &start in starts {
+            self.varint(start - previous);
+            previous = start;
+        }
+        Some(())
+    }
+
     pub(crate) fn opt_str(&mut self, text: Option<&str>) -> Option<()> {
         match text {
             None => self.u8(0),
@@ -138,6 +164,36 @@ impl<'a> Reader<'a> {
     pub(crate) fn span(&mut self) -> Option<Span> {
         let (start, end) = (self.u32()?, self.u32()?);
         (start <= end).then_some(Span { start, end })
+    }
+
+    pub(crate) fn varint(&mut self) -> Option<u32> {
+        let mut value: u32 = 0;
+        for shift in [0, 7, 14, 21, 28] {
+            let byte = self.u8()?;
+            value |= u32::from(byte & 0x7f).checked_shl(shift)?;
+            if byte & 0x80 == 0 {
+                // A fifth byte may carry only the top four bits.
+                return (shift < 28 || byte <= 0x0f).then_some(value);
+            }
+        }
+        None
+    }
+
+    pub(crate) fn line_index(&mut self) -> Option<safeguard_source::LineIndex> {
+        let len = self.u32()?;
+        let ascii = match self.u8()? {
+            0 => false,
+            1 => true,
+            _ => return None,
+        };
+        let count = self.len()?;
+        let mut starts = Vec::with_capacity(count);
+        let mut previous: u32 = 0;
+        for _ in 0..count {
+            previous = previous.checked_add(self.varint()?)?;
+            starts.push(previous);
+        }
+        safeguard_source::LineIndex::from_parts(starts, ascii, len)
     }
 
     pub(crate) fn opt_string(&mut self) -> Option<Option<String>> {
@@ -260,6 +316,45 @@ mod tests {
             })();
             assert!(all.is_none(), "a read past {cut} bytes succeeded");
         }
+    }
+
+    #[test]
+    fn varints_and_line_indexes_read_back_and_refuse_nonsense() {
+        let mut w = Writer::default();
+        for value in [0, 1, 127, 128, 16_383, 16_384, u32::MAX] {
+            w.varint(value);
+        }
+        let text = "a\n\nbé\nlast";
+        let index = safeguard_source::LineIndex::new(text);
+        w.line_index(&index).unwrap();
+        let mut r = Reader::new(&w.bytes);
+        for value in [0, 1, 127, 128, 16_383, 16_384, u32::MAX] {
+            assert_eq!(r.varint(), Some(value));
+        }
+        let back = r.line_index().unwrap();
+        assert!(r.is_empty());
+        assert_eq!(back.line_starts(), index.line_starts());
+        assert_eq!((back.is_ascii(), back.text_len()), (false, 11));
+        // A sixth continuation byte, and a fifth carrying too many bits.
+        assert_eq!(Reader::new(&[0xff; 6]).varint(), None);
+        assert_eq!(Reader::new(&[0xff, 0xff, 0xff, 0xff, 0x1f]).varint(), None);
+        // Line starts that do not grow, or pass the text's end.
+        let mut w = Writer::default();
+        w.u32(3);
+        w.u8(1);
+        w.len(3).unwrap();
+        for delta in [0, 2, 0] {
+            w.varint(delta);
+        }
+        assert!(Reader::new(&w.bytes).line_index().is_none());
+        let mut w = Writer::default();
+        w.u32(3);
+        w.u8(1);
+        w.len(2).unwrap();
+        for delta in [0, 9] {
+            w.varint(delta);
+        }
+        assert!(Reader::new(&w.bytes).line_index().is_none());
     }
 
     #[test]

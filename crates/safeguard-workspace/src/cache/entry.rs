@@ -7,17 +7,18 @@
 //! made up) is stored whole.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use safeguard_engine::{Finding, Status, Suppression, SuppressionKind};
 use safeguard_model::{InputError, InputErrorLocation};
 use safeguard_policy::Policy;
-use safeguard_source::SourceFile;
+use safeguard_source::{SourceFile, TextLoader};
 
 use super::codec::{Reader, Writer, encoding_from_tag, encoding_tag};
-use super::record::{Answer, Log, read_answers, write_answers};
+use super::record::{Answer, Log, Replayed, read_answers, write_answers};
 use crate::check::UnitResult;
+use crate::frontends::read_source;
 
 /// The files a result points into, each written once.
 struct FileTable<'a> {
@@ -132,7 +133,11 @@ pub(crate) fn encode(log: &Log, result: Option<&UnitResult>) -> Option<Vec<u8>> 
             .iter()
             .any(|f| f.path() == file.path() && (f.ptr_eq(file) || f.text() == file.text()));
         if read {
+            // By path, with what a hit that does not read the file needs to
+            // place findings in it.
             w.u8(0);
+            w.u8(encoding_tag(file.encoding()));
+            w.line_index(file.line_index())?;
         } else {
             w.u8(1);
             w.u8(encoding_tag(file.encoding()));
@@ -150,11 +155,12 @@ pub(crate) fn decode_answers<'a>(payload: &'a [u8]) -> Option<(Vec<Answer>, Read
     Some((answers, r))
 }
 
-/// The result after the log; `read` holds the files the replay read.
+/// The result after the log; `replayed` holds the files the replay read
+/// or found unchanged by their stamps (those become deferred files).
 /// `None` when anything is malformed or names a policy not loaded now.
 pub(crate) fn decode_result(
     mut r: Reader<'_>,
-    read: &HashMap<PathBuf, SourceFile>,
+    replayed: &Replayed,
     policies: &HashMap<String, Arc<Policy>>,
 ) -> Option<Option<UnitResult>> {
     match r.u8()? {
@@ -167,7 +173,22 @@ pub(crate) fn decode_result(
     for _ in 0..count {
         let path = r.path()?;
         let file = match r.u8()? {
-            0 => read.get(&path)?.clone(),
+            0 => {
+                let encoding = encoding_from_tag(r.u8()?)?;
+                let index = r.line_index()?;
+                match replayed.read.get(&path) {
+                    Some(file) => file.clone(),
+                    None => {
+                        let max = *replayed.unread.get(&path)?;
+                        let loader: TextLoader = Arc::new(move |path: &Path| {
+                            read_source(path, max)
+                                .map(|file| file.text().to_owned())
+                                .unwrap_or_default()
+                        });
+                        SourceFile::deferred(path, encoding, index, loader)
+                    }
+                }
+            }
             1 => {
                 let encoding = encoding_from_tag(r.u8()?)?;
                 SourceFile::with_encoding(path, r.str()?, encoding)

@@ -30,7 +30,7 @@ use safeguard_model::Format;
 use safeguard_policy::Policy;
 use safeguard_terraform::VarSource;
 
-pub(crate) use record::Recorder;
+pub(crate) use record::{Recorder, Stamp};
 
 use crate::check::UnitResult;
 use crate::frontends::{ExternalVars, PostfixUnit};
@@ -42,8 +42,8 @@ use secret::Secret;
 pub const CACHE_DIR_NAME: &str = ".safeguard-cache";
 
 /// Bumped whenever the entry layout or what a unit's result holds changes.
-const FORMAT: &str = "safeguard-cache-1";
-const MAGIC: &[u8; 8] = b"SGCACHE1";
+const FORMAT: &str = "safeguard-cache-2";
+const MAGIC: &[u8; 8] = b"SGCACHE2";
 
 /// Larger entries are not read (none comes near it; a planted file might).
 const MAX_ENTRY_BYTES: u64 = 256 * 1024 * 1024;
@@ -66,6 +66,8 @@ pub enum CacheMode {
 pub struct CacheStats {
     pub hits: usize,
     pub misses: usize,
+    /// Files of hits that were not read: their stamps vouched for them.
+    pub unread: usize,
 }
 
 /// What a unit is, for its entry's name. Two units with the same key read
@@ -199,6 +201,7 @@ pub(crate) struct Cache {
     policies: HashMap<String, Arc<Policy>>,
     hits: AtomicUsize,
     misses: AtomicUsize,
+    unread: AtomicUsize,
     temp_counter: AtomicUsize,
 }
 
@@ -245,6 +248,7 @@ impl Cache {
             policies,
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
+            unread: AtomicUsize::new(0),
             temp_counter: AtomicUsize::new(0),
         })
     }
@@ -253,6 +257,7 @@ impl Cache {
         CacheStats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
+            unread: self.unread.load(Ordering::Relaxed),
         }
     }
 
@@ -302,8 +307,11 @@ impl Cache {
             return None;
         }
         let (answers, rest) = entry::decode_answers(payload)?;
-        let read = record::replay(&answers)?;
-        entry::decode_result(rest, &read, &self.policies)
+        let replayed = record::replay(&answers)?;
+        let result = entry::decode_result(rest, &replayed, &self.policies)?;
+        self.unread
+            .fetch_add(replayed.unread.len(), Ordering::Relaxed);
+        Some(result)
     }
 
     /// Writes an entry atomically: a new temporary file, then a rename.

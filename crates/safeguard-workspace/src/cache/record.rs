@@ -60,8 +60,78 @@ pub(crate) enum Question {
     },
 }
 
-/// A question and the hash of its answer.
-pub(crate) type Answer = (Question, Hash);
+/// A question, the hash of its answer and, for a file read, the file's
+/// stamp when it can stand for the content (see [`Stamp`]).
+pub(crate) type Answer = (Question, Hash, Option<Stamp>);
+
+/// What `stat` says of a file: while it is unchanged, so is the content
+/// (as `git status` and ruff's cache assume), and a hit need not read the
+/// file. Only stamps taken before and after the read alike, of a file last
+/// changed more than [`RACY_SECONDS`] before, are kept: a file written
+/// within the file system's timestamp granularity of the read could change
+/// again without its stamp changing ("racy git").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    len: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+    inode: u64,
+    device: u64,
+}
+
+const RACY_SECONDS: i64 = 2;
+
+impl Stamp {
+    #[cfg(unix)]
+    pub(crate) fn of(path: &Path) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt as _;
+        let meta = std::fs::metadata(path).ok()?;
+        meta.is_file().then(|| Stamp {
+            len: meta.len(),
+            modified: (meta.mtime(), meta.mtime_nsec()),
+            changed: (meta.ctime(), meta.ctime_nsec()),
+            inode: meta.ino(),
+            device: meta.dev(),
+        })
+    }
+
+    /// Elsewhere every hit reads its files.
+    #[cfg(not(unix))]
+    pub(crate) fn of(_path: &Path) -> Option<Stamp> {
+        None
+    }
+
+    /// Old enough, at the time of the read, to stand for the content.
+    fn settled(&self) -> bool {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        self.modified.0 < now - RACY_SECONDS && self.changed.0 < now - RACY_SECONDS
+    }
+
+    fn write(&self, w: &mut Writer) {
+        w.u64(self.len);
+        for (seconds, nanos) in [self.modified, self.changed] {
+            w.u64(seconds.cast_unsigned());
+            w.u64(nanos.cast_unsigned());
+        }
+        w.u64(self.inode);
+        w.u64(self.device);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Option<Stamp> {
+        let len = r.u64()?;
+        let modified = (r.u64()?.cast_signed(), r.u64()?.cast_signed());
+        let changed = (r.u64()?.cast_signed(), r.u64()?.cast_signed());
+        Some(Stamp {
+            len,
+            modified,
+            changed,
+            inode: r.u64()?,
+            device: r.u64()?,
+        })
+    }
+}
 
 /// Collects a unit's questions while it runs. Shared by reference with the
 /// loaders, which are called from inside the frontends.
@@ -83,17 +153,37 @@ impl Recorder {
     }
 
     fn push(&self, question: Question, hash: Hash, files: &[SourceFile]) {
+        self.push_stamped(question, hash, None, files);
+    }
+
+    fn push_stamped(
+        &self,
+        question: Question,
+        hash: Hash,
+        stamp: Option<Stamp>,
+        files: &[SourceFile],
+    ) {
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-        log.answers.push((question, hash));
+        log.answers.push((question, hash, stamp));
         log.files.extend(files.iter().cloned());
     }
 
-    pub(crate) fn file(&self, path: &Path, max: u64, answer: &Result<SourceFile, InputError>) {
+    /// A file read; `before` is its stamp taken before the read.
+    pub(crate) fn file(
+        &self,
+        path: &Path,
+        max: u64,
+        answer: &Result<SourceFile, InputError>,
+        before: Option<Stamp>,
+    ) {
         let question = Question::File {
             path: path.to_path_buf(),
             max,
         };
-        self.push(question, file_hash(answer), one(answer));
+        let stamp = before.filter(|before| {
+            answer.is_ok() && before.settled() && Stamp::of(path).as_ref() == Some(before)
+        });
+        self.push_stamped(question, file_hash(answer), stamp, one(answer));
     }
 
     pub(crate) fn var_files(&self, dir: &Path, answer: &[PathBuf]) {
@@ -246,11 +336,20 @@ fn one<E>(answer: &Result<SourceFile, E>) -> &[SourceFile] {
     answer.as_ref().map_or(&[], std::slice::from_ref)
 }
 
+/// What a replay found unchanged: the files it read, and those whose
+/// stamps vouched for them unread (with the size limit to read them by).
+#[derive(Default)]
+pub(crate) struct Replayed {
+    pub(crate) read: HashMap<PathBuf, SourceFile>,
+    pub(crate) unread: HashMap<PathBuf, u64>,
+}
+
 /// Asks every question again, in order. `Some` with the files the answers
 /// carried (by path) when every answer is the same; `None` at the first
-/// difference.
-pub(crate) fn replay(answers: &[Answer]) -> Option<HashMap<PathBuf, SourceFile>> {
+/// difference. A file whose stamp is unchanged is not read.
+pub(crate) fn replay(answers: &[Answer]) -> Option<Replayed> {
     let mut files: HashMap<PathBuf, SourceFile> = HashMap::new();
+    let mut unread: HashMap<PathBuf, u64> = HashMap::new();
     let mut keep = |found: &[SourceFile]| {
         for file in found {
             files
@@ -258,7 +357,13 @@ pub(crate) fn replay(answers: &[Answer]) -> Option<HashMap<PathBuf, SourceFile>>
                 .or_insert_with(|| file.clone());
         }
     };
-    for (question, expected) in answers {
+    for (question, expected, stamp) in answers {
+        if let (Question::File { path, max }, Some(stamp)) = (question, stamp)
+            && Stamp::of(path).as_ref() == Some(stamp)
+        {
+            unread.insert(path.clone(), *max);
+            continue;
+        }
         let hash = match question {
             Question::File { path, max } => {
                 let answer = read_source(path, *max);
@@ -315,12 +420,15 @@ pub(crate) fn replay(answers: &[Answer]) -> Option<HashMap<PathBuf, SourceFile>>
             return None;
         }
     }
-    Some(files)
+    Some(Replayed {
+        read: files,
+        unread,
+    })
 }
 
 pub(crate) fn write_answers(w: &mut Writer, answers: &[Answer]) -> Option<()> {
     w.len(answers.len())?;
-    for (question, hash) in answers {
+    for (question, hash, stamp) in answers {
         match question {
             Question::File { path, max } => {
                 w.u8(0);
@@ -381,6 +489,13 @@ pub(crate) fn write_answers(w: &mut Writer, answers: &[Answer]) -> Option<()> {
             }
         }
         w.hash(hash);
+        match stamp {
+            None => w.u8(0),
+            Some(stamp) => {
+                w.u8(1);
+                stamp.write(w);
+            }
+        }
     }
     Some(())
 }
@@ -420,7 +535,13 @@ pub(crate) fn read_answers(r: &mut Reader<'_>) -> Option<Vec<Answer>> {
             },
             _ => return None,
         };
-        answers.push((question, r.hash()?));
+        let hash = r.hash()?;
+        let stamp = match r.u8()? {
+            0 => None,
+            1 => Some(Stamp::read(r)?),
+            _ => return None,
+        };
+        answers.push((question, hash, stamp));
     }
     Some(answers)
 }

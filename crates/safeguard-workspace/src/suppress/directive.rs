@@ -27,6 +27,11 @@ pub(crate) struct Directive {
 
 /// Every directive in a file. A malformed one (no rule, a bad date, an
 /// unknown option) is a located input error and suppresses nothing.
+/// Whether a file's text has the marker a suppression comment starts with.
+pub(crate) fn may_hold_directive(file: &SourceFile) -> bool {
+    file.text().contains(MARKER)
+}
+
 pub(crate) fn scan(file: &SourceFile, errors: &mut Vec<InputError>) -> Vec<Directive> {
     let text = file.text();
     if !text.contains(MARKER) {

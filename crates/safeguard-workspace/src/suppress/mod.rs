@@ -7,6 +7,8 @@
 mod directive;
 mod meta;
 
+pub(crate) use directive::may_hold_directive;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -290,9 +292,7 @@ fn relative_to(path: &Path, root: &Path) -> PathBuf {
 }
 
 fn line_of(file: &SourceFile, span: Span) -> u32 {
-    file.line_index()
-        .line_column(span.start, file.text(), ColumnUnit::Chars)
-        .line
+    file.line_column(span.start, ColumnUnit::Chars).line
 }
 
 #[cfg(test)]
