@@ -228,6 +228,12 @@ fn settled_files_are_vouched_for_by_their_stamps_and_a_same_size_edit_still_miss
     let (_, stats, cached) = setup.run(&[]);
     assert_eq!(stats, Some((4, 1)));
     assert_eq!(cached, setup.cold().1);
+    // A settled directory's listing is vouched for by its stamp too; a new
+    // tfvars file changes it, and only the module that lists it misses.
+    write(tree, "app/terraform.tfvars", "encrypted = true\n");
+    let (_, stats, cached) = setup.run(&[]);
+    assert_eq!(stats, Some((4, 1)));
+    assert_eq!(cached, setup.cold().1);
 }
 
 #[test]

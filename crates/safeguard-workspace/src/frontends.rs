@@ -149,9 +149,10 @@ pub(crate) fn terraform_document_in(
         }
     }
     let mut vars = external.env.clone();
+    let listed_before = recorder.and_then(|_| crate::cache::Stamp::of_dir(&unit.dir));
     let var_files = auto_loaded_var_files(&unit.dir);
     if let Some(recorder) = recorder {
-        recorder.var_files(&unit.dir, &var_files);
+        recorder.var_files(&unit.dir, &var_files, listed_before);
     }
     for path in var_files {
         match read_recorded(&path, overlay, max, recorder) {

@@ -82,11 +82,23 @@ pub(crate) struct Stamp {
 const RACY_SECONDS: i64 = 2;
 
 impl Stamp {
-    #[cfg(unix)]
+    /// A regular file's stamp.
     pub(crate) fn of(path: &Path) -> Option<Stamp> {
+        Self::of_kind(path, true)
+    }
+
+    /// A directory's stamp: its times change whenever an entry is added,
+    /// removed or renamed, so an unchanged stamp means an unchanged listing.
+    pub(crate) fn of_dir(path: &Path) -> Option<Stamp> {
+        Self::of_kind(path, false)
+    }
+
+    #[cfg(unix)]
+    fn of_kind(path: &Path, file: bool) -> Option<Stamp> {
         use std::os::unix::fs::MetadataExt as _;
         let meta = std::fs::metadata(path).ok()?;
-        meta.is_file().then(|| Stamp {
+        let kind = if file { meta.is_file() } else { meta.is_dir() };
+        kind.then(|| Stamp {
             len: meta.len(),
             modified: (meta.mtime(), meta.mtime_nsec()),
             changed: (meta.ctime(), meta.ctime_nsec()),
@@ -97,7 +109,7 @@ impl Stamp {
 
     /// Elsewhere every hit reads its files.
     #[cfg(not(unix))]
-    pub(crate) fn of(_path: &Path) -> Option<Stamp> {
+    fn of_kind(_path: &Path, _file: bool) -> Option<Stamp> {
         None
     }
 
@@ -186,11 +198,15 @@ impl Recorder {
         self.push_stamped(question, file_hash(answer), stamp, one(answer));
     }
 
-    pub(crate) fn var_files(&self, dir: &Path, answer: &[PathBuf]) {
+    /// A directory listed for auto-loaded tfvars; `before` is its stamp
+    /// taken before the listing.
+    pub(crate) fn var_files(&self, dir: &Path, answer: &[PathBuf], before: Option<Stamp>) {
         let question = Question::VarFiles {
             dir: dir.to_path_buf(),
         };
-        self.push(question, paths_hash(answer), &[]);
+        let stamp =
+            before.filter(|before| before.settled() && Stamp::of_dir(dir).as_ref() == Some(before));
+        self.push_stamped(question, paths_hash(answer), stamp, &[]);
     }
 
     pub(crate) fn exists(&self, path: &Path, answer: bool) {
@@ -358,11 +374,19 @@ pub(crate) fn replay(answers: &[Answer]) -> Option<Replayed> {
         }
     };
     for (question, expected, stamp) in answers {
-        if let (Question::File { path, max }, Some(stamp)) = (question, stamp)
-            && Stamp::of(path).as_ref() == Some(stamp)
-        {
-            unread.insert(path.clone(), *max);
-            continue;
+        match (question, stamp) {
+            (Question::File { path, max }, Some(stamp))
+                if Stamp::of(path).as_ref() == Some(stamp) =>
+            {
+                unread.insert(path.clone(), *max);
+                continue;
+            }
+            (Question::VarFiles { dir }, Some(stamp))
+                if Stamp::of_dir(dir).as_ref() == Some(stamp) =>
+            {
+                continue;
+            }
+            _ => {}
         }
         let hash = match question {
             Question::File { path, max } => {
