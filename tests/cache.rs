@@ -145,7 +145,7 @@ impl Setup {
     }
 
     fn entries(&self) -> Vec<PathBuf> {
-        let dir = self.tree.path().join(".safeguard-cache/safeguard-cache-2");
+        let dir = self.tree.path().join(".safeguard-cache/safeguard-cache-3");
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -318,7 +318,7 @@ fn corrupt_truncated_and_odd_entries_are_misses() {
     let entries = setup.entries();
     assert_eq!(entries.len(), 5);
     std::fs::write(&entries[0], b"").unwrap();
-    std::fs::write(&entries[1], b"SGCACHE2 not an entry").unwrap();
+    std::fs::write(&entries[1], b"SGCACHE3 not an entry").unwrap();
     let bytes = std::fs::read(&entries[2]).unwrap();
     std::fs::write(&entries[2], &bytes[..bytes.len() - 1]).unwrap();
     std::fs::remove_file(&entries[3]).unwrap();

@@ -156,12 +156,8 @@ pub fn write_json(
                         path
                     }
                 };
-                let json = json_finding(finding, file, options);
                 // Inside the report's `findings` array, two levels deep.
-                out.extend_from_slice(b"    ");
-                let mut serializer =
-                    serde_json::Serializer::with_formatter(&mut out, Nested::at(2));
-                let _ = json.serialize(&mut serializer);
+                write_finding(&mut out, &json_finding(finding, file, options));
             }
             out
         })
@@ -264,14 +260,113 @@ fn json_finding<'a>(
     }
 }
 
+/// One finding as serde_json's pretty printer writes a `JsonFinding` two
+/// levels deep (the test below holds the two equal), by hand: the generic
+/// serializer was most of the time spent rendering a monorepo's report.
+fn write_finding(out: &mut Vec<u8>, f: &JsonFinding<'_>) {
+    fn string(out: &mut Vec<u8>, text: &str) {
+        // Writing into a vector cannot fail.
+        let _ = serde_json::to_writer(&mut *out, text);
+    }
+    fn field(out: &mut Vec<u8>, indent: &[u8], name: &str) {
+        out.extend_from_slice(indent);
+        out.push(b'"');
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\": ");
+    }
+    fn number(out: &mut Vec<u8>, value: u32) {
+        use std::io::Write as _;
+        let _ = write!(out, "{value}");
+    }
+    fn position(out: &mut Vec<u8>, name: &str, at: Position, last: bool) {
+        field(out, b"        ", name);
+        out.extend_from_slice(b"{\n");
+        field(out, b"          ", "line");
+        number(out, at.line);
+        out.extend_from_slice(b",\n");
+        field(out, b"          ", "column");
+        number(out, at.column);
+        out.extend_from_slice(if last {
+            b"\n        }\n"
+        } else {
+            b"\n        },\n"
+        });
+    }
+    const FIELD: &[u8] = b"      ";
+    out.extend_from_slice(b"    {\n");
+    for (name, value) in [
+        ("rule", f.rule),
+        ("status", f.status),
+        ("severity", f.severity),
+        ("safeguard", f.safeguard),
+        ("citation", f.citation),
+        ("message", f.message),
+    ] {
+        field(out, FIELD, name);
+        string(out, value);
+        out.extend_from_slice(b",\n");
+    }
+    field(out, FIELD, "reason");
+    match f.reason {
+        Some(reason) => string(out, reason),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\n");
+    for (name, value) in [
+        ("remediation", f.remediation),
+        ("file", f.file.as_str()),
+        ("object", f.object),
+    ] {
+        field(out, FIELD, name);
+        string(out, value);
+        out.extend_from_slice(b",\n");
+    }
+    field(out, FIELD, "range");
+    out.extend_from_slice(b"{\n");
+    position(out, "start", f.range.start, false);
+    position(out, "end", f.range.end, true);
+    out.extend_from_slice(b"      },\n");
+    field(out, FIELD, "suppressed");
+    match &f.suppressed {
+        None => out.extend_from_slice(b"null\n"),
+        Some(s) => {
+            const INNER: &[u8] = b"        ";
+            out.extend_from_slice(b"{\n");
+            field(out, INNER, "kind");
+            string(out, s.kind);
+            out.extend_from_slice(b",\n");
+            field(out, INNER, "reason");
+            string(out, s.reason);
+            out.extend_from_slice(b",\n");
+            for (name, value) in [("until", s.until), ("approved-by", s.approved_by)] {
+                field(out, INNER, name);
+                match value {
+                    Some(value) => string(out, value),
+                    None => out.extend_from_slice(b"null"),
+                }
+                out.extend_from_slice(b",\n");
+            }
+            field(out, INNER, "file");
+            string(out, &s.file);
+            out.extend_from_slice(b",\n");
+            field(out, INNER, "line");
+            number(out, s.line);
+            out.extend_from_slice(b"\n      }\n");
+        }
+    }
+    out.extend_from_slice(b"    }");
+}
+
 /// serde_json's pretty printing (two-space indent) starting `depth`
 /// levels deep, so a value printed alone reads exactly as it would inside
-/// the whole report.
+/// the whole report: the reference `write_finding` is tested against.
+#[cfg(test)]
 struct Nested {
     depth: usize,
     has_value: bool,
 }
 
+#[cfg(test)]
 impl Nested {
     fn at(depth: usize) -> Self {
         Nested {
@@ -316,6 +411,7 @@ impl Nested {
     }
 }
 
+#[cfg(test)]
 impl serde_json::ser::Formatter for Nested {
     fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
         self.open(writer, b"[")
@@ -431,5 +527,62 @@ fn input_error(error: &safeguard_model::InputError, options: &OutputOptions) -> 
         file: display_path(&error.path, &options.cwd),
         message: error.message.clone(),
         range,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hand-written finding equals the derived serializer's output at
+    /// the same depth, with and without a reason and a suppression, and
+    /// with text that needs escaping.
+    #[test]
+    fn a_finding_is_written_as_serde_would_write_it() {
+        let range = Range {
+            start: Position { line: 3, column: 1 },
+            end: Position {
+                line: 40,
+                column: 12,
+            },
+        };
+        let suppression = JsonSuppression {
+            kind: "inSource",
+            reason: "accepted \"risk\"\n(RISK-1)",
+            until: Some("2027-01-01"),
+            approved_by: None,
+            file: "a/b.tf".to_owned(),
+            line: 7,
+        };
+        let plain = |reason, suppressed| JsonFinding {
+            rule: "aws-s3-bucket-versioning",
+            status: "fail",
+            severity: "high",
+            safeguard: "backup",
+            citation: "45 CFR 164.308(a)(7)(ii)(A)",
+            message: "tab\there, quote \" and é \u{1}",
+            reason,
+            remediation: "Set `versioning`.",
+            file: "mod/main.tf".to_owned(),
+            object: "aws_s3_bucket.logs",
+            range,
+            suppressed,
+        };
+        for finding in [
+            plain(None, None),
+            plain(Some("`x` is \\ false"), None),
+            plain(Some("r"), Some(suppression)),
+        ] {
+            let mut derived = b"    ".to_vec();
+            let mut serializer =
+                serde_json::Serializer::with_formatter(&mut derived, Nested::at(2));
+            finding.serialize(&mut serializer).unwrap();
+            let mut written = Vec::new();
+            write_finding(&mut written, &finding);
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                String::from_utf8(derived).unwrap()
+            );
+        }
     }
 }

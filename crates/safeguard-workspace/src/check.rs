@@ -482,28 +482,35 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             None => Config::default_for(&paths[0]),
         };
         fail_on_from_config = fail_on_from_config.or(config.fail_on);
-        let (mut engine, meta) = match &pool {
-            Ok(pool) => pool.install(|| build_engine(options, &config, &mut report)),
-            Err(_) => build_engine(options, &config, &mut report),
+        // Loading the policies and walking the tree are independent, and
+        // the walk leaves cores idle: they run side by side.
+        let mut load = || build_engine(options, &config, &mut report);
+        let walk = || {
+            let mut walk_errors = Vec::new();
+            let mut units = Vec::new();
+            let mut found = OtherInputs::default();
+            for path in &paths {
+                units.extend(collect_units(
+                    path,
+                    &config,
+                    threads,
+                    &mut walk_errors,
+                    &mut found,
+                ));
+            }
+            (units, found, walk_errors)
+        };
+        let ((mut engine, meta), (units, mut found, walk_errors)) = match &pool {
+            Ok(pool) => pool.install(|| rayon::join(load, walk)),
+            Err(_) => (load(), walk()),
         };
         if options.parse_only {
             // Same walk, reads and frontends; no policy is looked up or run.
             engine = Engine::new(Vec::new());
         }
-
-        timings.lap("load policies and configuration");
         let errors_before_walk = report.input_errors.len();
-        let mut units = Vec::new();
-        let mut found = OtherInputs::default();
-        for path in &paths {
-            units.extend(collect_units(
-                path,
-                &config,
-                threads,
-                &mut report.input_errors,
-                &mut found,
-            ));
-        }
+        report.input_errors.extend(walk_errors);
+        timings.lap("load policies and configuration, and walk");
         found.normalize();
         let OtherInputs {
             mut json_files,
@@ -520,7 +527,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         // Dovecot and Exim includes are read only inside the scanned root.
         let include_root = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
         let units = merge_units(units);
-        timings.lap("walk");
+        timings.lap("group the walk into units");
         let limits = config.limits.with(&options.limits);
         let max = limits.max_file_size;
         let var_sources =
@@ -737,19 +744,34 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         }
         report.shard = Some(shard);
     }
-    report.inputs.sort();
-    report.inputs.dedup();
-    account_for_files(&mut report, found_files);
     if options.fail_on.is_none() {
         report.fail_on = fail_on_from_config.unwrap_or(Severity::Info);
     }
     // Hundreds of thousands of verdicts: sorting them on one core was a
     // serial phase that capped the speed-up from a second thread. A stable
-    // parallel sort gives the same order.
+    // parallel sort gives the same order; the files are accounted for
+    // beside it.
+    let mut findings = std::mem::take(&mut report.findings);
+    let account = |report: &mut CheckReport| {
+        report.inputs.sort();
+        report.inputs.dedup();
+        account_for_files(report, found_files);
+    };
     match &pool {
-        Ok(pool) => pool.install(|| report.findings.par_sort_by(compare_findings)),
-        Err(_) => report.findings.sort_by(compare_findings),
+        Ok(pool) => {
+            pool.install(|| {
+                rayon::join(
+                    || findings.par_sort_by(compare_findings),
+                    || account(&mut report),
+                )
+            });
+        }
+        Err(_) => {
+            findings.sort_by(compare_findings);
+            account(&mut report);
+        }
     }
+    report.findings = findings;
     sort_input_errors(&mut report.input_errors);
     sort_input_errors(&mut report.notes);
     timings.lap("sort");

@@ -1,10 +1,11 @@
 //! One unit's cached result, as bytes: the replay log (see `record`), then
 //! the result itself (findings, errors, notes, files, object count, local
-//! module directories). Findings point into files by index into a file
-//! table; a file that one of the log's answers carried is stored by path
-//! and taken from the replay (so a hit shares the freshly read text, for
-//! snippets and suppression comments), any other file (text a frontend
-//! made up) is stored whole.
+//! module directories). Findings name their policy by its index in the
+//! run's policy list and point into files by index into a file table. A
+//! file that one of the log's answers carried is stored by path, with its
+//! encoding and line index: a hit takes it from the replay (the freshly
+//! read text) or, when its stamp vouched for it unread, makes a deferred
+//! file of it. Any other file (text a frontend made up) is stored whole.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -44,7 +45,11 @@ impl<'a> FileTable<'a> {
 
 /// The entry payload: `None` when something in the result cannot be
 /// stored (a path that is not UTF-8, a count over `u32`).
-pub(crate) fn encode(log: &Log, result: Option<&UnitResult>) -> Option<Vec<u8>> {
+pub(crate) fn encode(
+    log: &Log,
+    result: Option<&UnitResult>,
+    policy_index: &HashMap<String, u32>,
+) -> Option<Vec<u8>> {
     let mut w = Writer::default();
     write_answers(&mut w, &log.answers)?;
     let Some(result) = result else {
@@ -62,7 +67,7 @@ pub(crate) fn encode(log: &Log, result: Option<&UnitResult>) -> Option<Vec<u8>> 
     body.u8(u8::from(result.named));
     body.len(result.findings.len())?;
     for finding in &result.findings {
-        body.str(&finding.policy.id)?;
+        body.u32(*policy_index.get(&finding.policy.id)?);
         body.u8(match finding.status {
             Status::Pass => 0,
             Status::Fail => 1,
@@ -161,7 +166,7 @@ pub(crate) fn decode_answers<'a>(payload: &'a [u8]) -> Option<(Vec<Answer>, Read
 pub(crate) fn decode_result(
     mut r: Reader<'_>,
     replayed: &Replayed,
-    policies: &HashMap<String, Arc<Policy>>,
+    policies: &[Arc<Policy>],
 ) -> Option<Option<UnitResult>> {
     match r.u8()? {
         0 => return r.is_empty().then_some(None),
@@ -209,7 +214,7 @@ pub(crate) fn decode_result(
     let count = r.len()?;
     let mut findings = Vec::with_capacity(count);
     for _ in 0..count {
-        let policy = Arc::clone(policies.get(r.str()?)?);
+        let policy = Arc::clone(policies.get(usize::try_from(r.u32()?).ok()?)?);
         let status = match r.u8()? {
             0 => Status::Pass,
             1 => Status::Fail,

@@ -42,8 +42,8 @@ use secret::Secret;
 pub const CACHE_DIR_NAME: &str = ".safeguard-cache";
 
 /// Bumped whenever the entry layout or what a unit's result holds changes.
-const FORMAT: &str = "safeguard-cache-2";
-const MAGIC: &[u8; 8] = b"SGCACHE2";
+const FORMAT: &str = "safeguard-cache-3";
+const MAGIC: &[u8; 8] = b"SGCACHE3";
 
 /// Larger entries are not read (none comes near it; a planted file might).
 const MAX_ENTRY_BYTES: u64 = 256 * 1024 * 1024;
@@ -198,7 +198,11 @@ pub(crate) struct Cache {
     writable: bool,
     secret: Secret,
     context: Hash,
-    policies: HashMap<String, Arc<Policy>>,
+    /// The context's policies, in its order: entries name them by index
+    /// (the entry's name covers the list, so an index always means the
+    /// same policy).
+    policies: Vec<Arc<Policy>>,
+    policy_index: HashMap<String, u32>,
     hits: AtomicUsize,
     misses: AtomicUsize,
     unread: AtomicUsize,
@@ -236,16 +240,19 @@ impl Cache {
         if planted() {
             return None;
         }
-        let mut policies: HashMap<String, Arc<Policy>> = HashMap::new();
-        for policy in context.policies {
-            policies.insert(policy.id.clone(), Arc::clone(policy));
-        }
+        let policies: Vec<Arc<Policy>> = context.policies.to_vec();
+        let policy_index: HashMap<String, u32> = policies
+            .iter()
+            .enumerate()
+            .filter_map(|(index, p)| Some((p.id.clone(), u32::try_from(index).ok()?)))
+            .collect();
         Some(Cache {
             entries,
             writable,
             secret,
             context: context.hash(),
             policies,
+            policy_index,
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
             unread: AtomicUsize::new(0),
@@ -284,7 +291,7 @@ impl Cache {
         let result = compute(Some(&recorder));
         if cache.writable {
             let log = recorder.into_log();
-            if let Some(payload) = entry::encode(&log, result.as_ref()) {
+            if let Some(payload) = entry::encode(&log, result.as_ref(), &cache.policy_index) {
                 cache.store(&name, &payload);
             }
         }
