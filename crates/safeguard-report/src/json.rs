@@ -138,30 +138,27 @@ pub fn write_json(
         .par_iter()
         .filter(|f| options.lists(f))
         .collect();
-    let chunks: Vec<Vec<u8>> = listed
-        .par_chunks(256)
-        .map(|chunk| {
-            let mut out = Vec::with_capacity(chunk.len() * 1536);
-            // Findings are sorted by file: its displayed path is made once.
-            let mut shown: Option<(&safeguard_source::SourceFile, String)> = None;
-            for (index, finding) in chunk.iter().enumerate() {
-                if index > 0 {
-                    out.extend_from_slice(b",\n");
-                }
-                let file = match &shown {
-                    Some((file, path)) if file.ptr_eq(&finding.file) => path.clone(),
-                    _ => {
-                        let path = display_path(finding.file.path(), &options.cwd);
-                        shown = Some((&finding.file, path.clone()));
-                        path
-                    }
-                };
-                // Inside the report's `findings` array, two levels deep.
-                write_finding(&mut out, &json_finding(finding, file, options));
+    let render_chunk = |chunk: &[&safeguard_engine::Finding]| {
+        let mut out = Vec::with_capacity(chunk.len() * 1536);
+        // Findings are sorted by file: its displayed path is made once.
+        let mut shown: Option<(&safeguard_source::SourceFile, String)> = None;
+        for (index, finding) in chunk.iter().enumerate() {
+            if index > 0 {
+                out.extend_from_slice(b",\n");
             }
-            out
-        })
-        .collect();
+            let file = match &shown {
+                Some((file, path)) if file.ptr_eq(&finding.file) => path.clone(),
+                _ => {
+                    let path = display_path(finding.file.path(), &options.cwd);
+                    shown = Some((&finding.file, path.clone()));
+                    path
+                }
+            };
+            // Inside the report's `findings` array, two levels deep.
+            write_finding(&mut out, &json_finding(finding, file, options));
+        }
+        out
+    };
     let notes: Vec<JsonError> = report
         .notes
         .iter()
@@ -217,11 +214,18 @@ pub fn write_json(
         out.write_all(b"[]")?;
     } else {
         out.write_all(b"[\n")?;
-        for (index, chunk) in chunks.iter().enumerate() {
-            if index > 0 {
-                out.write_all(b",\n")?;
+        // In batches, each rendered in parallel and written before the
+        // next: the buffers are reused rather than megabytes held at once.
+        let mut first = true;
+        for batch in listed.chunks(2048) {
+            let chunks: Vec<Vec<u8>> = batch.par_chunks(256).map(render_chunk).collect();
+            for chunk in chunks {
+                if !first {
+                    out.write_all(b",\n")?;
+                }
+                first = false;
+                out.write_all(&chunk)?;
             }
-            out.write_all(chunk)?;
         }
         out.write_all(b"\n  ]")?;
     }
