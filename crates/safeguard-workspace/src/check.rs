@@ -690,7 +690,8 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             .map(|(r, _)| r.findings.len())
             .sum();
         let mut findings = Vec::with_capacity(total);
-        let mut counted: Vec<PathBuf> = Vec::new();
+        let mut counted: Vec<PathBuf> =
+            Vec::with_capacity(results.iter().map(|r| r.files.len()).sum());
         let mut sources: Vec<SourceFile> = Vec::new();
         for (result, keep) in results.into_iter().zip(kept) {
             if !keep {
@@ -726,7 +727,12 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             Ok(pool) => pool.install(apply),
             Err(_) => apply(),
         };
-        report.findings.extend(findings);
+        // Moved, not copied, when this is the only configuration.
+        if report.findings.is_empty() {
+            report.findings = findings;
+        } else {
+            report.findings.extend(findings);
+        }
         report.findings.extend(extra);
         timings.lap("merge results and apply suppressions");
         for policy in engine.policies().iter().chain(&meta.selected) {
