@@ -144,6 +144,14 @@ impl Setup {
         (code, out)
     }
 
+    /// A cached run after a change: exactly these hits and misses, and
+    /// the same output as a run without the cache.
+    fn rerun_equals_cold(&self, hits: usize, misses: usize) {
+        let (_, stats, cached) = self.run(&[]);
+        assert_eq!(stats, Some((hits, misses)));
+        assert_eq!(cached, self.cold().1);
+    }
+
     fn entries(&self) -> Vec<PathBuf> {
         let dir = self.tree.path().join(".safeguard-cache/safeguard-cache-3");
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -225,15 +233,11 @@ fn settled_files_are_vouched_for_by_their_stamps_and_a_same_size_edit_still_miss
     let after = before.replace("size = 10", "size = 99");
     assert_eq!(before.len(), after.len());
     std::fs::write(tree.join("net/main.tf"), after).unwrap();
-    let (_, stats, cached) = setup.run(&[]);
-    assert_eq!(stats, Some((4, 1)));
-    assert_eq!(cached, setup.cold().1);
+    setup.rerun_equals_cold(4, 1);
     // A settled directory's listing is vouched for by its stamp too; a new
     // tfvars file changes it, and only the module that lists it misses.
     write(tree, "app/terraform.tfvars", "encrypted = true\n");
-    let (_, stats, cached) = setup.run(&[]);
-    assert_eq!(stats, Some((4, 1)));
-    assert_eq!(cached, setup.cold().1);
+    setup.rerun_equals_cold(4, 1);
 }
 
 #[test]
@@ -248,36 +252,26 @@ fn a_changed_file_misses_exactly_the_units_that_read_it() {
         "variable \"encrypted\" {\n  default = true\n}\n\
          resource \"aws_db_instance\" \"this\" {\n  storage_encrypted = true\n}\n",
     );
-    let (_, stats, cached) = setup.run(&[]);
-    assert_eq!(stats, Some((3, 2)));
-    assert_eq!(cached, setup.cold().1);
+    setup.rerun_equals_cold(3, 2);
     // A Postfix lookup table: only the Postfix unit.
     write(tree, "mail/edge/tls_policy", "[smtp.example.com]:587 may\n");
-    let (_, stats, cached) = setup.run(&[]);
-    assert_eq!(stats, Some((4, 1)));
-    assert_eq!(cached, setup.cold().1);
+    setup.rerun_equals_cold(4, 1);
     // A new file matched by a Dovecot include glob: only Dovecot.
     write(
         tree,
         "mail/imap/conf.d/20-ssl.conf",
         "ssl_min_protocol = TLSv1\n",
     );
-    let (_, stats, cached) = setup.run(&[]);
-    assert_eq!(stats, Some((4, 1)));
-    assert_eq!(cached, setup.cold().1);
+    setup.rerun_equals_cold(4, 1);
     // A new tfvars file and a new .tf file: only their module.
     write(tree, "app/terraform.tfvars", "encrypted = true\n");
-    let (_, stats, cached) = setup.run(&[]);
-    assert_eq!(stats, Some((4, 1)));
-    assert_eq!(cached, setup.cold().1);
+    setup.rerun_equals_cold(4, 1);
     write(
         tree,
         "net/extra.tf",
         "resource \"aws_ebs_volume\" \"w\" {\n  availability_zone = \"us-east-1a\"\n  size = 1\n  encrypted = true\n}\n",
     );
-    let (_, stats, cached) = setup.run(&[]);
-    assert_eq!(stats, Some((4, 1)));
-    assert_eq!(cached, setup.cold().1);
+    setup.rerun_equals_cold(4, 1);
     // Options that change results are part of the key.
     let (_, stats, _) = setup.run(&["--select", "encryption-at-rest"]);
     assert_eq!(stats, Some((0, 5)));
