@@ -178,14 +178,7 @@ fn write_json_to(
                 .and_then(|()| out.flush())
                 .with_context(|| format!("cannot write {}", path.display()))
         }
-        None => {
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            match safeguard_report::write_json(report, output, &mut out).and_then(|()| out.flush())
-            {
-                Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => Ok(other?),
-            }
-        }
+        None => super::write_stdout(|out| safeguard_report::write_json(report, output, out)),
     }
 }
 

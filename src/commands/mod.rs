@@ -42,11 +42,14 @@ fn policy_set(args: &PolicyArgs) -> PolicySet {
 
 /// Writes to stdout, treating a closed pipe (`| head`) as success.
 fn print(text: &str) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    write_stdout(|out| out.write_all(text.as_bytes()))
+}
+
+/// Runs `write` on buffered stdout and flushes it, treating a closed pipe
+/// (`| head`) as success.
+fn write_stdout(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match write(&mut out).and_then(|()| out.flush()) {
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
     }

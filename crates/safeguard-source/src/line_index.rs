@@ -114,6 +114,9 @@ impl LineIndex {
     /// character counts as that character's start.
     #[must_use]
     pub fn line_column(&self, offset: u32, text: &str, unit: ColumnUnit) -> LineColumn {
+        if let Some(position) = self.ascii_line_column(offset) {
+            return position;
+        }
         let offset = offset.min(u32::try_from(text.len()).unwrap_or(u32::MAX));
         let line = self.line_of(offset);
         let line_start = self.line_starts[line] as usize;
@@ -122,7 +125,7 @@ impl LineIndex {
             end -= 1;
         }
         let before = &text[line_start..end];
-        let column = if self.ascii || unit == ColumnUnit::Utf8 {
+        let column = if unit == ColumnUnit::Utf8 {
             before.len()
         } else if unit == ColumnUnit::Utf16 {
             before.chars().map(char::len_utf16).sum()

@@ -98,11 +98,10 @@ pub(crate) fn read_recorded(
     max_bytes: u64,
     recorder: Option<&Recorder>,
 ) -> Result<SourceFile, InputError> {
-    // Stamped before the read: a change made during it then shows.
-    // (An editor's buffer is not the file: no stamp stands for it.)
-    let buffered = overlay.is_some_and(|o| o.get(path).is_some());
+    // Stamped before the read: a change made during it then shows. (An
+    // editor's buffer is not the file: no stamp stands for it.)
     let before = recorder
-        .filter(|_| !buffered)
+        .filter(|_| overlay.and_then(|o| o.get(path)).is_none())
         .and_then(|_| crate::cache::Stamp::of(path));
     let answer = read_source_in(path, overlay, max_bytes);
     if let Some(recorder) = recorder {

@@ -26,6 +26,10 @@ impl Writer {
         self.bytes.extend_from_slice(&value.to_le_bytes());
     }
 
+    pub(crate) fn bool(&mut self, value: bool) {
+        self.u8(u8::from(value));
+    }
+
     pub(crate) fn u64(&mut self, value: u64) {
         self.bytes.extend_from_slice(&value.to_le_bytes());
     }
@@ -76,7 +80,7 @@ impl Writer {
     /// starts as deltas.
     pub(crate) fn line_index(&mut self, index: &safeguard_source::LineIndex) -> Option<()> {
         self.u32(index.text_len());
-        self.u8(u8::from(index.is_ascii()));
+        self.bool(index.is_ascii());
         let starts = index.line_starts();
         self.len(starts.len())?;
         let mut previous = 0;
@@ -123,6 +127,15 @@ impl<'a> Reader<'a> {
 
     pub(crate) fn u8(&mut self) -> Option<u8> {
         Some(self.take(1)?[0])
+    }
+
+    /// 0 or 1; anything else is malformed.
+    pub(crate) fn bool(&mut self) -> Option<bool> {
+        match self.u8()? {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        }
     }
 
     pub(crate) fn u32(&mut self) -> Option<u32> {
@@ -181,11 +194,7 @@ impl<'a> Reader<'a> {
 
     pub(crate) fn line_index(&mut self) -> Option<safeguard_source::LineIndex> {
         let len = self.u32()?;
-        let ascii = match self.u8()? {
-            0 => false,
-            1 => true,
-            _ => return None,
-        };
+        let ascii = self.bool()?;
         let count = self.len()?;
         let mut starts = Vec::with_capacity(count);
         let mut previous: u32 = 0;

@@ -64,7 +64,7 @@ pub(crate) fn encode(
     // Indices first, so the table is complete before it is written.
     let mut body = Writer::default();
     body.path(&result.dir)?;
-    body.u8(u8::from(result.named));
+    body.bool(result.named);
     body.len(result.findings.len())?;
     for finding in &result.findings {
         body.u32(*policy_index.get(&finding.policy.id)?);
@@ -206,11 +206,7 @@ pub(crate) fn decode_result(
         table.get(usize::try_from(r.u32()?).ok()?).cloned()
     };
     let dir = r.path()?;
-    let named = match r.u8()? {
-        0 => false,
-        1 => true,
-        _ => return None,
-    };
+    let named = r.bool()?;
     let count = r.len()?;
     let mut findings = Vec::with_capacity(count);
     for _ in 0..count {

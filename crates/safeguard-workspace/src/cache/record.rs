@@ -113,6 +113,12 @@ impl Stamp {
         None
     }
 
+    /// The stamp taken before a read, kept when the one taken after it is
+    /// the same and the file was settled: then it can stand for what was read.
+    fn vouching(before: Option<Stamp>, after: Option<Stamp>) -> Option<Stamp> {
+        before.filter(|before| before.settled() && after.as_ref() == Some(before))
+    }
+
     /// Old enough, at the time of the read, to stand for the content.
     fn settled(&self) -> bool {
         let now = std::time::SystemTime::now()
@@ -192,9 +198,11 @@ impl Recorder {
             path: path.to_path_buf(),
             max,
         };
-        let stamp = before.filter(|before| {
-            answer.is_ok() && before.settled() && Stamp::of(path).as_ref() == Some(before)
-        });
+        let stamp = if answer.is_ok() {
+            Stamp::vouching(before, Stamp::of(path))
+        } else {
+            None
+        };
         self.push_stamped(question, file_hash(answer), stamp, one(answer));
     }
 
@@ -204,8 +212,7 @@ impl Recorder {
         let question = Question::VarFiles {
             dir: dir.to_path_buf(),
         };
-        let stamp =
-            before.filter(|before| before.settled() && Stamp::of_dir(dir).as_ref() == Some(before));
+        let stamp = Stamp::vouching(before, Stamp::of_dir(dir));
         self.push_stamped(question, paths_hash(answer), stamp, &[]);
     }
 

@@ -25,18 +25,18 @@ pub(crate) struct Directive {
     pub reason: String,
 }
 
-/// Every directive in a file. A malformed one (no rule, a bad date, an
-/// unknown option) is a located input error and suppresses nothing.
 /// Whether a file's text has the marker a suppression comment starts with.
 pub(crate) fn may_hold_directive(file: &SourceFile) -> bool {
     file.text().contains(MARKER)
 }
 
+/// Every directive in a file. A malformed one (no rule, a bad date, an
+/// unknown option) is a located input error and suppresses nothing.
 pub(crate) fn scan(file: &SourceFile, errors: &mut Vec<InputError>) -> Vec<Directive> {
-    let text = file.text();
-    if !text.contains(MARKER) {
+    if !may_hold_directive(file) {
         return Vec::new();
     }
+    let text = file.text();
     let lines: Vec<(usize, &str)> = line_starts(text);
     let comment_only = |line: &str| {
         let trimmed = line.trim_start();
