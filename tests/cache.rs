@@ -152,8 +152,27 @@ impl Setup {
         assert_eq!(cached, self.cold().1);
     }
 
+    /// A cached check with one format, to standard output.
+    fn only(&self, format: &str) -> (Stats, String) {
+        let output = safeguard(self.tree.path())
+            .args(["check", ".", "--format", format])
+            .env("XDG_CACHE_HOME", self.home.path())
+            .env("SAFEGUARD_TIMINGS", "1")
+            .output()
+            .unwrap();
+        let stats = stderr(&output).lines().find_map(|line| {
+            let rest = line.strip_prefix("safeguard: cache: ")?;
+            let (hits, misses) = rest.split_once(" hits, ")?;
+            Some((
+                hits.parse().unwrap(),
+                misses.strip_suffix(" misses")?.parse().unwrap(),
+            ))
+        });
+        (stats, String::from_utf8(output.stdout).unwrap())
+    }
+
     fn entries(&self) -> Vec<PathBuf> {
-        let dir = self.tree.path().join(".safeguard-cache/safeguard-cache-3");
+        let dir = self.tree.path().join(".safeguard-cache/safeguard-cache-4");
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -184,6 +203,37 @@ fn a_rerun_is_all_hits_with_identical_output_in_every_format() {
     let ignore = setup.tree.path().join(".safeguard-cache/.gitignore");
     assert!(std::fs::read_to_string(ignore).unwrap().ends_with("*\n"));
     assert_eq!(setup.entries().len(), 5);
+}
+
+#[test]
+fn passes_only_counted_by_one_run_are_replayed_in_full_for_a_run_that_lists_them() {
+    let setup = Setup::new();
+    let (_, cold) = setup.cold();
+    let reference = |format: &str| &cold.iter().find(|(f, _)| f == format).unwrap().1;
+    let cold_json: serde_json::Value = serde_json::from_str(reference("json")).unwrap();
+    assert!(cold_json["summary"]["pass"].as_u64().unwrap() > 0);
+    // JSON lists no passes: the run counts them, and its entries still
+    // hold them.
+    let (stats, json) = setup.only("json");
+    assert_eq!(stats, Some((0, 5)));
+    assert_eq!(&json, reference("json"));
+    // A hit that only counts passes skips them unread, with the same count.
+    let (stats, json) = setup.only("json");
+    assert_eq!(stats, Some((5, 0)));
+    assert_eq!(&json, reference("json"));
+    let (stats, human) = setup.only("human");
+    assert_eq!(stats, Some((5, 0)));
+    assert_eq!(&human, reference("human"));
+    // JUnit lists every pass: the same entries give them back, in order.
+    let (stats, junit) = setup.only("junit");
+    assert_eq!(stats, Some((5, 0)));
+    assert_eq!(&junit, reference("junit"));
+    let summary = &cold_json["summary"];
+    let verdicts = ["pass", "fail", "unknown", "suppressed"]
+        .iter()
+        .map(|k| summary[k].as_u64().unwrap())
+        .sum::<u64>();
+    assert_eq!(junit.matches("<testcase ").count() as u64, verdicts);
 }
 
 /// How many files cache hits took on their stamps' word, unread.
@@ -312,7 +362,7 @@ fn corrupt_truncated_and_odd_entries_are_misses() {
     let entries = setup.entries();
     assert_eq!(entries.len(), 5);
     std::fs::write(&entries[0], b"").unwrap();
-    std::fs::write(&entries[1], b"SGCACHE3 not an entry").unwrap();
+    std::fs::write(&entries[1], b"SGCACHE4 not an entry").unwrap();
     let bytes = std::fs::read(&entries[2]).unwrap();
     std::fs::write(&entries[2], &bytes[..bytes.len() - 1]).unwrap();
     std::fs::remove_file(&entries[3]).unwrap();

@@ -8,7 +8,7 @@ use safeguard_report::{
     render_checkstyle, render_github, render_gitlab, render_human, render_json, render_junit,
     render_sarif,
 };
-use safeguard_workspace::{CacheMode, CheckOptions, TerraformInputs, check};
+use safeguard_workspace::{CacheMode, CheckOptions, Passes, TerraformInputs, check};
 
 use super::print;
 use crate::bundled;
@@ -84,6 +84,13 @@ pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
             CacheMode::Off
         } else {
             CacheMode::On
+        },
+        // JUnit lists a test case per verdict; every other format lists
+        // failures and unknowns and only counts the passes.
+        passes: if destinations.iter().any(|(f, _)| *f == OutputFormat::Junit) {
+            Passes::Kept
+        } else {
+            Passes::Counted
         },
     };
     let mut report = check(&options);

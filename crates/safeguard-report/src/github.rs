@@ -96,7 +96,7 @@ pub fn render_github(report: &CheckReport, options: &OutputOptions) -> String {
             data(&error.message)
         );
     }
-    let counts = counts(&report.findings);
+    let counts = counts(report);
     let _ = writeln!(
         out,
         "::notice title=safeguard::{}",

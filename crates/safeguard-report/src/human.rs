@@ -122,7 +122,7 @@ pub fn render_human(report: &CheckReport, options: &OutputOptions, human: HumanO
 }
 
 fn summary_line(report: &CheckReport, options: &OutputOptions) -> String {
-    let counts = counts(&report.findings);
+    let counts = counts(report);
     let errors =
         report.input_errors.len() + report.policy_errors.len() + report.config_errors.len();
     let plural = |n: usize, word: &str| {

@@ -165,7 +165,7 @@ pub fn write_json(
         .map(|note| input_error(note, options))
         .collect();
     let errors = errors(report, options);
-    let counts = counts(&report.findings);
+    let counts = counts(report);
     let summary = JsonSummary {
         files: report.files,
         found: report.found,

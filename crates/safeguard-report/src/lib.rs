@@ -104,10 +104,14 @@ pub struct Counts {
     pub suppressed: usize,
 }
 
+/// Counts the report's verdicts, the passes it only counted included.
 #[must_use]
-pub fn counts(findings: &[Finding]) -> Counts {
-    let mut counts = Counts::default();
-    for finding in findings {
+pub fn counts(report: &CheckReport) -> Counts {
+    let mut counts = Counts {
+        pass: report.counted_passes,
+        ..Counts::default()
+    };
+    for finding in &report.findings {
         if finding.suppression.is_some() {
             counts.suppressed += 1;
             continue;

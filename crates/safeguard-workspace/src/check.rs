@@ -47,6 +47,23 @@ pub struct CheckOptions {
     pub strict: bool,
     /// The result cache (`.safeguard-cache/`); off unless asked for.
     pub cache: CacheMode,
+    /// Whether pass verdicts are kept as findings or only counted.
+    pub passes: Passes,
+}
+
+/// What a check keeps of its pass verdicts. Most outputs list only failures
+/// and unknowns and count the passes; JUnit and the evidence report list
+/// every verdict. On a monorepo the passes are three in four verdicts, and
+/// merging, sorting and replaying them from the cache for nothing was most
+/// of a cached run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Passes {
+    /// Every pass is a finding in [`CheckReport::findings`].
+    #[default]
+    Kept,
+    /// Passes are counted in [`CheckReport::counted_passes`] and dropped.
+    /// The cache still stores them, for a later run that keeps them.
+    Counted,
 }
 
 /// Terraform variable values given from outside the scanned tree. They apply
@@ -64,8 +81,11 @@ pub struct TerraformInputs {
 /// Everything a check found, sorted and ready for any emitter.
 #[derive(Debug, Default)]
 pub struct CheckReport {
-    /// Every verdict, passes included, sorted by path, position and rule.
+    /// Every verdict, sorted by path, position and rule; passes included
+    /// unless the check only counted them ([`Passes::Counted`]).
     pub findings: Vec<Finding>,
+    /// The passes counted but not kept in `findings` ([`Passes::Counted`]).
+    pub counted_passes: usize,
     pub input_errors: Vec<InputError>,
     /// Worth knowing, not errors: they do not change the exit code.
     pub notes: Vec<InputError>,
@@ -376,6 +396,8 @@ pub(crate) struct UnitResult {
     pub(crate) sources: Vec<SourceFile>,
     pub(crate) objects: usize,
     pub(crate) included_dirs: Vec<PathBuf>,
+    /// Passes counted but no longer among `findings` ([`Passes::Counted`]).
+    pub(crate) counted_passes: usize,
 }
 
 impl UnitResult {
@@ -412,9 +434,22 @@ impl UnitResult {
             errors: document.errors,
             notes: document.notes,
             included_dirs: document.included_dirs,
+            counted_passes: 0,
         };
         result.index_lines();
         result
+    }
+
+    /// Drops the passes, counting them, when the check only counts them.
+    /// Done on a worker, after the cache stored the whole result.
+    pub(crate) fn settle(mut self, passes: Passes) -> Self {
+        if passes == Passes::Counted {
+            let before = self.findings.len();
+            self.findings
+                .retain(|f| f.status != safeguard_engine::Status::Pass);
+            self.counted_passes += before - self.findings.len();
+        }
+        self
     }
 
     /// Builds, here on a worker, the line index of every file a reported
@@ -578,11 +613,12 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             Cache::open(&options.cache, &project_root, &context)
         };
         let cache = cache.as_ref();
+        let passes = options.passes;
         let evaluate = || {
             units
                 .par_iter()
                 .filter_map(|unit| {
-                    Cache::unit(cache, &UnitKey::Terraform(unit), |recorder| {
+                    Cache::unit(cache, passes, &UnitKey::Terraform(unit), |recorder| {
                         let document = terraform_document(unit, &var_sources, limits, recorder);
                         let mut result = UnitResult::judge(
                             &unit.dir,
@@ -607,19 +643,24 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             json_files
                 .par_iter()
                 .filter_map(|path| {
-                    Cache::unit(cache, &UnitKey::Plan(path), |recorder| {
+                    Cache::unit(cache, passes, &UnitKey::Plan(path), |recorder| {
                         plan_result(path, &engine, max, recorder)
                     })
                 })
                 .chain(tenant_files.par_iter().filter_map(|path| {
-                    Cache::unit(cache, &UnitKey::Tenant(path), |recorder| {
+                    Cache::unit(cache, passes, &UnitKey::Tenant(path), |recorder| {
                         tenant_result(path, &engine, max, recorder)
                     })
                 }))
                 .chain(mapped_tenant.par_iter().filter_map(|(path, format)| {
-                    Cache::unit(cache, &UnitKey::MappedTenant(path, *format), |recorder| {
-                        Some(mapped_tenant_result(path, *format, &engine, max, recorder))
-                    })
+                    Cache::unit(
+                        cache,
+                        passes,
+                        &UnitKey::MappedTenant(path, *format),
+                        |recorder| {
+                            Some(mapped_tenant_result(path, *format, &engine, max, recorder))
+                        },
+                    )
                 }))
                 .collect::<Vec<_>>()
         };
@@ -627,7 +668,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             postfix_units
                 .par_iter()
                 .filter_map(|unit| {
-                    Cache::unit(cache, &UnitKey::Postfix(unit), |recorder| {
+                    Cache::unit(cache, passes, &UnitKey::Postfix(unit), |recorder| {
                         Some(postfix_result(
                             unit,
                             &config.postfix,
@@ -643,9 +684,14 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             dovecot_files
                 .par_iter()
                 .filter_map(|file| {
-                    Cache::unit(cache, &UnitKey::Dovecot(file, &include_root), |recorder| {
-                        Some(dovecot_result(file, &include_root, &engine, max, recorder))
-                    })
+                    Cache::unit(
+                        cache,
+                        passes,
+                        &UnitKey::Dovecot(file, &include_root),
+                        |recorder| {
+                            Some(dovecot_result(file, &include_root, &engine, max, recorder))
+                        },
+                    )
                 })
                 .collect::<Vec<_>>()
         };
@@ -653,9 +699,12 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             exim_files
                 .par_iter()
                 .filter_map(|file| {
-                    Cache::unit(cache, &UnitKey::Exim(file, &include_root), |recorder| {
-                        exim_result(file, &include_root, &engine, max, recorder)
-                    })
+                    Cache::unit(
+                        cache,
+                        passes,
+                        &UnitKey::Exim(file, &include_root),
+                        |recorder| exim_result(file, &include_root, &engine, max, recorder),
+                    )
                 })
                 .collect::<Vec<_>>()
         };
@@ -697,6 +746,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             if !keep {
                 continue;
             }
+            report.counted_passes += result.counted_passes;
             findings.extend(result.findings);
             sources.extend(result.sources);
             report.input_errors.extend(result.errors);

@@ -1,7 +1,9 @@
 //! One unit's cached result, as bytes: the replay log (see `record`), then
 //! the result itself (findings, errors, notes, files, object count, local
 //! module directories). Findings name their policy by its index in the
-//! run's policy list and point into files by index into a file table. A
+//! run's policy list and point into files by index into a file table. The
+//! passes follow the other findings in a section of their own, which a hit
+//! that only counts passes skips (see `Passes`). A
 //! file that one of the log's answers carried is stored by path, with its
 //! encoding and line index: a hit takes it from the replay (the freshly
 //! read text) or, when its stamp vouched for it unread, makes a deferred
@@ -18,7 +20,7 @@ use safeguard_source::{SourceFile, TextLoader};
 
 use super::codec::{Reader, Writer, encoding_from_tag, encoding_tag};
 use super::record::{Answer, Log, Replayed, read_answers, write_answers};
-use crate::check::UnitResult;
+use crate::check::{Passes, UnitResult};
 use crate::frontends::read_source;
 
 /// The files a result points into, each written once.
@@ -65,37 +67,27 @@ pub(crate) fn encode(
     let mut body = Writer::default();
     body.path(&result.dir)?;
     body.bool(result.named);
-    body.len(result.findings.len())?;
-    for finding in &result.findings {
-        body.u32(*policy_index.get(&finding.policy.id)?);
-        body.u8(match finding.status {
-            Status::Pass => 0,
-            Status::Fail => 1,
-            Status::Unknown => 2,
-        });
-        body.str(&finding.message)?;
-        body.opt_str(finding.reason.as_deref())?;
-        body.u32(table.index(&finding.file)?);
-        body.span(finding.span);
-        body.span(finding.label_span);
-        body.str(&finding.object)?;
-        body.u32(table.index(&finding.object_file)?);
-        body.span(finding.object_span);
-        match &finding.suppression {
-            None => body.u8(0),
-            Some(s) => {
-                body.u8(match s.kind {
-                    SuppressionKind::InSource => 1,
-                    SuppressionKind::External => 2,
-                });
-                body.str(&s.justification)?;
-                body.opt_str(s.until.as_deref())?;
-                body.opt_str(s.approved_by.as_deref())?;
-                body.path(&s.file)?;
-                body.u32(s.line);
-            }
+    // Failures and unknowns, then the passes in a section of their own
+    // that a run which only counts passes skips unread. Each pass carries
+    // its place in the unit's order, so a run that keeps them gets the
+    // order the check made.
+    let passes = result
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Pass)
+        .count();
+    body.len(result.findings.len() - passes)?;
+    let mut section = Writer::default();
+    for (place, finding) in result.findings.iter().enumerate() {
+        if finding.status == Status::Pass {
+            section.varint(u32::try_from(place).ok()?);
+            write_finding(&mut section, finding, &mut table, policy_index)?;
+        } else {
+            write_finding(&mut body, finding, &mut table, policy_index)?;
         }
     }
+    body.len(passes)?;
+    body.bytes(&section.bytes)?;
     for errors in [&result.errors, &result.notes] {
         body.len(errors.len())?;
         for error in errors {
@@ -167,6 +159,7 @@ pub(crate) fn decode_result(
     mut r: Reader<'_>,
     replayed: &Replayed,
     policies: &[Arc<Policy>],
+    keep: Passes,
 ) -> Option<Option<UnitResult>> {
     match r.u8()? {
         0 => return r.is_empty().then_some(None),
@@ -202,59 +195,26 @@ pub(crate) fn decode_result(
         };
         table.push(file);
     }
-    let file = |r: &mut Reader<'_>| -> Option<SourceFile> {
-        table.get(usize::try_from(r.u32()?).ok()?).cloned()
-    };
     let dir = r.path()?;
     let named = r.bool()?;
     let count = r.len()?;
     let mut findings = Vec::with_capacity(count);
     for _ in 0..count {
-        let policy = Arc::clone(policies.get(usize::try_from(r.u32()?).ok()?)?);
-        let status = match r.u8()? {
-            0 => Status::Pass,
-            1 => Status::Fail,
-            2 => Status::Unknown,
-            _ => return None,
-        };
-        let message = r.string()?;
-        let reason = r.opt_string()?;
-        let file_of = file(&mut r)?;
-        let span = r.span()?;
-        let label_span = r.span()?;
-        let object = r.string()?;
-        let object_file = file(&mut r)?;
-        let object_span = r.span()?;
-        let suppression = match r.u8()? {
-            0 => None,
-            kind @ (1 | 2) => Some(Box::new(Suppression {
-                kind: if kind == 1 {
-                    SuppressionKind::InSource
-                } else {
-                    SuppressionKind::External
-                },
-                justification: r.string()?,
-                until: r.opt_string()?,
-                approved_by: r.opt_string()?,
-                file: r.path()?,
-                line: r.u32()?,
-            })),
-            _ => return None,
-        };
-        findings.push(Finding {
-            policy,
-            status,
-            message,
-            reason,
-            file: file_of,
-            span,
-            label_span,
-            object,
-            object_file,
-            object_span,
-            suppression,
-        });
+        let finding = read_finding(&mut r, &table, policies)?;
+        if finding.status == Status::Pass {
+            return None;
+        }
+        findings.push(finding);
     }
+    let passes = r.len()?;
+    let section = r.bytes()?;
+    let counted_passes = match keep {
+        Passes::Counted => passes,
+        Passes::Kept => {
+            findings = with_passes(findings, passes, section, &table, policies)?;
+            0
+        }
+    };
     let mut lists = [Vec::new(), Vec::new()];
     for list in &mut lists {
         let count = r.len()?;
@@ -264,7 +224,7 @@ pub(crate) fn decode_result(
             let location = match r.u8()? {
                 0 => InputErrorLocation::None,
                 1 => InputErrorLocation::Span {
-                    file: file(&mut r)?,
+                    file: file(&mut r, &table)?,
                     span: r.span()?,
                 },
                 2 => InputErrorLocation::Position {
@@ -281,7 +241,7 @@ pub(crate) fn decode_result(
     let files = (0..count).map(|_| r.path()).collect::<Option<Vec<_>>>()?;
     let count = r.len()?;
     let sources = (0..count)
-        .map(|_| file(&mut r))
+        .map(|_| file(&mut r, &table))
         .collect::<Option<Vec<_>>>()?;
     let objects = usize::try_from(r.u64()?).ok()?;
     let count = r.len()?;
@@ -299,5 +259,127 @@ pub(crate) fn decode_result(
         sources,
         objects,
         included_dirs,
+        counted_passes,
     }))
+}
+
+fn write_finding<'a>(
+    w: &mut Writer,
+    finding: &'a Finding,
+    table: &mut FileTable<'a>,
+    policy_index: &HashMap<String, u32>,
+) -> Option<()> {
+    w.u32(*policy_index.get(&finding.policy.id)?);
+    w.u8(match finding.status {
+        Status::Pass => 0,
+        Status::Fail => 1,
+        Status::Unknown => 2,
+    });
+    w.str(&finding.message)?;
+    w.opt_str(finding.reason.as_deref())?;
+    w.u32(table.index(&finding.file)?);
+    w.span(finding.span);
+    w.span(finding.label_span);
+    w.str(&finding.object)?;
+    w.u32(table.index(&finding.object_file)?);
+    w.span(finding.object_span);
+    match &finding.suppression {
+        None => w.u8(0),
+        Some(s) => {
+            w.u8(match s.kind {
+                SuppressionKind::InSource => 1,
+                SuppressionKind::External => 2,
+            });
+            w.str(&s.justification)?;
+            w.opt_str(s.until.as_deref())?;
+            w.opt_str(s.approved_by.as_deref())?;
+            w.path(&s.file)?;
+            w.u32(s.line);
+        }
+    }
+    Some(())
+}
+
+fn read_finding(
+    r: &mut Reader<'_>,
+    table: &[SourceFile],
+    policies: &[Arc<Policy>],
+) -> Option<Finding> {
+    let policy = Arc::clone(policies.get(usize::try_from(r.u32()?).ok()?)?);
+    let status = match r.u8()? {
+        0 => Status::Pass,
+        1 => Status::Fail,
+        2 => Status::Unknown,
+        _ => return None,
+    };
+    let message = r.string()?;
+    let reason = r.opt_string()?;
+    let file_of = file(r, table)?;
+    let span = r.span()?;
+    let label_span = r.span()?;
+    let object = r.string()?;
+    let object_file = file(r, table)?;
+    let object_span = r.span()?;
+    let suppression = match r.u8()? {
+        0 => None,
+        kind @ (1 | 2) => Some(Box::new(Suppression {
+            kind: if kind == 1 {
+                SuppressionKind::InSource
+            } else {
+                SuppressionKind::External
+            },
+            justification: r.string()?,
+            until: r.opt_string()?,
+            approved_by: r.opt_string()?,
+            file: r.path()?,
+            line: r.u32()?,
+        })),
+        _ => return None,
+    };
+    Some(Finding {
+        policy,
+        status,
+        message,
+        reason,
+        file: file_of,
+        span,
+        label_span,
+        object,
+        object_file,
+        object_span,
+        suppression,
+    })
+}
+
+/// The unit's failures and unknowns with its passes put back in place.
+fn with_passes(
+    others: Vec<Finding>,
+    passes: usize,
+    section: &[u8],
+    table: &[SourceFile],
+    policies: &[Arc<Policy>],
+) -> Option<Vec<Finding>> {
+    let mut r = Reader::new(section);
+    let mut all = Vec::with_capacity(others.len() + passes);
+    let mut others = others.into_iter();
+    for _ in 0..passes {
+        let place = usize::try_from(r.varint()?).ok()?;
+        if place < all.len() {
+            return None;
+        }
+        while all.len() < place {
+            all.push(others.next()?);
+        }
+        let pass = read_finding(&mut r, table, policies)?;
+        if pass.status != Status::Pass {
+            return None;
+        }
+        all.push(pass);
+    }
+    all.extend(others);
+    r.is_empty().then_some(all)
+}
+
+fn file(r: &mut Reader<'_>, table: &[SourceFile]) -> Option<SourceFile> {
+    table.get(usize::try_from(r.u32()?).ok()?).cloned()
 }

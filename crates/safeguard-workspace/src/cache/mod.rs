@@ -32,7 +32,7 @@ use safeguard_terraform::VarSource;
 
 pub(crate) use record::{Recorder, Stamp};
 
-use crate::check::UnitResult;
+use crate::check::{Passes, UnitResult};
 use crate::frontends::{ExternalVars, PostfixUnit};
 use crate::walk::TerraformUnit;
 use codec::{Fingerprint, Hash};
@@ -42,8 +42,8 @@ use secret::Secret;
 pub const CACHE_DIR_NAME: &str = ".safeguard-cache";
 
 /// Bumped whenever the entry layout or what a unit's result holds changes.
-const FORMAT: &str = "safeguard-cache-3";
-const MAGIC: &[u8; 8] = b"SGCACHE3";
+const FORMAT: &str = "safeguard-cache-4";
+const MAGIC: &[u8; 8] = b"SGCACHE4";
 
 /// Larger entries are not read (none comes near it; a planted file might).
 const MAX_ENTRY_BYTES: u64 = 256 * 1024 * 1024;
@@ -270,16 +270,18 @@ impl Cache {
 
     /// The unit's result: from its entry when every answer it recorded is
     /// still the same, else computed (with its reads recorded) and stored.
+    /// A hit that does not keep passes does not decode them either.
     pub(crate) fn unit(
         cache: Option<&Cache>,
+        passes: Passes,
         key: &UnitKey<'_>,
         compute: impl FnOnce(Option<&Recorder>) -> Option<UnitResult>,
     ) -> Option<UnitResult> {
         let Some(cache) = cache else {
-            return compute(None);
+            return compute(None).map(|result| result.settle(passes));
         };
         let name = cache.entry_name(key);
-        if let Some(result) = cache.lookup(&name) {
+        if let Some(result) = cache.lookup(&name, passes) {
             cache.hits.fetch_add(1, Ordering::Relaxed);
             if let Some(result) = &result {
                 result.index_lines();
@@ -295,7 +297,7 @@ impl Cache {
                 cache.store(&name, &payload);
             }
         }
-        result
+        result.map(|result| result.settle(passes))
     }
 
     fn entry_name(&self, key: &UnitKey<'_>) -> String {
@@ -306,7 +308,7 @@ impl Cache {
     }
 
     /// `Some(result)` on a hit; `None` on any kind of miss.
-    fn lookup(&self, name: &str) -> Option<Option<UnitResult>> {
+    fn lookup(&self, name: &str, passes: Passes) -> Option<Option<UnitResult>> {
         let bytes = read_entry(&self.entries.join(name))?;
         let body = bytes.strip_prefix(MAGIC)?;
         let (payload, tag) = body.split_at_checked(body.len().checked_sub(32)?)?;
@@ -315,7 +317,7 @@ impl Cache {
         }
         let (answers, rest) = entry::decode_answers(payload)?;
         let replayed = record::replay(&answers)?;
-        let result = entry::decode_result(rest, &replayed, &self.policies)?;
+        let result = entry::decode_result(rest, &replayed, &self.policies, passes)?;
         self.unread
             .fetch_add(replayed.unread.len(), Ordering::Relaxed);
         Some(result)
