@@ -29,6 +29,15 @@ pub enum Command {
     Server(ServerArgs),
     /// Join the JSON or SARIF outputs of `check --shard I/N` jobs into the report of a single run.
     Merge(MergeArgs),
+    /// Delete the result cache (`.safeguard-cache/`) that checks of these paths use.
+    Clean(CleanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    /// Paths as given to `check`: each one's cache is found as `check` finds it.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

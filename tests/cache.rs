@@ -3,7 +3,8 @@
 //! exactly the units that read the changed file (a module and its caller,
 //! a Postfix table, a Dovecot include, a new tfvars or .tf file); planted,
 //! forged and corrupt entries are misses; `--no-cache`, `--fix`, `--diff`
-//! and `--parse-only` neither read nor write it.
+//! and `--parse-only` neither read nor write it; entries unused for a month
+//! are swept, and `safeguard clean` deletes it all.
 
 mod common;
 
@@ -87,19 +88,24 @@ fn check(dir: &Path, home: &Path, out: &Path, extra: &[&str]) -> (i32, Stats) {
         .env("SAFEGUARD_TIMINGS", "1")
         .output()
         .unwrap();
-    let stats = stderr(&output).lines().find_map(|line| {
+    let stats = cache_stats(&stderr(&output));
+    (output.status.code().unwrap(), stats)
+}
+
+/// `(hits, misses)` when the cache was used.
+type Stats = Option<(usize, usize)>;
+
+/// The hits and misses `SAFEGUARD_TIMINGS` printed on standard error.
+fn cache_stats(stderr: &str) -> Stats {
+    stderr.lines().find_map(|line| {
         let rest = line.strip_prefix("safeguard: cache: ")?;
         let (hits, misses) = rest.split_once(" hits, ")?;
         Some((
             hits.parse().unwrap(),
             misses.strip_suffix(" misses")?.parse().unwrap(),
         ))
-    });
-    (output.status.code().unwrap(), stats)
+    })
 }
-
-/// `(hits, misses)` when the cache was used.
-type Stats = Option<(usize, usize)>;
 /// Each format's output, by format.
 type Outputs = Vec<(String, String)>;
 
@@ -160,15 +166,10 @@ impl Setup {
             .env("SAFEGUARD_TIMINGS", "1")
             .output()
             .unwrap();
-        let stats = stderr(&output).lines().find_map(|line| {
-            let rest = line.strip_prefix("safeguard: cache: ")?;
-            let (hits, misses) = rest.split_once(" hits, ")?;
-            Some((
-                hits.parse().unwrap(),
-                misses.strip_suffix(" misses")?.parse().unwrap(),
-            ))
-        });
-        (stats, String::from_utf8(output.stdout).unwrap())
+        (
+            cache_stats(&stderr(&output)),
+            String::from_utf8(output.stdout).unwrap(),
+        )
     }
 
     fn entries(&self) -> Vec<PathBuf> {
@@ -288,6 +289,80 @@ fn settled_files_are_vouched_for_by_their_stamps_and_a_same_size_edit_still_miss
     // tfvars file changes it, and only the module that lists it misses.
     write(tree, "app/terraform.tfvars", "encrypted = true\n");
     setup.rerun_equals_cold(4, 1);
+}
+
+/// Sets a file's modification time `days` before now.
+fn age(path: &Path, days: u64) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(days * 86_400);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(then)
+        .unwrap();
+}
+
+fn modified_within_a_minute(path: &Path) -> bool {
+    let modified = std::fs::metadata(path).unwrap().modified().unwrap();
+    modified.elapsed().is_ok_and(|e| e.as_secs() < 60)
+}
+
+#[test]
+fn entries_unused_for_a_month_are_swept_at_most_daily_and_hits_keep_theirs() {
+    let setup = Setup::new();
+    let tree = setup.tree.path();
+    setup.run(&[]);
+    let cache = tree.join(".safeguard-cache");
+    let marker = cache.join(".last-sweep");
+    assert!(modified_within_a_minute(&marker), "the first run swept");
+    // A month and more unused, the last sweep two days ago, and a format
+    // directory an older safeguard left.
+    for entry in setup.entries() {
+        age(&entry, 40);
+    }
+    age(&marker, 2);
+    write(tree, ".safeguard-cache/safeguard-cache-3/0123abcd", "old");
+    age(&cache.join("safeguard-cache-3/0123abcd"), 40);
+    // The Dovecot unit is gone: its entry is no longer asked for.
+    std::fs::remove_dir_all(tree.join("mail/imap")).unwrap();
+    setup.rerun_equals_cold(4, 0);
+    let entries = setup.entries();
+    assert_eq!(entries.len(), 4, "the unused entry was not swept");
+    for entry in &entries {
+        assert!(
+            modified_within_a_minute(entry),
+            "{} not refreshed by its hit",
+            entry.display()
+        );
+    }
+    assert!(!cache.join("safeguard-cache-3").exists());
+    assert!(modified_within_a_minute(&marker));
+    // Swept today: an old entry stays until tomorrow's sweep.
+    let stale = entries[0].with_file_name("0000stale");
+    std::fs::write(&stale, "old").unwrap();
+    age(&stale, 40);
+    setup.rerun_equals_cold(4, 0);
+    assert!(stale.exists());
+}
+
+#[test]
+fn clean_deletes_the_cache_that_check_uses() {
+    let setup = Setup::new();
+    let tree = setup.tree.path();
+    setup.run(&[]);
+    assert!(tree.join(".safeguard-cache").is_dir());
+    let output = safeguard(tree).arg("clean").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stderr(&output).contains("removed"), "{}", stderr(&output));
+    assert!(!tree.join(".safeguard-cache").exists());
+    let output = safeguard(tree).arg("clean").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        stderr(&output).contains("no cache at"),
+        "{}",
+        stderr(&output)
+    );
+    setup.rerun_equals_cold(0, 5);
 }
 
 #[test]

@@ -1,4 +1,5 @@
 mod check;
+mod clean;
 mod explain;
 mod fix;
 mod merge;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<u8> {
         Command::Report(args) => report::run(&args),
         Command::Server(args) => server::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Clean(args) => clean::run(&args),
         Command::Schema => {
             let schema = safeguard_policy::json_schema();
             print(&format!("{}\n", serde_json::to_string_pretty(&schema)?))?;

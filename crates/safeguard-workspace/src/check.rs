@@ -597,11 +597,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         let cache = if options.parse_only {
             None
         } else {
-            let project_root = match config_path.as_ref().and_then(|p| p.parent()) {
-                Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-                Some(_) => PathBuf::from("."),
-                None => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-            };
+            let project_root = crate::cache::cache_project_root(config_path.as_deref());
             let context = crate::cache::Context {
                 policies: engine.policies(),
                 catalogue: &meta.catalogue,
@@ -715,6 +711,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
             };
         timings.lap("read, parse and judge (parallel)");
         if let Some(cache) = cache {
+            cache.sweep();
             let stats = cache.stats();
             let total = report.cache.get_or_insert_with(CacheStats::default);
             total.hits += stats.hits;

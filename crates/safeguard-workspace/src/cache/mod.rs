@@ -16,6 +16,7 @@
 
 mod codec;
 mod entry;
+mod prune;
 mod record;
 mod secret;
 
@@ -25,6 +26,7 @@ use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::SystemTime;
 
 use safeguard_model::Format;
 use safeguard_policy::Policy;
@@ -47,6 +49,17 @@ const MAGIC: &[u8; 8] = b"SGCACHE4";
 
 /// Larger entries are not read (none comes near it; a planted file might).
 const MAX_ENTRY_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Where the cache of a run governed by `config` (a safeguard.toml, if
+/// any) lives: beside that file, else in the working directory.
+#[must_use]
+pub fn cache_project_root(config: Option<&Path>) -> PathBuf {
+    match config.and_then(Path::parent) {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        Some(_) => PathBuf::from("."),
+        None => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+    }
+}
 
 /// How the cache is used by a check.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -207,6 +220,8 @@ pub(crate) struct Cache {
     misses: AtomicUsize,
     unread: AtomicUsize,
     temp_counter: AtomicUsize,
+    /// The run's start, for entry ages (see `prune`).
+    now: SystemTime,
 }
 
 impl Cache {
@@ -257,7 +272,18 @@ impl Cache {
             misses: AtomicUsize::new(0),
             unread: AtomicUsize::new(0),
             temp_counter: AtomicUsize::new(0),
+            now: SystemTime::now(),
         })
+    }
+
+    /// Deletes entries unused for a month, at most once a day; called
+    /// after the run's lookups, which refreshed the entries they used.
+    pub(crate) fn sweep(&self) {
+        if self.writable
+            && let Some(dir) = self.entries.parent()
+        {
+            prune::sweep_if_due(dir, FORMAT, self.now);
+        }
     }
 
     pub(crate) fn stats(&self) -> CacheStats {
@@ -309,7 +335,7 @@ impl Cache {
 
     /// `Some(result)` on a hit; `None` on any kind of miss.
     fn lookup(&self, name: &str, passes: Passes) -> Option<Option<UnitResult>> {
-        let bytes = read_entry(&self.entries.join(name))?;
+        let bytes = read_entry(&self.entries.join(name), self.now)?;
         let body = bytes.strip_prefix(MAGIC)?;
         let (payload, tag) = body.split_at_checked(body.len().checked_sub(32)?)?;
         if !self.secret.verify(&[name.as_bytes(), MAGIC, payload], tag) {
@@ -375,18 +401,19 @@ fn prepare(dir: &Path, entries: &Path) -> bool {
 }
 
 /// An entry's bytes, if it is a regular file (not a link, FIFO or device)
-/// of a sane size.
-fn read_entry(path: &Path) -> Option<Vec<u8>> {
+/// of a sane size. Reading it counts as using it (see `prune`).
+fn read_entry(path: &Path, now: SystemTime) -> Option<Vec<u8>> {
     let meta = fs::symlink_metadata(path).ok()?;
     if !meta.is_file() || meta.len() > MAX_ENTRY_BYTES {
         return None;
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).ok()?);
-    fs::File::open(path)
-        .ok()?
+    let file = fs::File::open(path).ok()?;
+    (&file)
         .take(MAX_ENTRY_BYTES + 1)
         .read_to_end(&mut bytes)
         .ok()?;
+    prune::refresh(&file, meta.modified().ok(), now);
     (bytes.len() as u64 <= MAX_ENTRY_BYTES).then_some(bytes)
 }
 
