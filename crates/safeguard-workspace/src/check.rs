@@ -806,7 +806,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
     // beside it.
     let mut findings = std::mem::take(&mut report.findings);
     let account = |report: &mut CheckReport| {
-        report.inputs.sort();
+        crate::walk::sort_paths(&mut report.inputs);
         report.inputs.dedup();
         account_for_files(report, found_files);
     };
@@ -934,14 +934,25 @@ fn account_for_files(report: &mut CheckReport, found: Vec<PathBuf>) {
     fn bytes(path: &Path) -> &[u8] {
         path.as_os_str().as_encoded_bytes()
     }
-    let checked: HashSet<&[u8]> = report.inputs.iter().map(|p| bytes(p)).collect();
+    // Sized up front and hashed with foldhash: growing and SipHashing
+    // these sets was most of the cached run's sort phase.
+    let set = |len: usize| {
+        foldhash::HashSet::<&[u8]>::with_capacity_and_hasher(
+            len,
+            foldhash::fast::RandomState::default(),
+        )
+    };
+    let mut checked = set(report.inputs.len());
+    checked.extend(report.inputs.iter().map(|p| bytes(p)));
     let failed: BTreeSet<PathBuf> = report
         .input_errors
         .iter()
         .map(|e| crate::walk::clean(&e.path))
         .collect();
-    let failed_set: HashSet<&[u8]> = failed.iter().map(|p| bytes(p)).collect();
-    let found_set: HashSet<&[u8]> = found.iter().map(|p| bytes(p)).collect();
+    let mut failed_set = set(failed.len());
+    failed_set.extend(failed.iter().map(|p| bytes(p)));
+    let mut found_set = set(found.len());
+    found_set.extend(found.iter().map(|p| bytes(p)));
     let mut skipped: Vec<&PathBuf> = found
         .iter()
         .filter(|path| !checked.contains(bytes(path)) && !failed_set.contains(bytes(path)))

@@ -81,6 +81,37 @@ fn already_clean(path: &Path) -> Option<&Path> {
     Some(Path::new(path.as_os_str().to_str()?.get(start..)?))
 }
 
+/// Sorts paths in `Path`'s order (component by component). For clean
+/// paths (see [`already_clean`]) that is the order of their bytes with the
+/// separator below every other byte: a component that ends first sorts
+/// first. Comparing bytes so is several times cheaper than splitting both
+/// paths into components at every comparison, over tens of thousands of
+/// paths; any path that is not clean sends the whole sort the slow way.
+pub(crate) fn sort_paths(paths: &mut [PathBuf]) {
+    // Clean as it stands: nothing stripped, not even a leading `./`.
+    let plain = |path: &PathBuf| {
+        already_clean(path).is_some_and(|p| p.as_os_str().len() == path.as_os_str().len())
+    };
+    if !paths.iter().all(plain) {
+        paths.sort();
+        return;
+    }
+    let key = |byte: &u8| {
+        if *byte == b'/' {
+            0
+        } else {
+            u16::from(*byte) + 1
+        }
+    };
+    paths.sort_unstable_by(|a, b| {
+        let (a, b) = (
+            a.as_os_str().as_encoded_bytes(),
+            b.as_os_str().as_encoded_bytes(),
+        );
+        a.iter().map(key).cmp(b.iter().map(key))
+    });
+}
+
 /// `main.cf` or `master.cf`: a Postfix configuration directory.
 pub(crate) fn is_postfix_file(path: &Path) -> bool {
     path.file_name()
@@ -439,4 +470,55 @@ pub(crate) fn merge_units(units: Vec<TerraformUnit>) -> Vec<TerraformUnit> {
         }
     }
     by_dir.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sorted_both_ways(paths: &[&str]) -> (Vec<PathBuf>, Vec<PathBuf>) {
+        let mut fast: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
+        let mut reference = fast.clone();
+        sort_paths(&mut fast);
+        reference.sort();
+        (fast, reference)
+    }
+
+    #[test]
+    fn clean_paths_sort_in_path_order_by_their_bytes() {
+        let paths = [
+            "a-b",
+            "a/b",
+            "a",
+            "a.b",
+            "a/b/c",
+            "ab",
+            "/abs/x",
+            "/abs",
+            "/abs-x",
+            "a0",
+            "a/b-c",
+            "a/b/c-d",
+            "Z",
+            "é/x",
+            "e/x",
+            "a b/c",
+            "a/b c",
+            "mod-10/main.tf",
+            "mod-1/main.tf",
+            "mod-1/variables.tf",
+            "mod-1.tf",
+        ];
+        let (fast, reference) = sorted_both_ways(&paths);
+        assert_eq!(fast, reference);
+        // The separator sorts below every byte: `a/b` before `a-b`.
+        let position = |p: &str| fast.iter().position(|f| f == Path::new(p)).unwrap();
+        assert!(position("a/b") < position("a-b"));
+    }
+
+    #[test]
+    fn paths_that_are_not_clean_are_sorted_component_by_component() {
+        let (fast, reference) = sorted_both_ways(&["./b", "a//c", "a/c-d", "a/./b", "a/c/"]);
+        assert_eq!(fast, reference);
+    }
 }

@@ -10,7 +10,6 @@
 //! A new `.tf` file or tfvars in a directory, or a new glob match for an
 //! include, changes the answer of a listing question, so it is a miss.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -363,16 +362,16 @@ fn one<E>(answer: &Result<SourceFile, E>) -> &[SourceFile] {
 /// stamps vouched for them unread (with the size limit to read them by).
 #[derive(Default)]
 pub(crate) struct Replayed {
-    pub(crate) read: HashMap<PathBuf, SourceFile>,
-    pub(crate) unread: HashMap<PathBuf, u64>,
+    pub(crate) read: foldhash::HashMap<PathBuf, SourceFile>,
+    pub(crate) unread: foldhash::HashMap<PathBuf, u64>,
 }
 
 /// Asks every question again, in order. `Some` with the files the answers
 /// carried (by path) when every answer is the same; `None` at the first
 /// difference. A file whose stamp is unchanged is not read.
 pub(crate) fn replay(answers: &[Answer]) -> Option<Replayed> {
-    let mut files: HashMap<PathBuf, SourceFile> = HashMap::new();
-    let mut unread: HashMap<PathBuf, u64> = HashMap::new();
+    let mut files = foldhash::HashMap::<PathBuf, SourceFile>::default();
+    let mut unread = foldhash::HashMap::<PathBuf, u64>::default();
     let mut keep = |found: &[SourceFile]| {
         for file in found {
             files
