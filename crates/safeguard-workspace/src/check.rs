@@ -53,9 +53,9 @@ pub struct CheckOptions {
 
 /// What a check keeps of its pass verdicts. Most outputs list only failures
 /// and unknowns and count the passes; JUnit and the evidence report list
-/// every verdict. On a monorepo the passes are three in four verdicts, and
-/// merging, sorting and replaying them from the cache for nothing was most
-/// of a cached run.
+/// every verdict. On a monorepo the passes are three in four verdicts:
+/// merging, sorting, holding and replaying them from the cache for nothing
+/// cost time and memory.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Passes {
     /// Every pass is a finding in [`CheckReport::findings`].
