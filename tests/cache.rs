@@ -158,18 +158,37 @@ impl Setup {
         assert_eq!(cached, self.cold().1);
     }
 
-    /// A cached check with one format, to standard output.
-    fn only(&self, format: &str) -> (Stats, String) {
-        let output = safeguard(self.tree.path())
+    /// A cached check with one format, to standard output, with the
+    /// cache's figures on standard error.
+    fn check_one(&self, format: &str) -> std::process::Output {
+        safeguard(self.tree.path())
             .args(["check", ".", "--format", format])
             .env("XDG_CACHE_HOME", self.home.path())
             .env("SAFEGUARD_TIMINGS", "1")
             .output()
-            .unwrap();
+            .unwrap()
+    }
+
+    /// That check's hits and misses, and its output.
+    fn only(&self, format: &str) -> (Stats, String) {
+        let output = self.check_one(format);
         (
             cache_stats(&stderr(&output)),
             String::from_utf8(output.stdout).unwrap(),
         )
+    }
+
+    /// How many files cache hits took on their stamps' word, unread.
+    fn unread(&self) -> usize {
+        stderr(&self.check_one("json"))
+            .lines()
+            .find_map(|line| {
+                line.strip_prefix("safeguard: cache: ")?
+                    .strip_suffix(" files vouched for by their stamps, not read")?
+                    .parse()
+                    .ok()
+            })
+            .unwrap()
     }
 
     fn entries(&self) -> Vec<PathBuf> {
@@ -218,17 +237,15 @@ fn passes_only_counted_by_one_run_are_replayed_in_full_for_a_run_that_lists_them
     let (stats, json) = setup.only("json");
     assert_eq!(stats, Some((0, 5)));
     assert_eq!(&json, reference("json"));
-    // A hit that only counts passes skips them unread, with the same count.
-    let (stats, json) = setup.only("json");
-    assert_eq!(stats, Some((5, 0)));
-    assert_eq!(&json, reference("json"));
-    let (stats, human) = setup.only("human");
-    assert_eq!(stats, Some((5, 0)));
-    assert_eq!(&human, reference("human"));
-    // JUnit lists every pass: the same entries give them back, in order.
-    let (stats, junit) = setup.only("junit");
-    assert_eq!(stats, Some((5, 0)));
-    assert_eq!(&junit, reference("junit"));
+    // A JSON or human hit only counts passes and skips them unread, with
+    // the same count; JUnit lists every pass, and the same entries give
+    // them back, in order.
+    for format in ["json", "human", "junit"] {
+        let (stats, output) = setup.only(format);
+        assert_eq!(stats, Some((5, 0)), "{format}");
+        assert_eq!(&output, reference(format), "{format} differs on a hit");
+    }
+    let junit = reference("junit");
     let summary = &cold_json["summary"];
     let verdicts = ["pass", "fail", "unknown", "suppressed"]
         .iter()
@@ -237,33 +254,14 @@ fn passes_only_counted_by_one_run_are_replayed_in_full_for_a_run_that_lists_them
     assert_eq!(junit.matches("<testcase ").count() as u64, verdicts);
 }
 
-/// How many files cache hits took on their stamps' word, unread.
-fn unread(dir: &Path, home: &Path) -> usize {
-    let output = safeguard(dir)
-        .args(["check", ".", "--format", "json"])
-        .env("XDG_CACHE_HOME", home)
-        .env("SAFEGUARD_TIMINGS", "1")
-        .output()
-        .unwrap();
-    stderr(&output)
-        .lines()
-        .find_map(|line| {
-            line.strip_prefix("safeguard: cache: ")?
-                .strip_suffix(" files vouched for by their stamps, not read")?
-                .parse()
-                .ok()
-        })
-        .unwrap()
-}
-
 #[test]
 fn settled_files_are_vouched_for_by_their_stamps_and_a_same_size_edit_still_misses() {
     let setup = Setup::new();
-    let (tree, home) = (setup.tree.path(), setup.home.path());
+    let tree = setup.tree.path();
     // Written just now: within the racy window a stamp proves nothing, so
     // the first hits read every file.
     setup.run(&[]);
-    assert_eq!(unread(tree, home), 0);
+    assert_eq!(setup.unread(), 0);
     // Settled (older than the window): refilled, the stamps now stand for
     // the content, and hits read nothing, yet render the same snippets.
     std::thread::sleep(std::time::Duration::from_millis(3200));
@@ -277,7 +275,7 @@ fn settled_files_are_vouched_for_by_their_stamps_and_a_same_size_edit_still_miss
     // Each unit's own files: the three .tf files, main.cf and dovecot.conf.
     // What a unit reads through a loader (the module `app` calls, the
     // Postfix table, the Dovecot include) is still read and compared.
-    assert_eq!(unread(tree, home), 5);
+    assert_eq!(setup.unread(), 5);
     // The same number of bytes, another value: the stamp differs, the
     // content is read, and exactly that unit misses.
     let before = std::fs::read_to_string(tree.join("net/main.tf")).unwrap();

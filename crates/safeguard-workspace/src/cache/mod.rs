@@ -358,19 +358,25 @@ impl Cache {
             std::process::id(),
             self.temp_counter.fetch_add(1, Ordering::Relaxed)
         ));
-        let written = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .and_then(|mut file| {
-                file.write_all(MAGIC)?;
-                file.write_all(payload)?;
-                file.write_all(&tag)
-            });
-        if written.is_err() || fs::rename(&temp, self.entries.join(name)).is_err() {
-            let _ = fs::remove_file(&temp);
-        }
+        replace_file(&temp, &self.entries.join(name), &[MAGIC, payload, &tag]);
     }
+}
+
+/// Writes `target` as the new file `temp` (`O_EXCL`, so never through a
+/// link someone placed there) renamed over it, which replaces a link at
+/// `target` rather than writing through it. `false`, with `temp` removed,
+/// when any step fails; the callers then carry on without the file.
+pub(crate) fn replace_file(temp: &Path, target: &Path, parts: &[&[u8]]) -> bool {
+    let written = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(temp)
+        .and_then(|mut file| parts.iter().try_for_each(|part| file.write_all(part)));
+    if written.is_ok() && fs::rename(temp, target).is_ok() {
+        return true;
+    }
+    let _ = fs::remove_file(temp);
+    false
 }
 
 /// Creates the cache directory with its `.gitignore` and the entries
@@ -385,17 +391,13 @@ fn prepare(dir: &Path, entries: &Path) -> bool {
     }
     let ignore = dir.join(".gitignore");
     if fs::symlink_metadata(&ignore).is_err() {
-        // Through a new file and a rename, like entries: never written
-        // through a link someone placed there.
+        // Like entries: never written through a link someone placed there.
         let temp = dir.join(format!(".gitignore.{}.tmp", std::process::id()));
-        let written = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .and_then(|mut file| file.write_all(b"# Written by safeguard: its result cache.\n*\n"));
-        if written.is_err() || fs::rename(&temp, &ignore).is_err() {
-            let _ = fs::remove_file(&temp);
-        }
+        replace_file(
+            &temp,
+            &ignore,
+            &[b"# Written by safeguard: its result cache.\n*\n"],
+        );
     }
     created(entries)
 }

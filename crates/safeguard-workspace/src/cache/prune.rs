@@ -43,16 +43,10 @@ pub(crate) fn sweep_if_due(cache_dir: &Path, current: &str, now: SystemTime) {
         _ => {}
     }
     // The marker first: two runs at once then rarely both sweep, and a
-    // sweep that fails part-way is not retried on every run. Written as a
-    // new file renamed into place, never through a link.
+    // sweep that fails part-way is not retried on every run. Written like
+    // an entry, never through a link.
     let temp = cache_dir.join(format!("{MARKER}.{}.tmp", std::process::id()));
-    let written = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&temp)
-        .is_ok();
-    if !written || fs::rename(&temp, &marker).is_err() {
-        let _ = fs::remove_file(&temp);
+    if !super::replace_file(&temp, &marker, &[]) {
         return;
     }
     let Ok(dirs) = fs::read_dir(cache_dir) else {
