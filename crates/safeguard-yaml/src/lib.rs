@@ -1,15 +1,17 @@
-//! The YAML adapter owns reading YAML (through `saphyr`, which marks every
-//! node) into safeguard's spanned value tree, so policy files and YAML inputs
-//! are walked like any other document. saphyr counts positions in
+//! The YAML adapter owns reading YAML (through `saphyr`'s parser, which marks
+//! every event) into safeguard's spanned value tree, so policy files and YAML
+//! inputs are walked like any other document. saphyr counts positions in
 //! characters; this crate converts them to byte offsets once, here.
 //!
 //! Aliases are refused rather than expanded: policy files have no use for
 //! them, and expanding them is how "billion laughs" documents exhaust memory.
 
-use safeguard_model::{Map, Node, Value};
+mod builder;
+#[cfg(test)]
+mod reference;
+
+use safeguard_model::Node;
 use safeguard_source::{SourceFile, Span};
-use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
-use saphyr_parser::Event;
 use thiserror::Error;
 
 /// A YAML text that could not be read, located in its file.
@@ -23,72 +25,27 @@ pub struct YamlError {
 /// Parses every document of a YAML file.
 ///
 /// # Errors
-/// [`YamlError`] on a syntax error, an alias, or a non-scalar mapping key.
+/// [`YamlError`] on a syntax error, an alias, nesting deeper than
+/// [`MAX_DEPTH`], a duplicated or non-scalar mapping key, or a scalar its
+/// tag cannot read (`!!int abc`).
 pub fn parse_documents(file: &SourceFile) -> Result<Vec<Node>, YamlError> {
-    let offsets = CharOffsets::new(file.text());
-    check_events(file.text(), &offsets)?;
-    let docs = MarkedYaml::load_from_str(file.text()).map_err(|err| {
-        let index = offsets.byte(err.marker().index());
-        YamlError {
-            message: err.info().to_owned(),
-            span: Span::empty_at(index),
-        }
-    })?;
-    docs.iter()
-        .map(|doc| convert(doc, &offsets, file.text()))
-        .collect()
+    builder::documents(file.text())
 }
 
 /// The deepest nesting of sequences and mappings accepted. Real policies and
-/// exports stay far below it; the limit keeps conversion's recursion bounded.
+/// exports stay far below it; the limit bounds the builder's stack and the
+/// recursion of everything that later walks the tree.
 pub const MAX_DEPTH: usize = 128;
-
-/// Walks the event stream once before building any tree, refusing aliases
-/// (saphyr's loader would copy the anchored node at every use) and nesting
-/// deeper than [`MAX_DEPTH`].
-fn check_events(text: &str, offsets: &CharOffsets) -> Result<(), YamlError> {
-    let mut depth = 0usize;
-    for event in saphyr_parser::Parser::new_from_str(text) {
-        let (event, span) = event.map_err(|err| YamlError {
-            message: err.info().to_owned(),
-            span: Span::empty_at(offsets.byte(err.marker().index())),
-        })?;
-        let at = Span::new(
-            offsets.byte(span.start.index()),
-            offsets.byte(span.end.index()),
-        );
-        match event {
-            Event::Alias(_) => {
-                return Err(YamlError {
-                    message: "YAML aliases are not supported".into(),
-                    span: at,
-                });
-            }
-            Event::SequenceStart(..) | Event::MappingStart(..) => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Err(YamlError {
-                        message: format!("nesting deeper than {MAX_DEPTH} levels"),
-                        span: at,
-                    });
-                }
-            }
-            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    Ok(())
-}
 
 /// Maps saphyr's character indices to byte offsets. ASCII text (the common
 /// case) needs no table.
-struct CharOffsets {
+pub(crate) struct CharOffsets {
     table: Option<Vec<u32>>,
     len: u32,
 }
 
 impl CharOffsets {
-    fn new(text: &str) -> Self {
+    pub(crate) fn new(text: &str) -> Self {
         let len = u32::try_from(text.len()).unwrap_or(u32::MAX);
         let table = (!text.is_ascii()).then(|| {
             text.char_indices()
@@ -98,7 +55,7 @@ impl CharOffsets {
         Self { table, len }
     }
 
-    fn byte(&self, char_index: usize) -> u32 {
+    pub(crate) fn byte(&self, char_index: usize) -> u32 {
         match &self.table {
             None => u32::try_from(char_index).unwrap_or(u32::MAX).min(self.len),
             Some(table) => table.get(char_index).copied().unwrap_or(self.len),
@@ -106,91 +63,19 @@ impl CharOffsets {
     }
 }
 
-fn node_span(node: &MarkedYaml<'_>, offsets: &CharOffsets, text: &str) -> Span {
-    let start = offsets.byte(node.span.start.index());
-    let end = offsets.byte(node.span.end.index()).max(start);
-    trim_span(Span::new(start, end), text)
-}
-
 /// saphyr ends block collections at the start of the next token, which can
 /// take trailing blank lines and comments along; trim trailing whitespace so a
 /// span covers only the node's own text.
-fn trim_span(span: Span, text: &str) -> Span {
+pub(crate) fn trim_span(span: Span, text: &str) -> Span {
     let slice = text.get(span.range()).unwrap_or("");
     let trimmed = slice.trim_end().len();
     Span::new(span.start, span.start + u32::try_from(trimmed).unwrap_or(0))
 }
 
-fn convert(node: &MarkedYaml<'_>, offsets: &CharOffsets, text: &str) -> Result<Node, YamlError> {
-    let span = node_span(node, offsets, text);
-    let value = match &node.data {
-        YamlData::Value(scalar) => scalar_value(scalar),
-        YamlData::Representation(raw, _, _) => Value::String(raw.to_string()),
-        YamlData::Sequence(items) => Value::List(
-            items
-                .iter()
-                .map(|item| convert(item, offsets, text))
-                .collect::<Result<_, _>>()?,
-        ),
-        YamlData::Mapping(mapping) => {
-            let mut map = Map::default();
-            for (key, value) in mapping {
-                let key_span = node_span(key, offsets, text);
-                let name = match &key.data {
-                    YamlData::Value(scalar) => scalar_key(scalar),
-                    YamlData::Representation(raw, _, _) => raw.to_string(),
-                    _ => {
-                        return Err(YamlError {
-                            message: "mapping keys must be plain scalars".into(),
-                            span: key_span,
-                        });
-                    }
-                };
-                map.insert(name, key_span, convert(value, offsets, text)?);
-            }
-            Value::Map(map)
-        }
-        YamlData::Tagged(_, inner) => return convert(inner, offsets, text),
-        YamlData::Alias(_) => {
-            return Err(YamlError {
-                message: "YAML aliases are not supported".into(),
-                span,
-            });
-        }
-        YamlData::BadValue => {
-            return Err(YamlError {
-                message: "invalid YAML value".into(),
-                span,
-            });
-        }
-    };
-    Ok(Node::new(value, span))
-}
-
-fn scalar_value(scalar: &Scalar<'_>) -> Value {
-    match scalar {
-        Scalar::Null => Value::Null,
-        Scalar::Boolean(b) => Value::Bool(*b),
-        #[allow(clippy::cast_precision_loss)] // config integers are far below 2^53
-        Scalar::Integer(i) => Value::Number(*i as f64),
-        Scalar::FloatingPoint(f) => Value::Number(f.into_inner()),
-        Scalar::String(s) => Value::String(s.to_string()),
-    }
-}
-
-fn scalar_key(scalar: &Scalar<'_>) -> String {
-    match scalar {
-        Scalar::Null => "null".to_owned(),
-        Scalar::Boolean(b) => b.to_string(),
-        Scalar::Integer(i) => i.to_string(),
-        Scalar::FloatingPoint(f) => f.to_string(),
-        Scalar::String(s) => s.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use safeguard_model::Value;
 
     fn parse(text: &str) -> Result<Node, YamlError> {
         let file = SourceFile::new("t.yaml", text);
@@ -238,6 +123,29 @@ mod tests {
 
     #[test]
     fn duplicate_keys_are_refused() {
-        assert!(parse("a: 1\na: 2\n").is_err());
+        let err = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert_eq!(err.message, "duplicated key in mapping");
+        assert_eq!(err.span, Span::empty_at(10));
+        // Keys are compared as YAML values: the integer 1 is not the string "1".
+        assert!(parse("1: x\n\"1\": y\n").is_ok());
+    }
+
+    #[test]
+    fn a_key_its_tag_cannot_read_is_refused() {
+        // saphyr's loader dropped the entry and took its value for the next key.
+        let err = parse("!!int abc: 1\nb: 2\n").unwrap_err();
+        assert_eq!(err.message, "mapping keys must be plain scalars");
+        assert_eq!(err.span, Span::new(0, 9));
+    }
+
+    #[test]
+    fn a_tagged_scalar_keeps_its_own_span() {
+        // saphyr's loader gave the value inside a custom tag an empty span at
+        // the start of the file.
+        let text = "a: !custom value\n";
+        let node = parse(text).unwrap();
+        let a = node.value.as_map().unwrap().get("a").unwrap();
+        assert_eq!(a.value.value, Value::String("value".into()));
+        assert_eq!(&text[a.value.span.range()], "!custom value");
     }
 }
