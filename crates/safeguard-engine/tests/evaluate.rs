@@ -221,6 +221,20 @@ fn operators() {
 }
 
 #[test]
+fn a_pattern_too_large_to_build_is_unknown_not_a_verdict() {
+    // Its syntax loads; only building it shows it exceeds regex's size limit.
+    let tf = "resource \"t\" \"a\" {\n  name = \"x\"\n}\n";
+    let findings = run("t", "attr: name\nmatches: '\\w{1000}'", tf);
+    let (object, status, reason) = verdicts(&findings).remove(0);
+    assert_eq!((object.as_str(), status), ("t.a", Status::Unknown));
+    assert!(
+        reason.starts_with("`name` cannot be matched against `\\w{1000}`: ")
+            && reason.contains("size limit"),
+        "{reason}"
+    );
+}
+
+#[test]
 fn dynamic_blocks_make_presence_unknown() {
     let tf = "variable \"sse\" {}\nresource \"aws_s3_bucket\" \"b\" {\n  dynamic \"server_side_encryption_configuration\" {\n    for_each = var.sse\n    content {}\n  }\n}\n";
     let findings = run(

@@ -1,4 +1,4 @@
-use regex::Regex;
+use crate::Pattern;
 use safeguard_model::Value;
 use safeguard_source::Span;
 
@@ -39,7 +39,7 @@ pub enum Operator {
     NotEquals(Value),
     In(Vec<Value>),
     NotIn(Vec<Value>),
-    Matches(Regex),
+    Matches(Pattern),
     Gte(f64),
     Lte(f64),
     Contains(Value),

@@ -128,10 +128,20 @@ fn judge(leaf: &Leaf, node: &Node, span: Option<Culprit>, scope: Scope<'_>) -> O
             !options.iter().any(|o| values_equal(value, o)),
             String::new(),
         ),
-        Operator::Matches(regex) => {
-            let ok = as_text(value).is_some_and(|text| regex.is_match(&text));
-            verdict(ok, format!(", expected a match for `{}`", regex.as_str()))
-        }
+        Operator::Matches(pattern) => match pattern.regex() {
+            Ok(regex) => {
+                let ok = as_text(value).is_some_and(|text| regex.is_match(&text));
+                verdict(ok, format!(", expected a match for `{}`", pattern.as_str()))
+            }
+            Err(reason) => Outcome::new(
+                Status::Unknown,
+                format!(
+                    "`{name}` cannot be matched against `{}`: {reason}",
+                    pattern.as_str()
+                ),
+                span,
+            ),
+        },
         Operator::Gte(bound) => compare(value, *bound, |n| n >= *bound, "at least", name, span),
         Operator::Lte(bound) => compare(value, *bound, |n| n <= *bound, "at most", name, span),
         Operator::Contains(needle) => contains(value, needle, name, span),

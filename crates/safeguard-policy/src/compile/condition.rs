@@ -1,8 +1,7 @@
-use regex::Regex;
 use safeguard_model::{Map, Node, Value};
 
 use super::fields::{Ctx, did_you_mean};
-use crate::{AttrPath, BaaStatus, Condition, ExistsObject, Leaf, Operator, ReferencedBy};
+use crate::{AttrPath, BaaStatus, Condition, ExistsObject, Leaf, Operator, Pattern, ReferencedBy};
 
 const FORMS: [&str; 7] = [
     "all",
@@ -193,16 +192,9 @@ fn operator(ctx: &mut Ctx<'_>, name: &str, node: &Node) -> Option<Operator> {
         }
         "matches" => {
             let pattern = ctx.string(node, "`matches`")?;
-            match Regex::new(&pattern) {
-                Ok(regex) => Operator::Matches(regex),
-                Err(err) => {
-                    let detail = err
-                        .to_string()
-                        .lines()
-                        .last()
-                        .unwrap_or_default()
-                        .trim()
-                        .to_owned();
+            match Pattern::new(&pattern) {
+                Ok(pattern) => Operator::Matches(pattern),
+                Err(detail) => {
                     ctx.error_hint(
                         node.span,
                         format!("invalid regular expression: {detail}"),
