@@ -698,3 +698,56 @@ fn tenant_exports_get_diagnostics() {
     assert_eq!(codes, vec!["m365-teams-no-dropbox-storage"]);
     client.shutdown();
 }
+
+#[test]
+fn files_the_configuration_maps_are_read_as_their_format() {
+    // Names detection would miss: the CLI reads them through
+    // `[[mail.paths]]` and `[[tenant.paths]]`, and so must the editor.
+    let main_cf =
+        "# Relay through the provider\nsmtp_tls_security_level = encrypt\nsmtp_tls_loglevel = 0\n";
+    let export = "{\"module_version\": \"1.8.0\", \"client_configuration\": [{\"Identity\": \"Global\", \"AllowDropBox\": true, \"AllowBox\": false, \"AllowGoogleDrive\": false, \"AllowShareFile\": false, \"AllowEgnyte\": false}]}\n";
+    let mapped = |tenant_format: &str| {
+        format!(
+            "[[mail.paths]]\npath = \"relay/relay-main.cf\"\nformat = \"postfix\"\n\n\
+             [[tenant.paths]]\npath = \"exports/tenant-2026-11.txt\"\nformat = \"{tenant_format}\"\n"
+        )
+    };
+    let dir = module(&[
+        ("relay/relay-main.cf", main_cf),
+        ("exports/tenant-2026-11.txt", export),
+        ("safeguard.toml", &mapped("m365")),
+    ]);
+    let root = root(&dir);
+    let (mut client, _) = Client::start(&root, Some(&["utf-8"]), &[]);
+    let relay = client.open(&root.join("relay/relay-main.cf"), "postfix", 1, main_cf);
+    let loglevel: Vec<_> = summary(&client.diagnostics(&relay))
+        .into_iter()
+        .filter(|d| d.0 == "postfix-smtp-client-tls-loglevel")
+        .map(|d| d.1)
+        .collect();
+    assert_eq!(loglevel, vec![2]);
+    let export_file = root.join("exports/tenant-2026-11.txt");
+    let tenant = client.open(&export_file, "plaintext", 1, export);
+    let codes: Vec<String> = summary(&client.diagnostics(&tenant))
+        .into_iter()
+        .map(|(code, ..)| code)
+        .filter(|code| code.starts_with("m365-teams-") && code.ends_with("-storage"))
+        .collect();
+    assert_eq!(codes, vec!["m365-teams-no-dropbox-storage"]);
+    // Mapped to the other tenant format, the export is an error, as in the CLI.
+    let config = root.join("safeguard.toml");
+    std::fs::write(&config, mapped("google-workspace")).unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": uri(&config), "type": 2 }] }),
+    );
+    let params = client.diagnostics(&tenant);
+    let diagnostics = params["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{params}");
+    assert_eq!(diagnostics[0]["code"], "input-error");
+    assert_eq!(
+        diagnostics[0]["message"],
+        "safeguard.toml maps this file to `google-workspace`, but it is a `m365` export"
+    );
+    client.shutdown();
+}

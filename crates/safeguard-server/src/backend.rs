@@ -99,25 +99,32 @@ impl Backend {
     /// handled out of order) and schedules its document's check.
     fn update(&self, uri: Uri, version: i32, text: String) {
         let Some(path) = path_of(&uri) else { return };
-        let key = {
+        // Outside the state's lock: the first use of a configuration loads it.
+        let key = self.document_for(&path, &text);
+        {
             let mut state = self.state();
             if state.docs.get(&path).is_some_and(|d| d.version > version) {
                 return;
             }
-            let key = DocumentKey::for_file(&path, &text);
             state.docs.insert(
                 path,
                 OpenDoc {
                     uri,
                     version,
                     text: text.into(),
+                    key: key.clone(),
                 },
             );
-            key
-        };
+        }
         if let Some(key) = key {
             self.schedule(key);
         }
+    }
+
+    /// The document `path` belongs to under the configuration governing it,
+    /// as `check` would read it.
+    fn document_for(&self, path: &Path, text: &str) -> Option<DocumentKey> {
+        self.session_for(path).document_for(path, text)
     }
 
     /// Checks `key`: at once when no check of it is running (a coalesced
@@ -296,14 +303,7 @@ impl Handle {
 }
 
 fn key_path(key: &DocumentKey) -> PathBuf {
-    match key {
-        DocumentKey::Terraform(p)
-        | DocumentKey::Postfix(p)
-        | DocumentKey::Dovecot(p)
-        | DocumentKey::Exim(p)
-        | DocumentKey::Plan(p)
-        | DocumentKey::Tenant(p) => p.clone(),
-    }
+    key.path().to_path_buf()
 }
 
 /// Diagnostics per file of the document, plus empty lists for files it
@@ -541,7 +541,7 @@ impl LanguageServer for Backend {
         let Some(path) = path_of(&params.text_document.uri) else {
             return;
         };
-        let key = {
+        let text = {
             let mut state = self.state();
             let Some(doc) = state.docs.get_mut(&path) else {
                 return;
@@ -549,9 +549,12 @@ impl LanguageServer for Backend {
             if let Some(text) = params.text {
                 doc.text = text.into();
             }
-            let text = Arc::clone(&doc.text);
-            DocumentKey::for_file(&path, &text)
+            Arc::clone(&doc.text)
         };
+        let key = self.document_for(&path, &text);
+        if let Some(doc) = self.state().docs.get_mut(&path) {
+            doc.key.clone_from(&key);
+        }
         if let Some(key) = key {
             self.schedule(key);
         }
@@ -569,7 +572,7 @@ impl LanguageServer for Backend {
             for files in state.published_by.values_mut() {
                 files.remove(&path);
             }
-            DocumentKey::for_file(&path, &doc.text)
+            doc.key
         };
         self.client.publish_diagnostics(uri, Vec::new(), None).await;
         // The rest of its document now reads the file from disk.
@@ -588,14 +591,33 @@ impl LanguageServer for Backend {
                     || p.extension().is_some_and(|e| e == "yaml" || e == "yml")
             })
         });
-        let keys = {
-            let mut state = self.state();
-            if reload {
+        if reload {
+            let texts: Vec<(PathBuf, Arc<str>)> = {
+                let mut state = self.state();
                 self.options.sessions.clear();
                 state.announced.clear();
+                state
+                    .docs
+                    .iter()
+                    .map(|(path, doc)| (path.clone(), Arc::clone(&doc.text)))
+                    .collect()
+            };
+            // A new configuration can map buffers to other formats.
+            let keys: Vec<(PathBuf, Option<DocumentKey>)> = texts
+                .into_iter()
+                .map(|(path, text)| {
+                    let key = self.document_for(&path, &text);
+                    (path, key)
+                })
+                .collect();
+            let mut state = self.state();
+            for (path, key) in keys {
+                if let Some(doc) = state.docs.get_mut(&path) {
+                    doc.key = key;
+                }
             }
-            state.open_keys()
-        };
+        }
+        let keys = self.state().open_keys();
         for key in keys {
             self.schedule(key);
         }

@@ -20,6 +20,9 @@ pub struct OpenDoc {
     pub uri: Uri,
     pub version: i32,
     pub text: Arc<str>,
+    /// The document the buffer belongs to under its configuration (which
+    /// can map a file to a format whatever its name); `None`: not read.
+    pub key: Option<DocumentKey>,
 }
 
 /// Findings published for one file, and the buffer version they describe
@@ -68,8 +71,8 @@ impl State {
     pub fn open_keys(&self) -> Vec<DocumentKey> {
         let mut keys: Vec<DocumentKey> = self
             .docs
-            .iter()
-            .filter_map(|(path, doc)| DocumentKey::for_file(path, &doc.text))
+            .values()
+            .filter_map(|doc| doc.key.clone())
             .collect();
         keys.sort();
         keys.dedup();

@@ -17,13 +17,14 @@ use safeguard_policy::Policy;
 use safeguard_source::SourceFile;
 
 use crate::cache::Recorder;
+use crate::check::as_mapped_tenant;
 use crate::check::{MetaPolicies, build_engine, external_var_sources};
 use crate::frontends::{
     ExternalVars, PostfixUnit, dovecot_document_in, exim_document_in, postfix_document_in,
     read_source_in, terraform_document_in,
 };
 use crate::walk::{TerraformUnit, clean, is_exim_candidate, is_terraform_file};
-use crate::{CheckOptions, CheckReport, Config, ConfigError, load_config};
+use crate::{CheckOptions, CheckReport, Config, ConfigError, MailFormat, load_config};
 
 /// Open editor buffers by absolute path; they stand in for the files on
 /// disk. Cloning is cheap: texts are shared.
@@ -115,6 +116,9 @@ pub enum DocumentKey {
     Terraform(PathBuf),
     /// A Postfix configuration directory (main.cf and master.cf).
     Postfix(PathBuf),
+    /// A file `[[mail.paths]]` names as Postfix's main.cf, whatever its
+    /// name, with the `master.cf` beside it.
+    PostfixMain(PathBuf),
     /// A Dovecot configuration's top file (`dovecot.conf`).
     Dovecot(PathBuf),
     /// An Exim run-time configuration.
@@ -124,6 +128,25 @@ pub enum DocumentKey {
     /// A Microsoft 365 or Google Workspace export (JSON, Microsoft365DSC
     /// script or native YAML), recognised by content.
     Tenant(PathBuf),
+    /// A file `[[tenant.paths]]` names as an export of this format.
+    MappedTenant(PathBuf, safeguard_model::Format),
+}
+
+impl DocumentKey {
+    /// The file or directory the document is named by.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Terraform(p)
+            | Self::Postfix(p)
+            | Self::PostfixMain(p)
+            | Self::Dovecot(p)
+            | Self::Exim(p)
+            | Self::Plan(p)
+            | Self::Tenant(p)
+            | Self::MappedTenant(p, _) => p,
+        }
+    }
 }
 
 impl DocumentKey {
@@ -183,6 +206,16 @@ pub struct DocumentReport {
     pub files: Vec<PathBuf>,
 }
 
+impl DocumentReport {
+    fn unreadable(file: &Path, error: InputError) -> Self {
+        Self {
+            errors: vec![error],
+            files: vec![file.to_path_buf()],
+            ..Self::default()
+        }
+    }
+}
+
 /// One configuration, loaded once: its `safeguard.toml` (or the defaults),
 /// its policies and engine. Reload by building a new session.
 pub struct Session {
@@ -235,6 +268,69 @@ impl Session {
             root,
             load_errors: report,
         }
+    }
+
+    /// The document `path` belongs to under this configuration, as `check`
+    /// reads it: a file `[[tenant.paths]]` or `[[mail.paths]]` names is read
+    /// as that format whatever its name; in a directory `[[mail.paths]]`
+    /// names, the mapping alone decides what mail configuration it holds.
+    /// Any other file is detected by [`DocumentKey::for_file`].
+    #[must_use]
+    pub fn document_for(&self, path: &Path, text: &str) -> Option<DocumentKey> {
+        let file = key(path);
+        if let Some((_, format)) = self
+            .config
+            .tenant_paths
+            .iter()
+            .find(|(mapped, _)| key(mapped) == file)
+        {
+            return Some(DocumentKey::MappedTenant(file, *format));
+        }
+        let name = file.file_name()?.to_str()?;
+        let parent = file.parent()?;
+        let mut mapped_dirs = Vec::new();
+        for mapping in &self.config.mail_paths {
+            let mapped = key(&mapping.path);
+            let is_dir = mapping.path.is_dir();
+            // The file a mapping names, or the usual name in the directory it names.
+            let top = |usual: &str| {
+                if is_dir {
+                    mapped.join(usual)
+                } else {
+                    mapped.clone()
+                }
+            };
+            match mapping.format {
+                MailFormat::Postfix if is_dir => {
+                    if parent == mapped && (name == "main.cf" || name == "master.cf") {
+                        return Some(DocumentKey::Postfix(mapped));
+                    }
+                }
+                MailFormat::Postfix => {
+                    if file == mapped || (mapped.parent() == Some(parent) && name == "master.cf") {
+                        return Some(DocumentKey::PostfixMain(mapped));
+                    }
+                }
+                MailFormat::Dovecot if file == top("dovecot.conf") => {
+                    return Some(DocumentKey::Dovecot(file));
+                }
+                MailFormat::Exim if file == top("exim.conf") => {
+                    return Some(DocumentKey::Exim(file));
+                }
+                MailFormat::Dovecot | MailFormat::Exim => {}
+            }
+            if is_dir {
+                mapped_dirs.push(mapped);
+            }
+        }
+        let detected = DocumentKey::for_file(path, text)?;
+        let mail_dir = match &detected {
+            DocumentKey::Postfix(dir) => Some(dir.as_path()),
+            DocumentKey::Dovecot(top) | DocumentKey::Exim(top) => top.parent(),
+            _ => None,
+        };
+        let decided_by_mapping = mail_dir.is_some_and(|dir| mapped_dirs.iter().any(|d| d == dir));
+        (!decided_by_mapping).then_some(detected)
     }
 
     /// The policies in effect (after `select`/`ignore`).
@@ -291,6 +387,16 @@ impl Session {
                 };
                 postfix_document_in(&unit, &self.config.postfix, max, overlay, None)
             }
+            DocumentKey::PostfixMain(main) => {
+                let unit = PostfixUnit {
+                    dir: main
+                        .parent()
+                        .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+                    main: main.clone(),
+                    root: self.root.clone(),
+                };
+                postfix_document_in(&unit, &self.config.postfix, max, overlay, None)
+            }
             DocumentKey::Dovecot(file) => dovecot_document_in(file, &self.root, max, overlay, None),
             DocumentKey::Exim(file) => match exim_document_in(file, &self.root, max, overlay, None)
             {
@@ -303,15 +409,16 @@ impl Session {
                         (safeguard_terraform::plan_document(source), Vec::new())
                     }
                     Ok(source) => (safeguard_tenant::tenant_document(source), Vec::new()),
-                    Err(err) => {
-                        return DocumentReport {
-                            errors: vec![err],
-                            files: vec![file.clone()],
-                            ..DocumentReport::default()
-                        };
-                    }
+                    Err(err) => return DocumentReport::unreadable(file, err),
                 }
             }
+            DocumentKey::MappedTenant(file, format) => match read_source_in(file, overlay, max) {
+                Ok(source) => {
+                    let document = safeguard_tenant::tenant_document(source);
+                    (as_mapped_tenant(document, file, *format), Vec::new())
+                }
+                Err(err) => return DocumentReport::unreadable(file, err),
+            },
         };
         let mut findings = self.engine.evaluate(&document);
         // Suppressions as the CLI applies them: accepted findings are not
@@ -344,5 +451,72 @@ impl Session {
                 .map(|f| f.path().to_path_buf())
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_configuration_maps_files_to_documents_as_check_reads_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = key(&dir.path().canonicalize().unwrap());
+        let files = [
+            "relay/relay-main.cf",
+            "relay/master.cf",
+            "imap/dovecot.conf",
+            "imap/main.cf",
+            "mta/mailer.conf",
+            "exports/t.txt",
+            "other/main.cf",
+        ];
+        for name in files {
+            std::fs::create_dir_all(root.join(name).parent().unwrap()).unwrap();
+            std::fs::write(root.join(name), "").unwrap();
+        }
+        let config = root.join("safeguard.toml");
+        std::fs::write(
+            &config,
+            "[[mail.paths]]\npath = \"relay/relay-main.cf\"\nformat = \"postfix\"\n\
+             [[mail.paths]]\npath = \"imap\"\nformat = \"dovecot\"\n\
+             [[mail.paths]]\npath = \"mta/mailer.conf\"\nformat = \"exim\"\n\
+             [[tenant.paths]]\npath = \"exports/t.txt\"\nformat = \"m365\"\n",
+        )
+        .unwrap();
+        let session = Session::load(&CheckOptions::default(), Some(&config), &root);
+        assert!(session.load_errors.config_errors.is_empty());
+        let document = |name: &str| session.document_for(&root.join(name), "");
+        let relay = root.join("relay/relay-main.cf");
+        assert_eq!(
+            document("relay/relay-main.cf"),
+            Some(DocumentKey::PostfixMain(relay.clone()))
+        );
+        // master.cf beside a mapped main file belongs to its document.
+        assert_eq!(
+            document("relay/master.cf"),
+            Some(DocumentKey::PostfixMain(relay))
+        );
+        assert_eq!(
+            document("imap/dovecot.conf"),
+            Some(DocumentKey::Dovecot(root.join("imap/dovecot.conf")))
+        );
+        // The directory is mapped to Dovecot: no Postfix is detected there.
+        assert_eq!(document("imap/main.cf"), None);
+        assert_eq!(
+            document("mta/mailer.conf"),
+            Some(DocumentKey::Exim(root.join("mta/mailer.conf")))
+        );
+        assert_eq!(
+            document("exports/t.txt"),
+            Some(DocumentKey::MappedTenant(
+                root.join("exports/t.txt"),
+                safeguard_model::Format::M365
+            ))
+        );
+        assert_eq!(
+            document("other/main.cf"),
+            Some(DocumentKey::Postfix(root.join("other")))
+        );
     }
 }

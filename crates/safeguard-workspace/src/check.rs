@@ -235,10 +235,16 @@ fn mapped_tenant_result(
     max_bytes: u64,
     recorder: Option<&Recorder>,
 ) -> UnitResult {
-    let mut document = match read_recorded(path, None, max_bytes, recorder) {
-        Ok(file) => safeguard_tenant::tenant_document(file),
+    let document = match read_recorded(path, None, max_bytes, recorder) {
+        Ok(file) => as_mapped_tenant(safeguard_tenant::tenant_document(file), path, format),
         Err(err) => unreadable(path, format, err),
     };
+    UnitResult::judge(path, true, document, engine)
+}
+
+/// An export read from a file `[[tenant.paths]]` maps to `format`: one of
+/// another format is an error, with nothing judged.
+pub(crate) fn as_mapped_tenant(mut document: Document, path: &Path, format: Format) -> Document {
     if document.format != format && document.errors.is_empty() {
         let message = format!(
             "safeguard.toml maps this file to `{format}`, but it is a `{}` export",
@@ -249,7 +255,7 @@ fn mapped_tenant_result(
             .errors
             .push(InputError::new(path, message, InputErrorLocation::None));
     }
-    UnitResult::judge(path, true, document, engine)
+    document
 }
 
 /// Judges a Postfix configuration directory (`main.cf`, and `master.cf`
