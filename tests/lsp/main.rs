@@ -679,9 +679,21 @@ fn suppressions_are_honoured_as_the_cli_honours_them() {
     client.shutdown();
 }
 
+/// A ScubaGear export whose Teams client allows Dropbox storage.
+const TEAMS_EXPORT: &str = "{\"module_version\": \"1.8.0\", \"client_configuration\": [{\"Identity\": \"Global\", \"AllowDropBox\": true, \"AllowBox\": false, \"AllowGoogleDrive\": false, \"AllowShareFile\": false, \"AllowEgnyte\": false}]}\n";
+
+/// The Teams storage policies a document's diagnostics name.
+fn teams_storage_codes(params: &Value) -> Vec<String> {
+    summary(params)
+        .into_iter()
+        .map(|(code, ..)| code)
+        .filter(|code| code.starts_with("m365-teams-") && code.ends_with("-storage"))
+        .collect()
+}
+
 #[test]
 fn tenant_exports_get_diagnostics() {
-    let export = "{\"module_version\": \"1.8.0\", \"client_configuration\": [{\"Identity\": \"Global\", \"AllowDropBox\": true, \"AllowBox\": false, \"AllowGoogleDrive\": false, \"AllowShareFile\": false, \"AllowEgnyte\": false}]}\n";
+    let export = TEAMS_EXPORT;
     // The Teams storage policies are BAA scope, which module() ignores.
     let dir = module(&[
         ("ProviderSettingsExport.json", export),
@@ -690,12 +702,10 @@ fn tenant_exports_get_diagnostics() {
     let root = root(&dir);
     let (mut client, _) = Client::start(&root, Some(&["utf-16"]), &[]);
     let file = client.open(&root.join("ProviderSettingsExport.json"), "json", 1, export);
-    let codes: Vec<String> = summary(&client.diagnostics(&file))
-        .into_iter()
-        .map(|(code, ..)| code)
-        .filter(|code| code.starts_with("m365-teams-") && code.ends_with("-storage"))
-        .collect();
-    assert_eq!(codes, vec!["m365-teams-no-dropbox-storage"]);
+    assert_eq!(
+        teams_storage_codes(&client.diagnostics(&file)),
+        vec!["m365-teams-no-dropbox-storage"]
+    );
     client.shutdown();
 }
 
@@ -705,7 +715,7 @@ fn files_the_configuration_maps_are_read_as_their_format() {
     // `[[mail.paths]]` and `[[tenant.paths]]`, and so must the editor.
     let main_cf =
         "# Relay through the provider\nsmtp_tls_security_level = encrypt\nsmtp_tls_loglevel = 0\n";
-    let export = "{\"module_version\": \"1.8.0\", \"client_configuration\": [{\"Identity\": \"Global\", \"AllowDropBox\": true, \"AllowBox\": false, \"AllowGoogleDrive\": false, \"AllowShareFile\": false, \"AllowEgnyte\": false}]}\n";
+    let export = TEAMS_EXPORT;
     let mapped = |tenant_format: &str| {
         format!(
             "[[mail.paths]]\npath = \"relay/relay-main.cf\"\nformat = \"postfix\"\n\n\
@@ -728,12 +738,10 @@ fn files_the_configuration_maps_are_read_as_their_format() {
     assert_eq!(loglevel, vec![2]);
     let export_file = root.join("exports/tenant-2026-11.txt");
     let tenant = client.open(&export_file, "plaintext", 1, export);
-    let codes: Vec<String> = summary(&client.diagnostics(&tenant))
-        .into_iter()
-        .map(|(code, ..)| code)
-        .filter(|code| code.starts_with("m365-teams-") && code.ends_with("-storage"))
-        .collect();
-    assert_eq!(codes, vec!["m365-teams-no-dropbox-storage"]);
+    assert_eq!(
+        teams_storage_codes(&client.diagnostics(&tenant)),
+        vec!["m365-teams-no-dropbox-storage"]
+    );
     // Mapped to the other tenant format, the export is an error, as in the CLI.
     let config = root.join("safeguard.toml");
     std::fs::write(&config, mapped("google-workspace")).unwrap();
