@@ -411,12 +411,13 @@ fn read_entry(path: &Path, now: SystemTime) -> Option<Vec<u8>> {
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).ok()?);
     let file = fs::File::open(path).ok()?;
-    (&file)
-        .take(MAX_ENTRY_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .ok()?;
+    // Only the length `stat` gave, which spares the read that would find
+    // the end: an entry rewritten in between is a whole new file (entries
+    // are renamed into place), so this handle still reads the old one, and
+    // any other change fails the tag at its end.
+    (&file).take(meta.len()).read_to_end(&mut bytes).ok()?;
     prune::refresh(&file, meta.modified().ok(), now);
-    (bytes.len() as u64 <= MAX_ENTRY_BYTES).then_some(bytes)
+    Some(bytes)
 }
 
 fn hex(bytes: &[u8]) -> String {
