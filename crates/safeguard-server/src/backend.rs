@@ -239,7 +239,7 @@ impl Handle {
                 .collect();
             (state.overlay(), versions)
         };
-        let anchor = key_path(&key);
+        let anchor = key.path().to_path_buf();
         let backend = self.backend();
         let check_key = key.clone();
         let outcome = tokio::task::spawn_blocking(move || {
@@ -280,7 +280,7 @@ impl Handle {
 
     /// Shows a configuration's load errors once.
     async fn announce(&self, key: &DocumentKey, session: &Session) {
-        let config = State::config_for(&key_path(key));
+        let config = State::config_for(key.path());
         let errors: Vec<String> = session
             .config_errors()
             .iter()
@@ -300,10 +300,6 @@ impl Handle {
                 .await;
         }
     }
-}
-
-fn key_path(key: &DocumentKey) -> PathBuf {
-    key.path().to_path_buf()
 }
 
 /// Diagnostics per file of the document, plus empty lists for files it

@@ -17,8 +17,7 @@ use safeguard_policy::Policy;
 use safeguard_source::SourceFile;
 
 use crate::cache::Recorder;
-use crate::check::as_mapped_tenant;
-use crate::check::{MetaPolicies, build_engine, external_var_sources};
+use crate::check::{MetaPolicies, as_mapped_tenant, build_engine, external_var_sources};
 use crate::frontends::{
     ExternalVars, PostfixUnit, dovecot_document_in, exim_document_in, postfix_document_in,
     read_source_in, terraform_document_in,
@@ -292,13 +291,11 @@ impl Session {
         for mapping in &self.config.mail_paths {
             let mapped = key(&mapping.path);
             let is_dir = mapping.path.is_dir();
-            // The file a mapping names, or the usual name in the directory it names.
-            let top = |usual: &str| {
-                if is_dir {
-                    mapped.join(usual)
-                } else {
-                    mapped.clone()
-                }
+            // The file a mapping names, or the usual one in the directory it names.
+            let top = if is_dir {
+                mapped.join(mapping.format.usual_file())
+            } else {
+                mapped.clone()
             };
             match mapping.format {
                 MailFormat::Postfix if is_dir => {
@@ -307,16 +304,12 @@ impl Session {
                     }
                 }
                 MailFormat::Postfix => {
-                    if file == mapped || (mapped.parent() == Some(parent) && name == "master.cf") {
-                        return Some(DocumentKey::PostfixMain(mapped));
+                    if file == top || (top.parent() == Some(parent) && name == "master.cf") {
+                        return Some(DocumentKey::PostfixMain(top));
                     }
                 }
-                MailFormat::Dovecot if file == top("dovecot.conf") => {
-                    return Some(DocumentKey::Dovecot(file));
-                }
-                MailFormat::Exim if file == top("exim.conf") => {
-                    return Some(DocumentKey::Exim(file));
-                }
+                MailFormat::Dovecot if file == top => return Some(DocumentKey::Dovecot(top)),
+                MailFormat::Exim if file == top => return Some(DocumentKey::Exim(top)),
                 MailFormat::Dovecot | MailFormat::Exim => {}
             }
             if is_dir {
@@ -379,20 +372,20 @@ impl Session {
                     Vec::new(),
                 )
             }
-            DocumentKey::Postfix(dir) => {
-                let unit = PostfixUnit {
-                    dir: dir.clone(),
-                    main: dir.join("main.cf"),
-                    root: self.root.clone(),
+            DocumentKey::Postfix(_) | DocumentKey::PostfixMain(_) => {
+                // A directory with its main.cf, or a main file under another
+                // name with the master.cf beside it.
+                let (dir, main) = match document {
+                    DocumentKey::Postfix(dir) => (dir.clone(), dir.join("main.cf")),
+                    _ => {
+                        let main = document.path();
+                        let dir = main.parent().unwrap_or(Path::new("."));
+                        (dir.to_path_buf(), main.to_path_buf())
+                    }
                 };
-                postfix_document_in(&unit, &self.config.postfix, max, overlay, None)
-            }
-            DocumentKey::PostfixMain(main) => {
                 let unit = PostfixUnit {
-                    dir: main
-                        .parent()
-                        .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
-                    main: main.clone(),
+                    dir,
+                    main,
                     root: self.root.clone(),
                 };
                 postfix_document_in(&unit, &self.config.postfix, max, overlay, None)

@@ -320,25 +320,19 @@ fn mail_units(
             dovecot_files.retain(|f| f.parent().is_none_or(|p| absolute(p) != absolute(&dir)));
             exim_files.retain(|f| f.parent().is_none_or(|p| absolute(p) != absolute(&dir)));
         }
+        let top = if is_dir {
+            dir.join(mapping.format.usual_file())
+        } else {
+            path
+        };
         match mapping.format {
-            MailFormat::Postfix => {
-                let main = if is_dir { dir.join("main.cf") } else { path };
-                mapped.push(PostfixUnit {
-                    root: root_of(&dir).unwrap_or_else(|| dir.clone()),
-                    dir,
-                    main,
-                });
-            }
-            MailFormat::Dovecot => {
-                dovecot_files.push(if is_dir {
-                    dir.join("dovecot.conf")
-                } else {
-                    path
-                });
-            }
-            MailFormat::Exim => {
-                exim_files.push(if is_dir { dir.join("exim.conf") } else { path });
-            }
+            MailFormat::Postfix => mapped.push(PostfixUnit {
+                root: root_of(&dir).unwrap_or_else(|| dir.clone()),
+                dir,
+                main: top,
+            }),
+            MailFormat::Dovecot => dovecot_files.push(top),
+            MailFormat::Exim => exim_files.push(top),
         }
     }
     let mut units: Vec<PostfixUnit> = mail_dirs

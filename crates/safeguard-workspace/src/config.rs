@@ -201,6 +201,17 @@ pub enum MailFormat {
     Exim,
 }
 
+impl MailFormat {
+    /// The file read in a directory `[[mail.paths]]` names in this format.
+    pub(crate) fn usual_file(self) -> &'static str {
+        match self {
+            MailFormat::Postfix => "main.cf",
+            MailFormat::Dovecot => "dovecot.conf",
+            MailFormat::Exim => "exim.conf",
+        }
+    }
+}
+
 /// A rule id or safeguard name from `select`/`ignore`, with its 1-based
 /// line and column in the file for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
