@@ -1,14 +1,13 @@
 //! A policy's `fix` as text edits: the smallest change that sets the listed
 //! values, leaving every other byte (comments, alignment, blank lines)
-//! alone. Terraform blocks are located with hcl-edit; mail configurations
+//! alone. Terraform blocks are located with safeguard-hcl; mail configurations
 //! get a line edit. Shared by the code actions and `safeguard check --fix`.
 
 use std::ops::Range;
 
-use hcl_edit::Span as _;
-use hcl_edit::expr::Expression;
-use hcl_edit::structure::{Block, Body};
 use safeguard_engine::{Finding, Status};
+use safeguard_hcl::Expression;
+use safeguard_hcl::{Block, Body};
 use safeguard_model::{Format, Value};
 
 /// Replace `range` (bytes of the finding's file) with `new_text`.
@@ -76,9 +75,9 @@ fn number(n: f64) -> String {
 }
 
 fn terraform_edits(text: &str, at: usize, set: &[(String, Value)]) -> Option<Vec<TextEdit>> {
-    let body = hcl_edit::parser::parse_body(text).ok()?;
+    let body = safeguard_hcl::parse_body(text).ok()?;
     let block = enclosing_block(&body, at)?;
-    let block_span = block.span()?;
+    let block_span = block.span().range();
     let mut edits = Vec::new();
     let mut missing = Vec::new();
     for (key, value) in set {
@@ -99,7 +98,7 @@ fn terraform_edits(text: &str, at: usize, set: &[(String, Value)]) -> Option<Vec
                 if !literal_now {
                     return None;
                 }
-                let span = attr.value.span()?;
+                let span = attr.value.span().range();
                 if text.get(span.clone())? != literal {
                     edits.push(TextEdit {
                         range: span,
@@ -118,8 +117,7 @@ fn terraform_edits(text: &str, at: usize, set: &[(String, Value)]) -> Option<Vec
 
 /// The top-level block whose text holds byte `at`.
 fn enclosing_block(body: &Body, at: usize) -> Option<&Block> {
-    body.blocks()
-        .find(|b| b.span().is_some_and(|s| s.start <= at && at < s.end))
+    body.blocks().find(|b| b.span().range().contains(&at))
 }
 
 /// Inserts attribute lines before the block's closing brace, indented like
@@ -134,10 +132,15 @@ fn insert_attributes(
     let close = span.start + block_text.rfind('}')?;
     let open = span.start + block_text.find('{')?;
     let block_indent = indentation(text, span.start);
-    let indent = block.body.iter().next().and_then(|s| s.span()).map_or_else(
-        || format!("{block_indent}  "),
-        |s| indentation(text, s.start),
-    );
+    let indent = block
+        .body
+        .iter()
+        .next()
+        .map(|s| s.span().range())
+        .map_or_else(
+            || format!("{block_indent}  "),
+            |s| indentation(text, s.start),
+        );
     let inner = &text[open + 1..close];
     let joined: String = lines
         .iter()

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use hcl_edit::structure::{Attribute, Block, BlockLabel, Body, Structure};
+use safeguard_hcl::{Attribute, Block, BlockLabel, Body, Structure};
 
 /// A block that declares something addressable.
 #[derive(Clone, Copy)]

@@ -3,8 +3,7 @@
 //! `aws_ebs_volume.data["billing"]`). An unknown count or for_each gives one
 //! instance whose existence is unknown; it is never dropped.
 
-use hcl_edit::Span as _;
-use hcl_edit::structure::{Block, Body, Structure};
+use safeguard_hcl::{Block, Body, Structure};
 use safeguard_model::{Entry, InputError, Map, Node, Unknown, Value};
 use safeguard_source::Span;
 
@@ -44,10 +43,6 @@ impl Instances {
             Instances::Unknown { reason, attrs } => vec![(String::new(), attrs, Some(reason))],
         }
     }
-}
-
-fn span_of(range: Option<std::ops::Range<usize>>) -> Span {
-    range.map(Span::from_range).unwrap_or_default()
 }
 
 /// Expands a block by its `count` or `for_each`, evaluating each instance's body.
@@ -185,16 +180,11 @@ fn instance_limit(evaluator: &Evaluator<'_>) -> usize {
 /// A limit hit is an input error at the expression, besides the unknown
 /// the block becomes: the user must see that part of the tree was not
 /// expanded, and the run must not pass as if it had been.
-fn limit_error(
-    evaluator: &Evaluator<'_>,
-    file: usize,
-    range: Option<std::ops::Range<usize>>,
-    reason: &str,
-) {
+fn limit_error(evaluator: &Evaluator<'_>, file: usize, span: Span, reason: &str) {
     if let (Some(scope), Some(source)) = (evaluator.scope, evaluator.file(file)) {
         scope.build.errors.borrow_mut().push(InputError::at_span(
             &source,
-            span_of(range),
+            span,
             format!("{reason}; the block is read as unknown"),
         ));
     }
@@ -226,7 +216,7 @@ pub(crate) fn body_map(evaluator: &Evaluator<'_>, body: &Body, frame: &Frame) ->
     for structure in body.iter() {
         match structure {
             Structure::Attribute(attr) => {
-                let key_span = span_of(hcl_edit::Span::span(&attr.key));
+                let key_span = attr.key.span();
                 map.insert(
                     attr.key.as_str(),
                     key_span,
@@ -237,8 +227,8 @@ pub(crate) fn body_map(evaluator: &Evaluator<'_>, body: &Body, frame: &Frame) ->
                 dynamic_block(evaluator, &mut map, block, frame)
             }
             Structure::Block(block) => {
-                let span = span_of(hcl_edit::Span::span(block));
-                let key_span = span_of(hcl_edit::Span::span(&block.ident));
+                let span = block.span();
+                let key_span = block.ident.span();
                 let item = Node::new(Value::Map(body_map(evaluator, &block.body, frame)), span);
                 push_block(&mut map, block.ident.as_str(), key_span, item);
             }
@@ -276,18 +266,16 @@ fn dynamic_block(evaluator: &Evaluator<'_>, map: &mut Map, block: &Block, frame:
     let Some(name) = block.labels.first().map(label_text) else {
         return;
     };
-    let span = span_of(hcl_edit::Span::span(block));
+    let span = block.span();
     let key_span = block
         .labels
         .first()
-        .and_then(hcl_edit::Span::span)
-        .map(Span::from_range)
-        .unwrap_or(span);
+        .map_or(span, safeguard_hcl::BlockLabel::span);
     let iterator = block
         .body
         .get_attribute("iterator")
         .and_then(|a| match &a.value {
-            hcl_edit::expr::Expression::Variable(v) => Some(v.as_str().to_owned()),
+            safeguard_hcl::Expression::Variable(v) => Some(v.as_str().to_owned()),
             _ => None,
         })
         .unwrap_or_else(|| name.to_owned());

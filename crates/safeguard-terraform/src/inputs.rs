@@ -6,9 +6,8 @@
 
 use std::collections::HashMap;
 
-use hcl_edit::Span as _;
-use hcl_edit::expr::Expression;
-use hcl_edit::structure::Structure;
+use safeguard_hcl::Expression;
+use safeguard_hcl::Structure;
 use safeguard_model::{InputError, InputErrorLocation, Node, Value};
 use safeguard_source::{SourceFile, Span};
 
@@ -127,7 +126,7 @@ pub(crate) fn resolve_variables(
                     values.insert(name.clone(), convert(value, type_of(name)));
                 }
             }
-            VarSource::Tfvars(file) => match hcl_edit::parser::parse_body(file.text()) {
+            VarSource::Tfvars(file) => match safeguard_hcl::parse_body(file.text()) {
                 Ok(body) => {
                     let tfvars_file = FileRegistry::new(vec![file.clone()]);
                     let constants = Evaluator::new(&empty, &tfvars_file, None, HashMap::new());
@@ -141,8 +140,7 @@ pub(crate) fn resolve_variables(
                                 }
                             }
                             Structure::Block(block) => {
-                                let span =
-                                    block.ident.span().map(Span::from_range).unwrap_or_default();
+                                let span = block.ident.span();
                                 errors.push(InputError::at_span(
                                     file,
                                     span,
@@ -190,7 +188,7 @@ pub(crate) fn resolve_variables(
 
 /// A complex-typed `--var`/`TF_VAR_` value, written in HCL syntax.
 fn parse_raw(raw: &str) -> Option<Node> {
-    let expr = hcl_edit::parser::parse_expr(raw).ok()?;
+    let expr = safeguard_hcl::parse_expr(raw).ok()?;
     let empty = ModuleConfig::default();
     let none = FileRegistry::default();
     let constants = Evaluator::new(&empty, &none, None, HashMap::new());

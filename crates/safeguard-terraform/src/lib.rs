@@ -1,5 +1,5 @@
-//! The Terraform frontend owns reading HCL (through `hcl-edit`, which keeps
-//! byte spans) into safeguard's model, with Terraform's semantics: variables
+//! The Terraform frontend owns reading HCL (through `safeguard-hcl`, which
+//! keeps byte spans) into safeguard's model, with Terraform's semantics: variables
 //! with their values from defaults, tfvars, the command line and the
 //! environment; locals; expressions and the common functions; `count`,
 //! `for_each` and `dynamic` expansion. The unit is a module: every `.tf` file

@@ -1,7 +1,6 @@
 use std::rc::Rc;
 
-use hcl_edit::Span as _;
-use hcl_edit::structure::{Block, Body, Structure};
+use safeguard_hcl::{Block, Body, Structure};
 use safeguard_model::{Document, Format, InputError, Object};
 use safeguard_source::{SourceFile, Span};
 
@@ -114,7 +113,7 @@ pub(crate) fn build_module(
         let Some(file) = build.files.get(index) else {
             continue;
         };
-        match hcl_edit::parser::parse_body(file.text()) {
+        match safeguard_hcl::parse_body(file.text()) {
             Ok(body) => bodies.push((index, body)),
             Err(err) => build.errors.borrow_mut().push(parse_error(&file, &err)),
         }
@@ -163,7 +162,7 @@ pub(crate) fn build_module(
                 }
                 Structure::Attribute(attr) => errors.push(InputError::at_span(
                     &file,
-                    span_of(attr.span()),
+                    attr.span(),
                     format!(
                         "unexpected top-level argument `{}` (Terraform allows only blocks here)",
                         attr.key.as_str()
@@ -198,17 +197,13 @@ pub(crate) fn build_module(
 }
 
 /// An HCL syntax error, located where the parser stopped.
-pub(crate) fn parse_error(file: &SourceFile, err: &hcl_edit::parser::Error) -> InputError {
-    let offset = u32::try_from(err.location().offset()).unwrap_or(u32::MAX);
+pub(crate) fn parse_error(file: &SourceFile, err: &safeguard_hcl::Error) -> InputError {
+    let offset = u32::try_from(err.offset()).unwrap_or(u32::MAX);
     InputError::at_span(
         file,
         Span::empty_at(offset),
         format!("invalid HCL: {}", err.message().trim()),
     )
-}
-
-fn span_of(range: Option<std::ops::Range<usize>>) -> Span {
-    range.map(Span::from_range).unwrap_or_default()
 }
 
 /// The object type and base address of a top-level block, or why it is malformed.
@@ -295,21 +290,16 @@ fn read_block(
         Ok(None) => return None,
         Err(wanted) => {
             let message = format!("a `{}` block takes {wanted}", block.ident.as_str());
-            errors.push(InputError::at_span(
-                file,
-                span_of(block.ident.span()),
-                message,
-            ));
+            errors.push(InputError::at_span(file, block.ident.span(), message));
             return None;
         }
     };
-    let span = span_of(block.span());
+    let span = block.span();
     let header_end = block
         .labels
         .last()
-        .and_then(hcl_edit::Span::span)
-        .or_else(|| block.ident.span())
-        .map_or(span.end, |r| u32::try_from(r.end).unwrap_or(span.end));
+        .map_or(block.ident.span(), safeguard_hcl::BlockLabel::span)
+        .end;
     let header_span = Span::new(span.start, header_end.max(span.start));
     let instances: Rc<Instances> = match block.ident.as_str() {
         "resource" | "data" => evaluator.resource_instances(&address).unwrap_or_else(|| {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use safeguard_model::{InputError, Map, Node, Object, Value};
-use safeguard_source::{SourceFile, Span};
+use safeguard_source::SourceFile;
 
 use crate::eval::Evaluator;
 use crate::expand::{Instances, expand_block};
@@ -160,7 +160,7 @@ impl Evaluator<'_> {
     fn evaluate_module_call(
         &self,
         name: &str,
-        block: &hcl_edit::structure::Block,
+        block: &safeguard_hcl::Block,
         file: usize,
     ) -> ModuleCall {
         let Some(scope) = self.scope else {
@@ -168,10 +168,7 @@ impl Evaluator<'_> {
         };
         let build = scope.build;
         let source_attr = block.body.get_attribute("source");
-        let source_span = source_attr
-            .and_then(|a| hcl_edit::Span::span(&a.value))
-            .map(Span::from_range)
-            .unwrap_or_default();
+        let source_span = source_attr.map(|a| a.value.span()).unwrap_or_default();
         let Some(source) = source_attr.and_then(|a| a.value.as_str()) else {
             return ModuleCall::Unknown(format!("module.{name} has no literal `source`"));
         };

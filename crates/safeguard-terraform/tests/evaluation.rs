@@ -198,6 +198,13 @@ fn literals_operators_and_conditionals() {
         "\"a;b;\""
     );
     assert_eq!(eval("<<-EOT\n    indented\n    EOT\n"), "\"indented\\n\"");
+    // Only the common indentation goes: deeper lines keep what is theirs.
+    // (Both the parser and the evaluator used to strip, taking all of it.)
+    assert_eq!(
+        eval("<<-EOT\n    four\n      six\n    EOT\n"),
+        "\"four\\n  six\\n\""
+    );
+    assert_eq!(eval("<<EOT\n  kept\nEOT\n"), "\"  kept\\n\"");
     assert_eq!(
         eval("[for s in [\"a\", \"b\"] : upper(s) if s != \"b\"]"),
         "[\"A\"]"

@@ -1,25 +1,17 @@
-use hcl_edit::Span as _;
-use hcl_edit::expr::{Conditional, Expression, ForExpr, ObjectKey, UnaryOperator};
+use safeguard_hcl::{Conditional, Expression, ForExpr, ObjectKey, UnaryOperator};
 use safeguard_model::{Map, Node, Value};
 use safeguard_source::Span;
 
 use super::ops::{binary, truthy};
 use super::{EvalResult, Evaluator, Frame, first_unknown, key_value_pairs, unknown};
 
-pub(crate) fn span_of(expr: &Expression) -> Span {
-    expr.span().map(Span::from_range).unwrap_or_default()
-}
-
 impl Evaluator<'_> {
     pub(super) fn eval_expr(&self, expr: &Expression, frame: &Frame) -> EvalResult {
-        let span = span_of(expr);
+        let span = expr.span();
         let value = match expr {
             Expression::Null(_) => Value::Null,
             Expression::Bool(b) => Value::Bool(*b.value()),
-            Expression::Number(n) => match n.as_f64() {
-                Some(f) => Value::Number(f),
-                None => return Err("number out of range".to_owned()),
-            },
+            Expression::Number(n) => Value::Number(*n.value()),
             Expression::String(s) => Value::String(s.value().clone()),
             Expression::Array(array) => {
                 let items = array
@@ -32,10 +24,7 @@ impl Evaluator<'_> {
                 let mut map = Map::default();
                 for (key, value) in object.iter() {
                     let (name, key_span) = match key {
-                        ObjectKey::Ident(ident) => (
-                            ident.as_str().to_owned(),
-                            ident.span().map(Span::from_range).unwrap_or_default(),
-                        ),
+                        ObjectKey::Ident(ident) => (ident.as_str().to_owned(), ident.span()),
                         ObjectKey::Expression(key_expr) => {
                             let key_node = self.eval(key_expr, frame)?;
                             match &key_node.value {
@@ -44,15 +33,15 @@ impl Evaluator<'_> {
                             }
                         }
                     };
-                    map.insert(name, key_span, self.eval(value.expr(), frame)?);
+                    map.insert(name, key_span, self.eval(value, frame)?);
                 }
                 Value::Map(map)
             }
             Expression::StringTemplate(template) => {
-                return self.template(template, frame, span, None);
+                return self.template(template, frame, span);
             }
             Expression::HeredocTemplate(heredoc) => {
-                return self.template(&heredoc.template, frame, span, heredoc.indent());
+                return self.template(&heredoc.template, frame, span);
             }
             Expression::Parenthesis(inner) => {
                 let node = self.eval(inner.inner(), frame)?;

@@ -3,7 +3,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use hcl_edit::expr::FuncCall;
+use safeguard_hcl::FuncCall;
 use safeguard_model::{Map, Node, Value};
 use safeguard_source::Span;
 

@@ -18,7 +18,7 @@ mod template;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use hcl_edit::expr::Expression;
+use safeguard_hcl::Expression;
 use safeguard_model::{Node, Unknown, Value};
 use safeguard_source::{SourceFile, Span};
 
@@ -113,7 +113,7 @@ impl<'a> Evaluator<'a> {
     /// policy cannot judge it).
     pub(crate) fn value(&self, expr: &Expression, frame: &Frame) -> Node {
         self.eval(expr, frame).unwrap_or_else(|error| {
-            let span = crate::eval::expr::span_of(expr);
+            let span = expr.span();
             unknown(span, format!("evaluation error: {error}"), Vec::new())
         })
     }
@@ -123,7 +123,7 @@ impl<'a> Evaluator<'a> {
         let depth = self.depth.get();
         if depth >= MAX_DEPTH {
             return Ok(unknown(
-                expr::span_of(expr),
+                expr.span(),
                 "expression nests too deeply to evaluate",
                 Vec::new(),
             ));

@@ -1,6 +1,6 @@
 //! Operators and Terraform's type conversions.
 
-use hcl_edit::expr::BinaryOperator;
+use safeguard_hcl::BinaryOperator;
 use safeguard_model::{Node, Value};
 use safeguard_source::Span;
 

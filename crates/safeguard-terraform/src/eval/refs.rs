@@ -2,7 +2,7 @@
 //! resources and data sources, and the operators applied after them
 //! (attribute access, indexing, splats).
 
-use hcl_edit::expr::{Expression, Traversal, TraversalOperator};
+use safeguard_hcl::{Expression, Traversal, TraversalOperator};
 use safeguard_model::{Node, Value};
 use safeguard_source::Span;
 
@@ -30,8 +30,8 @@ impl Evaluator<'_> {
             .map(|op| match op.value() {
                 TraversalOperator::GetAttr(ident) => Step::Attr(ident.as_str()),
                 TraversalOperator::Index(expr) => Step::Index(expr),
-                TraversalOperator::LegacyIndex(index) => Step::LegacyIndex(*index.value()),
-                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => Step::Splat,
+                TraversalOperator::LegacyIndex(index) => Step::LegacyIndex(*index),
+                TraversalOperator::AttrSplat | TraversalOperator::FullSplat => Step::Splat,
             })
             .collect();
         let text = || {

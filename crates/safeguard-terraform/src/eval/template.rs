@@ -1,53 +1,17 @@
-use hcl_edit::template::{Directive, Element, StringTemplate, Template};
+use safeguard_hcl::{Directive, Element, Template};
 use safeguard_model::{Node, Value};
 use safeguard_source::Span;
 
 use super::ops::{to_string, truthy};
 use super::{EvalResult, Evaluator, Frame, first_unknown, key_value_pairs};
 
-/// Anything a template can be built from.
-pub(crate) trait TemplateSource {
-    fn elements(&self) -> Vec<&Element>;
-}
-
-impl TemplateSource for StringTemplate {
-    fn elements(&self) -> Vec<&Element> {
-        self.iter().collect()
-    }
-}
-
-impl TemplateSource for Template {
-    fn elements(&self) -> Vec<&Element> {
-        self.iter().collect()
-    }
-}
-
 impl Evaluator<'_> {
-    /// Renders a template; `indent` strips that many leading spaces from each
-    /// line (a `<<-` heredoc).
-    pub(super) fn template(
-        &self,
-        template: &dyn TemplateSource,
-        frame: &Frame,
-        span: Span,
-        indent: Option<usize>,
-    ) -> EvalResult {
+    /// Renders a template. A `<<-` heredoc's literals were dedented by the
+    /// parser, which alone knows where its lines start.
+    pub(super) fn template(&self, template: &Template, frame: &Frame, span: Span) -> EvalResult {
         let mut text = String::new();
-        if let Some(unknown) = self.render(template.elements(), frame, span, &mut text)? {
+        if let Some(unknown) = self.render(template, frame, span, &mut text)? {
             return Ok(unknown);
-        }
-        if let Some(indent) = indent {
-            text = text
-                .split_inclusive('\n')
-                .map(|line| {
-                    let strip = line
-                        .bytes()
-                        .take(indent)
-                        .take_while(|b| *b == b' ' || *b == b'\t')
-                        .count();
-                    &line[strip..]
-                })
-                .collect();
         }
         Ok(Node::new(Value::String(text), span))
     }
@@ -55,12 +19,12 @@ impl Evaluator<'_> {
     /// Appends the rendering to `out`; `Some(unknown)` when any part is unknown.
     fn render(
         &self,
-        elements: Vec<&Element>,
+        template: &Template,
         frame: &Frame,
         span: Span,
         out: &mut String,
     ) -> Result<Option<Node>, String> {
-        for element in elements {
+        for element in template.iter() {
             match element {
                 Element::Literal(literal) => out.push_str(literal.value()),
                 Element::Interpolation(interpolation) => {
@@ -75,28 +39,24 @@ impl Evaluator<'_> {
                 }
                 Element::Directive(directive) => match directive.as_ref() {
                     Directive::If(if_directive) => {
-                        let condition = self.eval(&if_directive.if_expr.cond_expr, frame)?;
+                        let condition = self.eval(&if_directive.cond_expr, frame)?;
                         if let Some(unknown) = first_unknown([&condition], span) {
                             return Ok(Some(unknown));
                         }
                         if truthy(&condition.value)? {
-                            if let Some(u) = self.render(
-                                if_directive.if_expr.template.elements(),
-                                frame,
-                                span,
-                                out,
-                            )? {
+                            if let Some(u) =
+                                self.render(&if_directive.true_template, frame, span, out)?
+                            {
                                 return Ok(Some(u));
                             }
-                        } else if let Some(else_expr) = &if_directive.else_expr
-                            && let Some(u) =
-                                self.render(else_expr.template.elements(), frame, span, out)?
+                        } else if let Some(false_template) = &if_directive.false_template
+                            && let Some(u) = self.render(false_template, frame, span, out)?
                         {
                             return Ok(Some(u));
                         }
                     }
                     Directive::For(for_directive) => {
-                        let for_expr = &for_directive.for_expr;
+                        let for_expr = for_directive;
                         let collection = self.eval(&for_expr.collection_expr, frame)?;
                         if let Some(unknown) = first_unknown([&collection], span) {
                             return Ok(Some(unknown));
@@ -112,9 +72,7 @@ impl Evaluator<'_> {
                             inner
                                 .names
                                 .push((for_expr.value_var.as_str().to_owned(), value));
-                            if let Some(u) =
-                                self.render(for_expr.template.elements(), &inner, span, out)?
-                            {
+                            if let Some(u) = self.render(&for_expr.template, &inner, span, out)? {
                                 return Ok(Some(u));
                             }
                         }
