@@ -83,7 +83,16 @@ impl Engine {
     /// callers sort the whole run with [`crate::sort_findings`].
     #[must_use]
     pub fn evaluate(&self, document: &Document) -> Vec<Finding> {
+        self.evaluate_with(document, KeepPasses::Yes).0
+    }
+
+    /// Like [`Engine::evaluate`], but with [`KeepPasses::No`] a pass is only
+    /// counted: most verdicts are passes, and a run that lists only
+    /// failures and unknowns need not build a finding for each.
+    #[must_use]
+    pub fn evaluate_with(&self, document: &Document, keep: KeepPasses) -> (Vec<Finding>, usize) {
         let mut findings = Vec::new();
+        let mut passes = 0;
         for object in &document.objects {
             let exact = self
                 .by_kind
@@ -124,6 +133,10 @@ impl Engine {
                             object.address
                         ));
                     }
+                    if outcome.status == Status::Pass && keep == KeepPasses::No {
+                        passes += 1;
+                        continue;
+                    }
                     findings.push(object_finding(policy, document, object, outcome));
                 }
             }
@@ -142,11 +155,23 @@ impl Engine {
                 baa: &self.baa,
             };
             if let Some(outcome) = judge(policy, Subject::Attrs(&empty), scope) {
+                if outcome.status == Status::Pass && keep == KeepPasses::No {
+                    passes += 1;
+                    continue;
+                }
                 findings.push(document_finding(policy, document, trigger, outcome));
             }
         }
-        findings
+        (findings, passes)
     }
+}
+
+/// Whether [`Engine::evaluate_with`] builds a finding for each pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeepPasses {
+    Yes,
+    /// Passes are counted, not built.
+    No,
 }
 
 /// `when` then `require`. `None` when the policy does not apply.

@@ -9,6 +9,6 @@ mod eval;
 mod finding;
 mod phi;
 
-pub use engine::Engine;
+pub use engine::{Engine, KeepPasses};
 pub use finding::{Finding, Status, Suppression, SuppressionKind, compare_findings, sort_findings};
 pub use phi::PhiScope;

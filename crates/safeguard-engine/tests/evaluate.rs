@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use safeguard_engine::{Engine, Finding, Status};
+use safeguard_engine::{Engine, Finding, KeepPasses, Status};
 use safeguard_policy::compile_policy;
 use safeguard_source::{ColumnUnit, SourceFile};
 use safeguard_terraform::module_document;
@@ -88,6 +88,29 @@ fn equals_passes_fails_and_points_at_the_attribute() {
     assert_eq!(
         findings[1].file.slice(findings[1].span),
         "storage_encrypted = false"
+    );
+}
+
+/// A run that lists only failures and unknowns counts passes instead of
+/// building them; what it lists is the same.
+#[test]
+fn passes_can_be_counted_instead_of_built() {
+    let tf = "resource \"aws_db_instance\" \"a\" {\n  storage_encrypted = true\n}\nresource \"aws_db_instance\" \"b\" {\n  storage_encrypted = false\n}\nresource \"aws_db_instance\" \"c\" {\n  storage_encrypted = true\n}\n";
+    let yaml = policy_yaml("aws_db_instance", "", EQUALS_TRUE, "object");
+    let engine = Engine::new(vec![Arc::new(
+        compile_policy(&SourceFile::new("p.yaml", yaml.as_str())).unwrap(),
+    )]);
+    let document = module_document("mod", vec![SourceFile::new("main.tf", tf)]);
+    let (all, none_counted) = engine.evaluate_with(&document, KeepPasses::Yes);
+    let (listed, counted) = engine.evaluate_with(&document, KeepPasses::No);
+    assert_eq!((all.len(), none_counted), (3, 0));
+    assert_eq!(counted, 2);
+    assert_eq!(
+        verdicts(&listed),
+        verdicts(&all)
+            .into_iter()
+            .filter(|(_, status, _)| *status != Status::Pass)
+            .collect::<Vec<_>>()
     );
 }
 

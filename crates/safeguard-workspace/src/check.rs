@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use safeguard_engine::{Engine, Finding, compare_findings};
+use safeguard_engine::{Engine, Finding, KeepPasses, compare_findings};
 use safeguard_model::{Document, Format, InputError, InputErrorLocation};
 use safeguard_policy::{
     BaaContext, Policy, PolicyError, PolicySet, Severity, load_dir, load_sources,
@@ -143,7 +143,7 @@ pub struct SkippedFile {
 /// counted).
 fn plan_result(
     path: &Path,
-    engine: &Engine,
+    judge: Judge<'_>,
     max_bytes: u64,
     recorder: Option<&Recorder>,
 ) -> Option<UnitResult> {
@@ -152,7 +152,7 @@ fn plan_result(
         // Whether it is a plan cannot be known: report it rather than lose it.
         Err(err) => {
             let document = unreadable(path, Format::Terraform, err);
-            return Some(UnitResult::judge(path, true, document, engine));
+            return Some(UnitResult::judge(path, true, document, judge));
         }
     };
     let document = if safeguard_terraform::looks_like_plan(file.text()) {
@@ -162,14 +162,14 @@ fn plan_result(
     } else {
         return None;
     };
-    Some(UnitResult::judge(path, true, document, engine))
+    Some(UnitResult::judge(path, true, document, judge))
 }
 
 /// Judges a `.ps1` or YAML file if it is a Microsoft365DSC configuration or
 /// a native tenant file; `None` for any other (not ours, not counted).
 fn tenant_result(
     path: &Path,
-    engine: &Engine,
+    judge: Judge<'_>,
     max_bytes: u64,
     recorder: Option<&Recorder>,
 ) -> Option<UnitResult> {
@@ -178,7 +178,7 @@ fn tenant_result(
         // Whether it is a tenant file cannot be known: report it rather than lose it.
         Err(err) => {
             let document = unreadable(path, Format::M365, err);
-            return Some(UnitResult::judge(path, true, document, engine));
+            return Some(UnitResult::judge(path, true, document, judge));
         }
     };
     let is_script = path.extension().is_some_and(|e| e == "ps1");
@@ -187,7 +187,7 @@ fn tenant_result(
     } else {
         safeguard_tenant::looks_like_native_yaml(file.text())
     };
-    ours.then(|| UnitResult::judge(path, true, safeguard_tenant::tenant_document(file), engine))
+    ours.then(|| UnitResult::judge(path, true, safeguard_tenant::tenant_document(file), judge))
 }
 
 /// `path` made absolute and lexically clean, to compare paths however they
@@ -231,7 +231,7 @@ fn mapped_tenant_files(
 fn mapped_tenant_result(
     path: &Path,
     format: Format,
-    engine: &Engine,
+    judge: Judge<'_>,
     max_bytes: u64,
     recorder: Option<&Recorder>,
 ) -> UnitResult {
@@ -239,7 +239,7 @@ fn mapped_tenant_result(
         Ok(file) => as_mapped_tenant(safeguard_tenant::tenant_document(file), path, format),
         Err(err) => unreadable(path, format, err),
     };
-    UnitResult::judge(path, true, document, engine)
+    UnitResult::judge(path, true, document, judge)
 }
 
 /// An export read from a file `[[tenant.paths]]` maps to `format`: one of
@@ -263,14 +263,14 @@ pub(crate) fn as_mapped_tenant(mut document: Document, path: &Path, format: Form
 fn postfix_result(
     unit: &PostfixUnit,
     options: &safeguard_mail::PostfixOptions,
-    engine: &Engine,
+    judge: Judge<'_>,
     max_bytes: u64,
     recorder: Option<&Recorder>,
 ) -> UnitResult {
     let (mut document, unreadable) =
         crate::frontends::postfix_document(unit, options, max_bytes, recorder);
     document.errors.splice(0..0, unreadable);
-    UnitResult::judge(&unit.dir, true, document, engine)
+    UnitResult::judge(&unit.dir, true, document, judge)
 }
 
 /// The mail configurations to read: those detected by name, then
@@ -357,14 +357,14 @@ fn mail_units(
 fn dovecot_result(
     file: &Path,
     root: &Path,
-    engine: &Engine,
+    judge: Judge<'_>,
     max_bytes: u64,
     recorder: Option<&Recorder>,
 ) -> UnitResult {
     let (mut document, unreadable) =
         crate::frontends::dovecot_document(file, root, max_bytes, recorder);
     document.errors.splice(0..0, unreadable);
-    UnitResult::judge(file, true, document, engine)
+    UnitResult::judge(file, true, document, judge)
 }
 
 /// Judges an Exim configuration (and what it includes); `None` for a
@@ -372,14 +372,14 @@ fn dovecot_result(
 fn exim_result(
     file: &Path,
     root: &Path,
-    engine: &Engine,
+    judge: Judge<'_>,
     max_bytes: u64,
     recorder: Option<&Recorder>,
 ) -> Option<UnitResult> {
     let (mut document, unreadable) =
         crate::frontends::exim_document(file, root, max_bytes, recorder)?;
     document.errors.splice(0..0, unreadable);
-    Some(UnitResult::judge(file, true, document, engine))
+    Some(UnitResult::judge(file, true, document, judge))
 }
 
 /// What judging one unit produced (and what the result cache stores).
@@ -400,6 +400,35 @@ pub(crate) struct UnitResult {
     pub(crate) counted_passes: usize,
 }
 
+/// The engine, with whether a unit's passes are built as findings or
+/// only counted.
+#[derive(Clone, Copy)]
+pub(crate) struct Judge<'a> {
+    engine: &'a Engine,
+    keep: KeepPasses,
+}
+
+impl<'a> Judge<'a> {
+    /// Passes are built when the output lists them (JUnit) or the cache
+    /// stores the unit (a later JUnit run may replay it); otherwise, and in
+    /// most runs they are three verdicts in four, they are only counted.
+    pub(crate) fn new(engine: &'a Engine, passes: Passes, recorder: Option<&Recorder>) -> Self {
+        let keep = if passes == Passes::Kept || recorder.is_some() {
+            KeepPasses::Yes
+        } else {
+            KeepPasses::No
+        };
+        Judge { engine, keep }
+    }
+
+    pub(crate) fn keeping_passes(self) -> Self {
+        Judge {
+            keep: KeepPasses::Yes,
+            ..self
+        }
+    }
+}
+
 impl UnitResult {
     /// Judges a document and keeps what the report needs of it; the
     /// document itself is dropped here.
@@ -407,9 +436,9 @@ impl UnitResult {
         dir: &Path,
         named: bool,
         document: safeguard_model::Document,
-        engine: &Engine,
+        judge: Judge<'_>,
     ) -> Self {
-        let mut findings = engine.evaluate(&document);
+        let (mut findings, counted_passes) = judge.engine.evaluate_with(&document, judge.keep);
         // Sorted here, in parallel and once for the cache: the report's
         // final sort then meets long sorted runs and merges them.
         findings.sort_by(compare_findings);
@@ -434,7 +463,7 @@ impl UnitResult {
             errors: document.errors,
             notes: document.notes,
             included_dirs: document.included_dirs,
-            counted_passes: 0,
+            counted_passes,
         };
         result.index_lines();
         result
@@ -616,11 +645,16 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                 .filter_map(|unit| {
                     Cache::unit(cache, passes, &UnitKey::Terraform(unit), |recorder| {
                         let document = terraform_document(unit, &var_sources, limits, recorder);
+                        let mut judge = Judge::new(&engine, passes, recorder);
+                        if unit.report_only.is_some() {
+                            // Passes are kept by file below: they must exist to be sorted out.
+                            judge = judge.keeping_passes();
+                        }
                         let mut result = UnitResult::judge(
                             &unit.dir,
                             unit.report_only.is_some(),
                             document,
-                            &engine,
+                            judge,
                         );
                         if let Some(only) = &unit.report_only {
                             result
@@ -640,12 +674,12 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                 .par_iter()
                 .filter_map(|path| {
                     Cache::unit(cache, passes, &UnitKey::Plan(path), |recorder| {
-                        plan_result(path, &engine, max, recorder)
+                        plan_result(path, Judge::new(&engine, passes, recorder), max, recorder)
                     })
                 })
                 .chain(tenant_files.par_iter().filter_map(|path| {
                     Cache::unit(cache, passes, &UnitKey::Tenant(path), |recorder| {
-                        tenant_result(path, &engine, max, recorder)
+                        tenant_result(path, Judge::new(&engine, passes, recorder), max, recorder)
                     })
                 }))
                 .chain(mapped_tenant.par_iter().filter_map(|(path, format)| {
@@ -654,7 +688,13 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                         passes,
                         &UnitKey::MappedTenant(path, *format),
                         |recorder| {
-                            Some(mapped_tenant_result(path, *format, &engine, max, recorder))
+                            Some(mapped_tenant_result(
+                                path,
+                                *format,
+                                Judge::new(&engine, passes, recorder),
+                                max,
+                                recorder,
+                            ))
                         },
                     )
                 }))
@@ -668,7 +708,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                         Some(postfix_result(
                             unit,
                             &config.postfix,
-                            &engine,
+                            Judge::new(&engine, passes, recorder),
                             max,
                             recorder,
                         ))
@@ -685,7 +725,13 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                         passes,
                         &UnitKey::Dovecot(file, &include_root),
                         |recorder| {
-                            Some(dovecot_result(file, &include_root, &engine, max, recorder))
+                            Some(dovecot_result(
+                                file,
+                                &include_root,
+                                Judge::new(&engine, passes, recorder),
+                                max,
+                                recorder,
+                            ))
                         },
                     )
                 })
@@ -699,7 +745,15 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                         cache,
                         passes,
                         &UnitKey::Exim(file, &include_root),
-                        |recorder| exim_result(file, &include_root, &engine, max, recorder),
+                        |recorder| {
+                            exim_result(
+                                file,
+                                &include_root,
+                                Judge::new(&engine, passes, recorder),
+                                max,
+                                recorder,
+                            )
+                        },
                     )
                 })
                 .collect::<Vec<_>>()

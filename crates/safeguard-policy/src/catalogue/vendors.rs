@@ -165,7 +165,7 @@ impl Named {
         hosts: &[String],
     ) -> bool {
         match self {
-            Named::Provider(source) => providers.iter().any(|p| provider_source(p) == *source),
+            Named::Provider(source) => providers.iter().any(|p| same_provider(p, source)),
             Named::ResourceType(kind) => prefixes.iter().any(|p| type_has_prefix(kind, p)),
             Named::Host(host) => hosts.iter().any(|pattern| host_matches(host, pattern)),
         }
@@ -180,6 +180,18 @@ fn provider_source(source: &str) -> String {
         [_host, namespace, kind] => format!("{namespace}/{kind}"),
         _ => source,
     }
+}
+
+/// Whether a catalogue's provider source names `source` (already in
+/// [`provider_source`]'s form), compared in place: this runs for every
+/// vendor on every value a `vendor-baa` condition judges.
+fn same_provider(pattern: &str, source: &str) -> bool {
+    let pattern = pattern.trim();
+    let short = match pattern.split_once('/') {
+        Some((_host, rest)) if rest.bytes().filter(|b| *b == b'/').count() == 1 => rest,
+        _ => pattern,
+    };
+    short.eq_ignore_ascii_case(source)
 }
 
 /// True when `kind` belongs to `prefix`: `aws_s3_` prefixes `aws_s3_bucket`;
@@ -218,20 +230,39 @@ pub(crate) fn host_of(value: &str) -> Option<String> {
 
 /// True when `host` is `pattern` or a subdomain of it; `*` matches one label.
 pub(crate) fn host_matches(host: &str, pattern: &str) -> bool {
-    let host: Vec<&str> = host.split('.').collect();
-    let pattern: Vec<&str> = pattern.trim_end_matches('.').split('.').collect();
-    if pattern.len() > host.len() {
-        return false;
-    }
-    let tail = &host[host.len() - pattern.len()..];
-    tail.iter()
-        .zip(&pattern)
-        .all(|(label, want)| *want == "*" || label.eq_ignore_ascii_case(want))
+    // Label by label from the right, without collecting either side.
+    let mut labels = host.rsplit('.');
+    pattern.trim_end_matches('.').rsplit('.').all(|want| {
+        labels
+            .next()
+            .is_some_and(|label| want == "*" || label.eq_ignore_ascii_case(want))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comparing_providers_in_place_agrees_with_normalising_them() {
+        for (pattern, value) in [
+            ("registry.terraform.io/hashicorp/aws", "hashicorp/aws"),
+            ("hashicorp/aws", "registry.terraform.io/hashicorp/aws"),
+            (" HashiCorp/AWS ", "hashicorp/aws"),
+            ("a/b/c/d", "a/b/c/d"),
+            ("a/b/c/d", "b/c/d"),
+            ("aws", "aws"),
+            ("example.com/sendgrid/sendgrid", "sendgrid/sendgrid"),
+            ("sendgrid/sendgrid", "other/sendgrid"),
+        ] {
+            let source = provider_source(value);
+            assert_eq!(
+                same_provider(pattern, &source),
+                provider_source(pattern) == source,
+                "{pattern} against {value}"
+            );
+        }
+    }
 
     #[test]
     fn reads_every_shape_a_value_takes() {
