@@ -112,6 +112,7 @@ impl Engine {
                     document,
                     object: Some(object),
                     baa: &self.baa,
+                    explain_passes: keep == KeepPasses::Yes,
                 };
                 let phi = match (&self.phi, policy.applies_to.phi_only) {
                     (Some(phi), true) => phi.status(object, document),
@@ -153,6 +154,7 @@ impl Engine {
                 document,
                 object: None,
                 baa: &self.baa,
+                explain_passes: keep == KeepPasses::Yes,
             };
             if let Some(outcome) = judge(policy, Subject::Attrs(&empty), scope) {
                 if outcome.status == Status::Pass && keep == KeepPasses::No {

@@ -114,6 +114,34 @@ fn passes_can_be_counted_instead_of_built() {
     );
 }
 
+/// A run that does not keep passes does not format their reasons, except
+/// under a `not`, where a pass becomes a failure that must say why.
+#[test]
+fn a_negated_pass_is_explained_when_passes_are_only_counted() {
+    let tf = "resource \"aws_db_instance\" \"a\" {\n  storage_encrypted = true\n}\n";
+    let yaml = policy_yaml(
+        "aws_db_instance",
+        "",
+        "not: { attr: storage_encrypted, equals: true }",
+        "object",
+    );
+    let engine = Engine::new(vec![Arc::new(
+        compile_policy(&SourceFile::new("p.yaml", yaml.as_str())).unwrap(),
+    )]);
+    let document = module_document("mod", vec![SourceFile::new("main.tf", tf)]);
+    let (listed, counted) = engine.evaluate_with(&document, KeepPasses::No);
+    assert_eq!(counted, 0);
+    assert_eq!(
+        verdicts(&listed),
+        vec![(
+            "aws_db_instance.a".into(),
+            Status::Fail,
+            "`storage_encrypted` is true, expected true".into()
+        )]
+    );
+    assert_eq!(verdicts(&listed), verdicts(&engine.evaluate(&document)));
+}
+
 #[test]
 fn absent_attribute_fails_at_the_object_header() {
     let findings = run(

@@ -154,3 +154,18 @@ fn object_keys_have_spans() {
     };
     assert_eq!(ident.span().range(), 6..9);
 }
+
+/// A repeated key is found by hashing, not by comparing every pair: a
+/// hostile object of 200,000 keys parses at once, and one repeat at its end
+/// is still refused.
+#[test]
+fn huge_objects_are_checked_for_repeated_keys_in_linear_time() {
+    let keys: String = (0..200_000).map(|i| format!("k{i} = 1\n")).collect();
+    let started = std::time::Instant::now();
+    assert!(parse_body(&format!("a = {{\n{keys}}}\n")).is_ok());
+    let repeated = format!("a = {{\n{keys}k7 = 2\n}}\n");
+    let (_, message) = error(&repeated);
+    assert!(message.contains("redefined object key"), "{message}");
+    // Generous: a quadratic scan takes minutes here, hashing milliseconds.
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}

@@ -413,7 +413,11 @@ impl Session {
                 Err(err) => return DocumentReport::unreadable(file, err),
             },
         };
-        let mut findings = self.engine.evaluate(&document);
+        // Diagnostics show failures and unknowns: passes are only counted
+        // (suppressions skip them, here as in the CLI).
+        let (mut findings, _passes) = self
+            .engine
+            .evaluate_with(&document, safeguard_engine::KeepPasses::No);
         // Suppressions as the CLI applies them: accepted findings are not
         // shown, and findings about the suppressions themselves are.
         let selected: std::collections::BTreeSet<String> = self

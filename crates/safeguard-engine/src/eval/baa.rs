@@ -23,17 +23,19 @@ pub(crate) fn vendor_baa(
         } else {
             Status::Fail
         };
-        return Outcome::new(
+        return Outcome::judged(
             status,
-            format!("`{name}` is {value}, which names no vendor"),
+            scope,
+            || format!("`{name}` is {value}, which names no vendor"),
             span,
         );
     };
     let status = scope.baa.status_of(&text);
     let holds = wanted.iter().any(|w| w == status.keyword());
-    Outcome::new(
+    Outcome::judged(
         if holds { Status::Pass } else { Status::Fail },
-        format!("`{name}` is {value}, which {}", status.describe()),
+        scope,
+        || format!("`{name}` is {value}, which {}", status.describe()),
         span,
     )
 }

@@ -32,7 +32,7 @@ pub(crate) fn evaluate(leaf: &Leaf, subject: Subject<'_>, scope: Scope<'_>) -> O
                 .map(|r| format!("{r} (not set; the default applies)"));
             return outcome;
         }
-        return absent(leaf);
+        return absent(leaf, scope);
     }
 
     if let Operator::Exists(expected) = leaf.operator {
@@ -58,7 +58,7 @@ pub(crate) fn evaluate(leaf: &Leaf, subject: Subject<'_>, scope: Scope<'_>) -> O
         let (node, span) = resolved.found[0];
         let span = Culprit::of(node, span);
         let status = if expected { Status::Pass } else { Status::Fail };
-        return Outcome::new(status, format!("`{name}` is set"), Some(span));
+        return Outcome::judged(status, scope, || format!("`{name}` is set"), Some(span));
     }
 
     let outcomes = resolved
@@ -81,7 +81,7 @@ fn describe_unknown(unknown: &Unknown) -> String {
 }
 
 /// The verdict when the attribute is not set at all.
-fn absent(leaf: &Leaf) -> Outcome {
+fn absent(leaf: &Leaf, scope: Scope<'_>) -> Outcome {
     let name = leaf.path.as_str();
     let status = match leaf.operator {
         Operator::Exists(expected) => {
@@ -95,7 +95,7 @@ fn absent(leaf: &Leaf) -> Outcome {
         Operator::NotEquals(_) | Operator::NotIn(_) | Operator::AllItems(_) => Status::Pass,
         _ => Status::Fail,
     };
-    Outcome::new(status, format!("`{name}` is not set"), None)
+    Outcome::judged(status, scope, || format!("`{name}` is not set"), None)
 }
 
 /// Judges one present value.
@@ -109,29 +109,34 @@ fn judge(leaf: &Leaf, node: &Node, span: Option<Culprit>, scope: Scope<'_>) -> O
             span,
         );
     }
-    let verdict = |ok: bool, expectation: String| {
+    let verdict = |ok: bool, expectation: &dyn Fn() -> String| {
         let status = if ok { Status::Pass } else { Status::Fail };
-        Outcome::new(status, format!("`{name}` is {value}{expectation}"), span)
+        Outcome::judged(
+            status,
+            scope,
+            || format!("`{name}` is {value}{}", expectation()),
+            span,
+        )
     };
     match &leaf.operator {
         Operator::Exists(_) => unreachable!("exists is decided before judging values"),
-        Operator::Equals(expected) => verdict(
-            values_equal(value, expected),
-            format!(", expected {expected}"),
-        ),
-        Operator::NotEquals(unwanted) => verdict(!values_equal(value, unwanted), String::new()),
-        Operator::In(options) => verdict(
-            options.iter().any(|o| values_equal(value, o)),
-            format!(", expected one of {}", list(options)),
-        ),
+        Operator::Equals(expected) => verdict(values_equal(value, expected), &|| {
+            format!(", expected {expected}")
+        }),
+        Operator::NotEquals(unwanted) => verdict(!values_equal(value, unwanted), &String::new),
+        Operator::In(options) => verdict(options.iter().any(|o| values_equal(value, o)), &|| {
+            format!(", expected one of {}", list(options))
+        }),
         Operator::NotIn(options) => verdict(
             !options.iter().any(|o| values_equal(value, o)),
-            String::new(),
+            &String::new,
         ),
         Operator::Matches(pattern) => match pattern.regex() {
             Ok(regex) => {
                 let ok = as_text(value).is_some_and(|text| regex.is_match(&text));
-                verdict(ok, format!(", expected a match for `{}`", pattern.as_str()))
+                verdict(ok, &|| {
+                    format!(", expected a match for `{}`", pattern.as_str())
+                })
             }
             Err(reason) => Outcome::new(
                 Status::Unknown,
@@ -142,9 +147,19 @@ fn judge(leaf: &Leaf, node: &Node, span: Option<Culprit>, scope: Scope<'_>) -> O
                 span,
             ),
         },
-        Operator::Gte(bound) => compare(value, *bound, |n| n >= *bound, "at least", name, span),
-        Operator::Lte(bound) => compare(value, *bound, |n| n <= *bound, "at most", name, span),
-        Operator::Contains(needle) => contains(value, needle, name, span),
+        Operator::Gte(bound) => compare(
+            value,
+            *bound,
+            |n| n >= *bound,
+            "at least",
+            name,
+            span,
+            scope,
+        ),
+        Operator::Lte(bound) => {
+            compare(value, *bound, |n| n <= *bound, "at most", name, span, scope)
+        }
+        Operator::Contains(needle) => contains(value, needle, name, span, scope),
         Operator::AnyItem(condition) => items(value, condition, true, name, span, scope),
         Operator::AllItems(condition) => items(value, condition, false, name, span, scope),
         Operator::VendorBaa(wanted) => super::baa::vendor_baa(name, value, wanted, span, scope),
@@ -163,14 +178,16 @@ fn compare(
     words: &str,
     name: &str,
     span: Option<Culprit>,
+    scope: Scope<'_>,
 ) -> Outcome {
     let bound = safeguard_model::Value::Number(bound);
     match as_number(value) {
         Some(n) => {
             let status = if holds(n) { Status::Pass } else { Status::Fail };
-            Outcome::new(
+            Outcome::judged(
                 status,
-                format!("`{name}` is {value}, expected {words} {bound}"),
+                scope,
+                || format!("`{name}` is {value}, expected {words} {bound}"),
                 span,
             )
         }
@@ -182,7 +199,13 @@ fn compare(
     }
 }
 
-fn contains(value: &Value, needle: &Value, name: &str, span: Option<Culprit>) -> Outcome {
+fn contains(
+    value: &Value,
+    needle: &Value,
+    name: &str,
+    span: Option<Culprit>,
+    scope: Scope<'_>,
+) -> Outcome {
     let found = match value {
         Value::List(items) => {
             if items.iter().any(|item| values_equal(&item.value, needle)) {
@@ -212,9 +235,10 @@ fn contains(value: &Value, needle: &Value, name: &str, span: Option<Culprit>) ->
     } else {
         Status::Fail
     };
-    Outcome::new(
+    Outcome::judged(
         status,
-        format!("`{name}` is {value}, expected it to contain {needle}"),
+        scope,
+        || format!("`{name}` is {value}, expected it to contain {needle}"),
         span,
     )
 }

@@ -53,6 +53,21 @@ pub(crate) struct Outcome {
 }
 
 impl Outcome {
+    /// A verdict whose reason is built only when it will be read (see
+    /// [`Scope::explain_passes`]).
+    pub(crate) fn judged(
+        status: Status,
+        scope: Scope<'_>,
+        reason: impl FnOnce() -> String,
+        culprit: Option<Culprit>,
+    ) -> Self {
+        Self {
+            status,
+            reason: (status != Status::Pass || scope.explain_passes).then(reason),
+            culprit,
+        }
+    }
+
     pub(crate) fn new(status: Status, reason: impl Into<String>, culprit: Option<Culprit>) -> Self {
         Self {
             status,
@@ -70,6 +85,10 @@ pub(crate) struct Scope<'a> {
     pub object: Option<&'a Object>,
     /// What the BAA-scope conditions consult.
     pub baa: &'a BaaContext,
+    /// Whether a pass needs its reason. It is read only under a `not`,
+    /// which makes it a failure, or when the run keeps passes; three
+    /// verdicts in four are passes, and most reasons are formatted values.
+    pub explain_passes: bool,
 }
 
 pub(crate) fn evaluate(condition: &Condition, subject: Subject<'_>, scope: Scope<'_>) -> Outcome {
@@ -77,6 +96,10 @@ pub(crate) fn evaluate(condition: &Condition, subject: Subject<'_>, scope: Scope
         Condition::All(parts) => all(parts.iter().map(|part| evaluate(part, subject, scope))),
         Condition::Any(parts) => any(parts.iter().map(|part| evaluate(part, subject, scope))),
         Condition::Not(inner) => {
+            let scope = Scope {
+                explain_passes: true,
+                ..scope
+            };
             let outcome = evaluate(inner, subject, scope);
             let status = match outcome.status {
                 Status::Pass => Status::Fail,

@@ -36,9 +36,10 @@ pub(crate) fn referenced_by(relation: &ReferencedBy, scope: Scope<'_>) -> Outcom
             Link::Yes => {
                 let outcome = match &relation.require {
                     Some(require) => judge_candidate(require, candidate, scope),
-                    None => Outcome::new(
+                    None => Outcome::judged(
                         Status::Pass,
-                        format!("{} references it", candidate.address),
+                        scope,
+                        || format!("{} references it", candidate.address),
                         None,
                     ),
                 };
@@ -108,7 +109,12 @@ pub(crate) fn exists_object(relation: &ExistsObject, scope: Scope<'_>) -> Outcom
     for candidate in candidates(scope, &relation.types) {
         let outcome = match &relation.filter {
             Some(filter) => judge_candidate(filter, candidate, scope),
-            None => Outcome::new(Status::Pass, format!("{} exists", candidate.address), None),
+            None => Outcome::judged(
+                Status::Pass,
+                scope,
+                || format!("{} exists", candidate.address),
+                None,
+            ),
         };
         outcomes.push(outcome);
     }

@@ -1,6 +1,8 @@
 //! Expressions: terms, traversals, operators, conditionals, collections and
 //! `for` expressions.
 
+use std::collections::HashSet;
+
 use super::{MAX_OPERATOR_DEPTH, Parser, Result};
 use crate::ast::{
     Array, BinaryOp, BinaryOperator, Conditional, Expression, ForCond, ForExpr, ForIntro, FuncArgs,
@@ -418,6 +420,7 @@ impl Parser<'_> {
             })));
         }
         let mut items: Vec<(ObjectKey, Expression)> = Vec::new();
+        let mut keys = KeySet::default();
         loop {
             self.skip_ws();
             if self.peek() == Some(b'}') {
@@ -430,7 +433,7 @@ impl Parser<'_> {
                 Expression::Variable(ident) => ObjectKey::Ident(ident),
                 other => ObjectKey::Expression(other),
             };
-            if items.iter().any(|(seen, _)| same_key(seen, &key)) {
+            if !keys.insert(&key, &items) {
                 return Err(Error::new(
                     key_start,
                     "invalid object item; expected unique object key; found redefined object key",
@@ -529,15 +532,45 @@ impl Parser<'_> {
     }
 }
 
-/// Whether two object keys name the same item as written.
-fn same_key(a: &ObjectKey, b: &ObjectKey) -> bool {
-    match (a, b) {
-        (ObjectKey::Ident(a), ObjectKey::Ident(b)) => a.as_str() == b.as_str(),
-        (
-            ObjectKey::Expression(Expression::String(a)),
-            ObjectKey::Expression(Expression::String(b)),
-        ) => a.value() == b.value(),
-        _ => false,
+/// Finds a repeated key among an object's items. `name` and `"name"` are
+/// different keys as written (the rule `hcl-edit` applies); computed keys
+/// are never compared. Most objects hold a few keys, which are scanned;
+/// past that a set is built, so a hostile object of a million keys is not
+/// a quadratic scan.
+#[derive(Default)]
+struct KeySet {
+    many: HashSet<(bool, String)>,
+}
+
+impl KeySet {
+    const FEW: usize = 16;
+
+    /// False when `key` is among `items`' keys.
+    fn insert(&mut self, key: &ObjectKey, items: &[(ObjectKey, Expression)]) -> bool {
+        let Some(key) = comparable(key) else {
+            return true;
+        };
+        if items.len() < Self::FEW {
+            return !items.iter().any(|(seen, _)| comparable(seen) == Some(key));
+        }
+        if self.many.is_empty() {
+            self.many.extend(
+                items
+                    .iter()
+                    .filter_map(|(seen, _)| comparable(seen))
+                    .map(|(kind, name)| (kind, name.to_owned())),
+            );
+        }
+        self.many.insert((key.0, key.1.to_owned()))
+    }
+}
+
+/// A key as written: whether it is a bare name, and its text.
+fn comparable(key: &ObjectKey) -> Option<(bool, &str)> {
+    match key {
+        ObjectKey::Ident(ident) => Some((true, ident.as_str())),
+        ObjectKey::Expression(Expression::String(s)) => Some((false, s.value().as_str())),
+        ObjectKey::Expression(_) => None,
     }
 }
 
