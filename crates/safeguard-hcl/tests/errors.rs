@@ -143,6 +143,49 @@ fn a_directive_in_a_quoted_string_ends_at_the_quote() {
     );
 }
 
+/// Backslash escapes apply everywhere in a quoted string, inside a
+/// directive's text too; `hcl-edit` reads that text as a heredoc's, where a
+/// backslash is literal.
+#[test]
+fn escapes_apply_inside_a_directive_in_a_quoted_string() {
+    let Expression::StringTemplate(template) = value("a = \"%{ if x }\\n%{ endif }\"\n") else {
+        panic!("not a template");
+    };
+    let Some(Element::Directive(directive)) = template.iter().next() else {
+        panic!("not a directive");
+    };
+    let safeguard_hcl::Directive::If(if_directive) = directive.as_ref() else {
+        panic!("not an if");
+    };
+    let Some(Element::Literal(text)) = if_directive.true_template.iter().next() else {
+        panic!("no text");
+    };
+    assert_eq!(text.value(), "\n");
+}
+
+/// `<<-` removes the indentation every line shares, so a line without any
+/// means nothing is removed (Terraform's rule). `hcl-edit` skipped such a
+/// line when finding the common indentation, then cut the other lines and
+/// the first characters of that one.
+#[test]
+fn a_line_without_indentation_keeps_a_dedented_heredoc_as_written() {
+    let Expression::HeredocTemplate(heredoc) =
+        value("a = <<-EOT\n    one ${x}\n    two\nthree\n    EOT\n")
+    else {
+        panic!("not a heredoc");
+    };
+    assert_eq!(heredoc.indent, None);
+    let texts: Vec<&str> = heredoc
+        .template
+        .iter()
+        .filter_map(|e| match e {
+            Element::Literal(l) => Some(l.value().as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts, vec!["    one ", "\n    two\nthree\n"]);
+}
+
 #[test]
 fn object_keys_have_spans() {
     let Expression::Object(object) = value("a = { key = 1 }\n") else {

@@ -485,34 +485,45 @@ impl Parser<'_> {
     fn for_intro(&mut self) -> Result<ForIntro> {
         self.skip_ws();
         self.pos += 3;
+        let (key_var, value_var, collection_expr) = self.for_variables("for expression")?;
         self.skip_ws();
-        let first = self.ident("invalid for expression; expected identifier")?;
+        self.expect(b':', "invalid for expression; expected `:`")?;
+        Ok(ForIntro {
+            key_var,
+            value_var,
+            collection_expr,
+        })
+    }
+
+    /// After `for`: `k, v in collection` or `v in collection`, as a `for`
+    /// expression and a `%{ for }` directive both write it. `what` names the
+    /// construct in errors.
+    pub(super) fn for_variables(
+        &mut self,
+        what: &str,
+    ) -> Result<(Option<Ident>, Ident, Expression)> {
+        let expected_ident = format!("invalid {what}; expected identifier");
+        self.skip_ws();
+        let first = self.ident(&expected_ident)?;
         self.skip_ws();
         let second = if self.peek() == Some(b',') {
             self.pos += 1;
             self.skip_ws();
-            let second = self.ident("invalid for expression; expected identifier")?;
+            let second = self.ident(&expected_ident)?;
             self.skip_ws();
             Some(second)
         } else {
             None
         };
         if !self.starts_with(b"in") {
-            return Err(self.error("invalid for expression; expected `in`"));
+            return Err(self.error(&format!("invalid {what}; expected `in`")));
         }
         self.pos += 2;
         self.skip_ws();
         let collection_expr = self.nested(|p| p.expr(false))?;
-        self.skip_ws();
-        self.expect(b':', "invalid for expression; expected `:`")?;
-        let (key_var, value_var) = match second {
-            Some(second) => (Some(first), second),
-            None => (None, first),
-        };
-        Ok(ForIntro {
-            key_var,
-            value_var,
-            collection_expr,
+        Ok(match second {
+            Some(second) => (Some(first), second, collection_expr),
+            None => (None, first, collection_expr),
         })
     }
 

@@ -337,24 +337,7 @@ impl<'a> Parser<'a> {
 
     fn for_directive(&mut self, context: Context<'a>) -> Result<Directive> {
         self.open_directive("for")?;
-        self.skip_ws();
-        let first = self.ident("invalid for directive; expected identifier")?;
-        self.skip_ws();
-        let second = if self.peek() == Some(b',') {
-            self.pos += 1;
-            self.skip_ws();
-            let second = self.ident("invalid for directive; expected identifier")?;
-            self.skip_ws();
-            Some(second)
-        } else {
-            None
-        };
-        if !self.starts_with(b"in") {
-            return Err(self.error("invalid for directive; expected `in`"));
-        }
-        self.pos += 2;
-        self.skip_ws();
-        let collection_expr = self.nested(|p| p.expr(false))?;
+        let (key_var, value_var, collection_expr) = self.for_variables("for directive")?;
         self.close_control("invalid for directive; expected `}`")?;
         let template = self.nested_template(context)?;
         if !self.starts_with(b"%{") {
@@ -362,10 +345,6 @@ impl<'a> Parser<'a> {
         }
         self.open_directive("endfor")?;
         self.close_control("invalid endfor directive; expected `}`")?;
-        let (key_var, value_var) = match second {
-            Some(second) => (Some(first), second),
-            None => (None, first),
-        };
         Ok(Directive::For(ForDirective {
             key_var,
             value_var,
