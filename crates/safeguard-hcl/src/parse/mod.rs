@@ -4,6 +4,7 @@
 //! nesting limits.
 
 mod body;
+mod collection;
 mod dedent;
 mod expr;
 mod template;
