@@ -268,9 +268,6 @@ fn json_finding<'a>(
 /// levels deep (the test below holds the two equal), by hand: the generic
 /// serializer was most of the time spent rendering a monorepo's report.
 fn write_finding(out: &mut Vec<u8>, f: &JsonFinding<'_>) {
-    fn string(out: &mut Vec<u8>, text: &str) {
-        json_string(out, text);
-    }
     fn field(out: &mut Vec<u8>, indent: &[u8], name: &str) {
         out.extend_from_slice(indent);
         out.push(b'"');
@@ -306,12 +303,12 @@ fn write_finding(out: &mut Vec<u8>, f: &JsonFinding<'_>) {
         ("message", f.message),
     ] {
         field(out, FIELD, name);
-        string(out, value);
+        json_string(out, value);
         out.extend_from_slice(b",\n");
     }
     field(out, FIELD, "reason");
     match f.reason {
-        Some(reason) => string(out, reason),
+        Some(reason) => json_string(out, reason),
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\n");
@@ -321,7 +318,7 @@ fn write_finding(out: &mut Vec<u8>, f: &JsonFinding<'_>) {
         ("object", f.object),
     ] {
         field(out, FIELD, name);
-        string(out, value);
+        json_string(out, value);
         out.extend_from_slice(b",\n");
     }
     field(out, FIELD, "range");
@@ -336,21 +333,21 @@ fn write_finding(out: &mut Vec<u8>, f: &JsonFinding<'_>) {
             const INNER: &[u8] = b"        ";
             out.extend_from_slice(b"{\n");
             field(out, INNER, "kind");
-            string(out, s.kind);
+            json_string(out, s.kind);
             out.extend_from_slice(b",\n");
             field(out, INNER, "reason");
-            string(out, s.reason);
+            json_string(out, s.reason);
             out.extend_from_slice(b",\n");
             for (name, value) in [("until", s.until), ("approved-by", s.approved_by)] {
                 field(out, INNER, name);
                 match value {
-                    Some(value) => string(out, value),
+                    Some(value) => json_string(out, value),
                     None => out.extend_from_slice(b"null"),
                 }
                 out.extend_from_slice(b",\n");
             }
             field(out, INNER, "file");
-            string(out, &s.file);
+            json_string(out, &s.file);
             out.extend_from_slice(b",\n");
             field(out, INNER, "line");
             number(out, s.line);
@@ -360,9 +357,6 @@ fn write_finding(out: &mut Vec<u8>, f: &JsonFinding<'_>) {
     out.extend_from_slice(b"    }");
 }
 
-/// serde_json's pretty printing (two-space indent) starting `depth`
-/// levels deep, so a value printed alone reads exactly as it would inside
-/// the whole report: the reference `write_finding` is tested against.
 /// `text` as a JSON string, exactly as serde_json writes it. Most strings
 /// in a report (messages, paths, addresses) need no escape, and serde_json
 /// looks every byte up in a table to find out; checking 16 bytes at a time
@@ -370,9 +364,9 @@ fn write_finding(out: &mut Vec<u8>, f: &JsonFinding<'_>) {
 /// times faster. A string that does need an escape is left to serde_json.
 fn json_string(out: &mut Vec<u8>, text: &str) {
     let needs_escape = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
-    let chunks = text.as_bytes().chunks(16);
-    let clean = chunks
-        .into_iter()
+    let clean = text
+        .as_bytes()
+        .chunks(16)
         .all(|chunk| !chunk.iter().fold(false, |any, &b| any | needs_escape(b)));
     if clean {
         out.reserve(text.len() + 2);
@@ -385,6 +379,9 @@ fn json_string(out: &mut Vec<u8>, text: &str) {
     }
 }
 
+/// serde_json's pretty printing (two-space indent) starting `depth`
+/// levels deep, so a value printed alone reads exactly as it would inside
+/// the whole report: the reference `write_finding` is tested against.
 #[cfg(test)]
 struct Nested {
     depth: usize,
