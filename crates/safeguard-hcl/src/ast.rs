@@ -84,10 +84,6 @@ impl Body {
         self.structures.iter()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.structures.is_empty()
-    }
-
     pub fn attributes(&self) -> impl Iterator<Item = &Attribute> {
         self.structures.iter().filter_map(|s| match s {
             Structure::Attribute(attr) => Some(attr),

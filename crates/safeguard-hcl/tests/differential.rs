@@ -47,7 +47,22 @@ fn every_terraform_file_in_the_repository_and_fixtures() {
     terraform_files(&root, &mut files);
     terraform_files(&root.join("../shared/fixtures"), &mut files);
     if let Some(extra) = std::env::var_os("SAFEGUARD_HCL_CORPUS") {
-        terraform_files(Path::new(&extra), &mut files);
+        // Tests run in the crate's directory: a relative path given at the
+        // workspace root would otherwise compare nothing, silently.
+        let extra = Path::new(&extra);
+        assert!(
+            extra.is_dir(),
+            "SAFEGUARD_HCL_CORPUS={} is not a directory (from {}); give an absolute path",
+            extra.display(),
+            std::env::current_dir().unwrap_or_default().display()
+        );
+        let before = files.len();
+        terraform_files(extra, &mut files);
+        assert!(
+            files.len() > before,
+            "no .tf or .tfvars files under {}",
+            extra.display()
+        );
     }
     assert!(files.len() > 20, "found only {} files", files.len());
     for file in &files {

@@ -1,7 +1,6 @@
 //! Bodies: attributes and blocks, one per line.
 
-use std::collections::HashSet;
-
+use super::seen::Seen;
 use super::{Parser, Result};
 use crate::ast::{Attribute, Block, BlockLabel, Body, Spanned, Structure};
 use crate::error::Error;
@@ -12,7 +11,7 @@ impl<'a> Parser<'a> {
     pub(super) fn body(&mut self) -> Result<Body> {
         let start = self.pos;
         let mut structures = Vec::new();
-        let mut keys = AttributeKeys::default();
+        let mut keys = Seen::default();
         loop {
             self.skip_ws();
             if !self.at_ident_start() {
@@ -30,7 +29,7 @@ impl<'a> Parser<'a> {
         Ok(Body::new(structures, self.span_from(start)))
     }
 
-    fn structure(&mut self, keys: &mut AttributeKeys<'a>) -> Result<Structure> {
+    fn structure(&mut self, keys: &mut Seen<&'a str>) -> Result<Structure> {
         let start = self.pos;
         let ident = self.ident("invalid structure; expected identifier")?;
         self.skip_sp();
@@ -130,32 +129,5 @@ impl<'a> Parser<'a> {
             p.expect(b'}', "invalid block body; expected `}` or a newline")?;
             Ok(body)
         })
-    }
-}
-
-/// The attribute names of one body, to refuse a repeated one. Most bodies
-/// hold a handful, so a short list is scanned before a set is built.
-#[derive(Default)]
-struct AttributeKeys<'a> {
-    few: Vec<&'a str>,
-    many: HashSet<&'a str>,
-}
-
-impl<'a> AttributeKeys<'a> {
-    const FEW: usize = 16;
-
-    /// False when the key was already there.
-    fn insert(&mut self, key: &'a str) -> bool {
-        if self.few.len() < Self::FEW {
-            if self.few.contains(&key) {
-                return false;
-            }
-            self.few.push(key);
-            return true;
-        }
-        if self.many.is_empty() {
-            self.many.extend(self.few.iter().copied());
-        }
-        self.many.insert(key)
     }
 }

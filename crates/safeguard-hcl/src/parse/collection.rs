@@ -1,8 +1,7 @@
 //! Collections and `for` expressions: `[...]`, `{...}`, `[for ...]` and
 //! `{for ...}`, and the `k, v in` that `%{ for }` directives share.
 
-use std::collections::HashSet;
-
+use super::seen::Seen;
 use super::{Parser, Result};
 use crate::ast::{Array, Expression, ForCond, ForExpr, ForIntro, Ident, Object, ObjectKey};
 use crate::error::Error;
@@ -83,7 +82,7 @@ impl Parser<'_> {
             })));
         }
         let mut items: Vec<(ObjectKey, Expression)> = Vec::new();
-        let mut keys = KeySet::default();
+        let mut keys = Seen::default();
         loop {
             self.skip_ws();
             if self.peek() == Some(b'}') {
@@ -96,7 +95,9 @@ impl Parser<'_> {
                 Expression::Variable(ident) => ObjectKey::Ident(ident),
                 other => ObjectKey::Expression(other),
             };
-            if !keys.insert(&key, &items) {
+            if let Some((bare, name)) = comparable(&key)
+                && !keys.insert((bare, name.to_owned()))
+            {
                 return Err(Error::new(
                     key_start,
                     "invalid object item; expected unique object key; found redefined object key",
@@ -206,40 +207,9 @@ impl Parser<'_> {
     }
 }
 
-/// Finds a repeated key among an object's items. `name` and `"name"` are
-/// different keys as written (the rule `hcl-edit` applies); computed keys
-/// are never compared. Most objects hold a few keys, which are scanned;
-/// past that a set is built, so a hostile object of a million keys is not
-/// a quadratic scan.
-#[derive(Default)]
-struct KeySet {
-    many: HashSet<(bool, String)>,
-}
-
-impl KeySet {
-    const FEW: usize = 16;
-
-    /// False when `key` is among `items`' keys.
-    fn insert(&mut self, key: &ObjectKey, items: &[(ObjectKey, Expression)]) -> bool {
-        let Some(key) = comparable(key) else {
-            return true;
-        };
-        if items.len() < Self::FEW {
-            return !items.iter().any(|(seen, _)| comparable(seen) == Some(key));
-        }
-        if self.many.is_empty() {
-            self.many.extend(
-                items
-                    .iter()
-                    .filter_map(|(seen, _)| comparable(seen))
-                    .map(|(kind, name)| (kind, name.to_owned())),
-            );
-        }
-        self.many.insert((key.0, key.1.to_owned()))
-    }
-}
-
-/// A key as written: whether it is a bare name, and its text.
+/// A key as written, to find a repeated one: whether it is a bare name,
+/// and its text. `name` and `"name"` are different keys as written (the
+/// rule `hcl-edit` applies); computed keys are never compared.
 fn comparable(key: &ObjectKey) -> Option<(bool, &str)> {
     match key {
         ObjectKey::Ident(ident) => Some((true, ident.as_str())),

@@ -7,6 +7,7 @@ mod body;
 mod collection;
 mod dedent;
 mod expr;
+mod seen;
 mod template;
 
 use safeguard_source::Span;
@@ -151,10 +152,7 @@ impl<'a> Parser<'a> {
     /// A `#` or `//` comment, up to but not including its line ending.
     fn skip_line_comment(&mut self) -> bool {
         if self.peek() == Some(b'#') || self.starts_with(b"//") {
-            while let Some(b) = self.peek() {
-                if b == b'\n' || (b == b'\r' && self.peek_at(1) == Some(b'\n')) {
-                    break;
-                }
+            while self.pos < self.bytes.len() && self.line_ending_at(self.pos) == 0 {
                 self.pos += 1;
             }
             true
@@ -165,16 +163,18 @@ impl<'a> Parser<'a> {
 
     /// Consumes `\n` or `\r\n`.
     fn line_ending(&mut self) -> bool {
-        match self.peek() {
-            Some(b'\n') => {
-                self.pos += 1;
-                true
-            }
-            Some(b'\r') if self.peek_at(1) == Some(b'\n') => {
-                self.pos += 2;
-                true
-            }
-            _ => false,
+        let len = self.line_ending_at(self.pos);
+        self.pos += len;
+        len > 0
+    }
+
+    /// The length of the line ending at `pos`: 1 for `\n`, 2 for `\r\n`,
+    /// 0 for anything else (a lone `\r` is text).
+    fn line_ending_at(&self, pos: usize) -> usize {
+        match (self.bytes.get(pos), self.bytes.get(pos + 1)) {
+            (Some(b'\n'), _) => 1,
+            (Some(b'\r'), Some(b'\n')) => 2,
+            _ => 0,
         }
     }
 
@@ -198,19 +198,12 @@ impl<'a> Parser<'a> {
             return None;
         }
         let start = self.pos;
-        while let Some(b) = self.peek() {
-            if b.is_ascii() {
-                if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
-                    self.pos += 1;
-                } else {
-                    break;
-                }
+        while self.ident_continues_at(self.pos) {
+            self.pos += if self.bytes[self.pos].is_ascii() {
+                1
             } else {
-                match self.char_here() {
-                    Some(c) if unicode_ident::is_xid_continue(c) => self.pos += c.len_utf8(),
-                    _ => break,
-                }
-            }
+                self.char_here().map_or(1, char::len_utf8)
+            };
         }
         Some(&self.text[start..self.pos])
     }
@@ -223,12 +216,15 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Whether an identifier character follows: `EOTX` is not the end of
-    /// an `EOT` heredoc, nor `format` the keyword `for`.
-    fn at_ident_continue(&self) -> bool {
-        match self.peek() {
-            Some(b) if b.is_ascii() => b.is_ascii_alphanumeric() || b == b'_' || b == b'-',
-            Some(_) => self.char_here().is_some_and(unicode_ident::is_xid_continue),
+    /// Whether the character at `pos` may continue an identifier: `EOTX`
+    /// is not the end of an `EOT` heredoc.
+    fn ident_continues_at(&self, pos: usize) -> bool {
+        match self.bytes.get(pos) {
+            Some(b) if b.is_ascii() => b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-',
+            Some(_) => self.text[pos..]
+                .chars()
+                .next()
+                .is_some_and(unicode_ident::is_xid_continue),
             None => false,
         }
     }

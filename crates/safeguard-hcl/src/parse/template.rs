@@ -72,7 +72,7 @@ impl<'a> Parser<'a> {
         let delim = &self.text[delimiter.span().range()];
         let template_start = self.pos;
         let mut elements = Vec::new();
-        if !self.at_heredoc_end(delim) {
+        if !self.heredoc_ends_at(self.pos, delim) {
             elements = self.elements(Context::Heredoc(delim))?;
             // The line ending before the closing delimiter belongs to the text.
             let ending_start = self.pos;
@@ -117,19 +117,15 @@ impl<'a> Parser<'a> {
         })))
     }
 
-    /// Whether the current line is the heredoc's closing delimiter.
-    fn at_heredoc_end(&self, delim: &str) -> bool {
-        let rest = &self.bytes[self.pos..];
-        let indent = rest
+    /// Whether the line starting at `pos` is the heredoc's closing
+    /// delimiter, after any indentation.
+    fn heredoc_ends_at(&self, pos: usize, delim: &str) -> bool {
+        let indent = self.bytes[pos..]
             .iter()
             .take_while(|b| matches!(b, b' ' | b'\t'))
             .count();
-        let after = &rest[indent..];
-        after.starts_with(delim.as_bytes()) && {
-            let mut probe = Parser::new(self.text);
-            probe.pos = self.pos + indent + delim.len();
-            !probe.at_ident_continue()
-        }
+        let at = pos + indent;
+        self.bytes[at..].starts_with(delim.as_bytes()) && !self.ident_continues_at(at + delim.len())
     }
 
     /// Elements up to the end of the context, or up to a directive keyword
@@ -186,9 +182,8 @@ impl<'a> Parser<'a> {
                 }
                 b'\n' | b'\r' => {
                     if let Context::Heredoc(delim) = context {
-                        let mut probe = Parser::new(self.text);
-                        probe.pos = self.pos;
-                        if probe.line_ending() && probe.at_heredoc_end(delim) {
+                        let ending = self.line_ending_at(self.pos);
+                        if ending > 0 && self.heredoc_ends_at(self.pos + ending, delim) {
                             break;
                         }
                     }
