@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use safeguard_engine::{Engine, Finding, KeepPasses, Status};
+use safeguard_model::Document;
 use safeguard_policy::compile_policy;
 use safeguard_source::{ColumnUnit, SourceFile};
 use safeguard_terraform::module_document;
@@ -23,6 +24,23 @@ examples:\n  pass: ['x']\n  fail: ['y']\n",
     )
 }
 
+/// An engine with the one test policy, and the module it judges.
+fn prepared(
+    types: &str,
+    when: &str,
+    require: &str,
+    scope: &str,
+    terraform: &str,
+) -> (Engine, Document) {
+    let yaml = policy_yaml(types, when, require, scope);
+    let policy = compile_policy(&SourceFile::new("p.yaml", yaml.as_str()))
+        .unwrap_or_else(|e| panic!("{e:?}\n{yaml}"));
+    let engine = Engine::new(vec![Arc::new(policy)]);
+    let document = module_document("mod", vec![SourceFile::new("main.tf", terraform)]);
+    assert!(document.errors.is_empty(), "{:?}", document.errors);
+    (engine, document)
+}
+
 fn run_scoped(
     types: &str,
     when: &str,
@@ -30,12 +48,7 @@ fn run_scoped(
     scope: &str,
     terraform: &str,
 ) -> Vec<Finding> {
-    let yaml = policy_yaml(types, when, require, scope);
-    let policy = compile_policy(&SourceFile::new("p.yaml", yaml.as_str()))
-        .unwrap_or_else(|e| panic!("{e:?}\n{yaml}"));
-    let engine = Engine::new(vec![Arc::new(policy)]);
-    let document = module_document("mod", vec![SourceFile::new("main.tf", terraform)]);
-    assert!(document.errors.is_empty(), "{:?}", document.errors);
+    let (engine, document) = prepared(types, when, require, scope, terraform);
     engine.evaluate(&document)
 }
 
@@ -96,11 +109,7 @@ fn equals_passes_fails_and_points_at_the_attribute() {
 #[test]
 fn passes_can_be_counted_instead_of_built() {
     let tf = "resource \"aws_db_instance\" \"a\" {\n  storage_encrypted = true\n}\nresource \"aws_db_instance\" \"b\" {\n  storage_encrypted = false\n}\nresource \"aws_db_instance\" \"c\" {\n  storage_encrypted = true\n}\n";
-    let yaml = policy_yaml("aws_db_instance", "", EQUALS_TRUE, "object");
-    let engine = Engine::new(vec![Arc::new(
-        compile_policy(&SourceFile::new("p.yaml", yaml.as_str())).unwrap(),
-    )]);
-    let document = module_document("mod", vec![SourceFile::new("main.tf", tf)]);
+    let (engine, document) = prepared("aws_db_instance", "", EQUALS_TRUE, "object", tf);
     let (all, none_counted) = engine.evaluate_with(&document, KeepPasses::Yes);
     let (listed, counted) = engine.evaluate_with(&document, KeepPasses::No);
     assert_eq!((all.len(), none_counted), (3, 0));
@@ -119,16 +128,13 @@ fn passes_can_be_counted_instead_of_built() {
 #[test]
 fn a_negated_pass_is_explained_when_passes_are_only_counted() {
     let tf = "resource \"aws_db_instance\" \"a\" {\n  storage_encrypted = true\n}\n";
-    let yaml = policy_yaml(
+    let (engine, document) = prepared(
         "aws_db_instance",
         "",
         "not: { attr: storage_encrypted, equals: true }",
         "object",
+        tf,
     );
-    let engine = Engine::new(vec![Arc::new(
-        compile_policy(&SourceFile::new("p.yaml", yaml.as_str())).unwrap(),
-    )]);
-    let document = module_document("mod", vec![SourceFile::new("main.tf", tf)]);
     let (listed, counted) = engine.evaluate_with(&document, KeepPasses::No);
     assert_eq!(counted, 0);
     assert_eq!(

@@ -6,8 +6,7 @@
 use std::ops::Range;
 
 use safeguard_engine::{Finding, Status};
-use safeguard_hcl::Expression;
-use safeguard_hcl::{Block, Body};
+use safeguard_hcl::{Block, Body, Expression};
 use safeguard_model::{Format, Value};
 
 /// Replace `range` (bytes of the finding's file) with `new_text`.

@@ -24,13 +24,6 @@ pub(crate) struct ModuleConfig<'a> {
     pub modules: HashMap<String, Declared<'a>>,
 }
 
-pub(crate) fn label_text(label: &BlockLabel) -> &str {
-    match label {
-        BlockLabel::Ident(ident) => ident.as_str(),
-        BlockLabel::String(s) => s.value().as_str(),
-    }
-}
-
 impl<'a> ModuleConfig<'a> {
     pub(crate) fn gather(bodies: &'a [(usize, Body)]) -> Self {
         let mut config = ModuleConfig::default();
@@ -39,7 +32,7 @@ impl<'a> ModuleConfig<'a> {
                 let Structure::Block(block) = structure else {
                     continue;
                 };
-                let labels: Vec<&str> = block.labels.iter().map(label_text).collect();
+                let labels: Vec<&str> = block.labels.iter().map(BlockLabel::as_str).collect();
                 let declared = Declared { file: *file, block };
                 match (block.ident.as_str(), labels.as_slice()) {
                     ("variable", [name]) => {

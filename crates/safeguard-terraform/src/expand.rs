@@ -3,11 +3,10 @@
 //! `aws_ebs_volume.data["billing"]`). An unknown count or for_each gives one
 //! instance whose existence is unknown; it is never dropped.
 
-use safeguard_hcl::{Block, Body, Structure};
+use safeguard_hcl::{Block, BlockLabel, Body, Structure};
 use safeguard_model::{Entry, InputError, Map, Node, Unknown, Value};
 use safeguard_source::Span;
 
-use crate::config::label_text;
 use crate::eval::{Evaluator, Frame, key_value_pairs, unknown};
 
 /// The most instances one block may expand to; beyond it the block is judged
@@ -263,7 +262,7 @@ fn push_block(map: &mut Map, name: &str, key_span: Span, item: Node) {
 
 /// `dynamic "x" { for_each = …, iterator = it, content { … } }`.
 fn dynamic_block(evaluator: &Evaluator<'_>, map: &mut Map, block: &Block, frame: &Frame) {
-    let Some(name) = block.labels.first().map(label_text) else {
+    let Some(name) = block.labels.first().map(BlockLabel::as_str) else {
         return;
     };
     let span = block.span();

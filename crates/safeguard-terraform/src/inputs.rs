@@ -6,8 +6,7 @@
 
 use std::collections::HashMap;
 
-use safeguard_hcl::Expression;
-use safeguard_hcl::Structure;
+use safeguard_hcl::{Expression, Structure};
 use safeguard_model::{InputError, InputErrorLocation, Node, Value};
 use safeguard_source::{SourceFile, Span};
 

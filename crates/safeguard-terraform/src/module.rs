@@ -1,6 +1,6 @@
 use std::rc::Rc;
 
-use safeguard_hcl::{Block, Body, Structure};
+use safeguard_hcl::{Block, BlockLabel, Body, Structure};
 use safeguard_model::{Document, Format, InputError, Object};
 use safeguard_source::{SourceFile, Span};
 
@@ -10,7 +10,7 @@ use std::path::Path;
 
 use safeguard_model::{Map, Node};
 
-use crate::config::{ModuleConfig, label_text};
+use crate::config::ModuleConfig;
 use crate::eval::{Evaluator, Frame};
 use crate::expand::{Instances, body_map, expand_block};
 use crate::inputs::{VarSource, resolve_variables};
@@ -153,7 +153,7 @@ pub(crate) fn build_module(
                         block,
                     );
                     if block.ident.as_str() == "module"
-                        && let Some(name) = block.labels.first().map(label_text)
+                        && let Some(name) = block.labels.first().map(BlockLabel::as_str)
                     {
                         // Evaluate every call, referenced or not: its objects are judged.
                         evaluator.module_call(name);
@@ -211,7 +211,7 @@ fn identity(
     block: &Block,
     locals_blocks: &mut usize,
 ) -> Result<Option<(String, String)>, &'static str> {
-    let labels: Vec<&str> = block.labels.iter().map(label_text).collect();
+    let labels: Vec<&str> = block.labels.iter().map(BlockLabel::as_str).collect();
     Ok(Some(match (block.ident.as_str(), labels.as_slice()) {
         ("resource", [kind, name]) => ((*kind).to_owned(), format!("{kind}.{name}")),
         ("data", [kind, name]) => (format!("data.{kind}"), format!("data.{kind}.{name}")),

@@ -639,22 +639,24 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         };
         let cache = cache.as_ref();
         let passes = options.passes;
+        // What each unit keeps of its passes (see `Judge::new`).
+        let judge = |recorder: Option<&Recorder>| Judge::new(&engine, passes, recorder);
         let evaluate = || {
             units
                 .par_iter()
                 .filter_map(|unit| {
                     Cache::unit(cache, passes, &UnitKey::Terraform(unit), |recorder| {
                         let document = terraform_document(unit, &var_sources, limits, recorder);
-                        let mut judge = Judge::new(&engine, passes, recorder);
+                        let mut unit_judge = judge(recorder);
                         if unit.report_only.is_some() {
                             // Passes are kept by file below: they must exist to be sorted out.
-                            judge = judge.keeping_passes();
+                            unit_judge = unit_judge.keeping_passes();
                         }
                         let mut result = UnitResult::judge(
                             &unit.dir,
                             unit.report_only.is_some(),
                             document,
-                            judge,
+                            unit_judge,
                         );
                         if let Some(only) = &unit.report_only {
                             result
@@ -674,12 +676,12 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                 .par_iter()
                 .filter_map(|path| {
                     Cache::unit(cache, passes, &UnitKey::Plan(path), |recorder| {
-                        plan_result(path, Judge::new(&engine, passes, recorder), max, recorder)
+                        plan_result(path, judge(recorder), max, recorder)
                     })
                 })
                 .chain(tenant_files.par_iter().filter_map(|path| {
                     Cache::unit(cache, passes, &UnitKey::Tenant(path), |recorder| {
-                        tenant_result(path, Judge::new(&engine, passes, recorder), max, recorder)
+                        tenant_result(path, judge(recorder), max, recorder)
                     })
                 }))
                 .chain(mapped_tenant.par_iter().filter_map(|(path, format)| {
@@ -691,7 +693,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                             Some(mapped_tenant_result(
                                 path,
                                 *format,
-                                Judge::new(&engine, passes, recorder),
+                                judge(recorder),
                                 max,
                                 recorder,
                             ))
@@ -708,7 +710,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                         Some(postfix_result(
                             unit,
                             &config.postfix,
-                            Judge::new(&engine, passes, recorder),
+                            judge(recorder),
                             max,
                             recorder,
                         ))
@@ -728,7 +730,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                             Some(dovecot_result(
                                 file,
                                 &include_root,
-                                Judge::new(&engine, passes, recorder),
+                                judge(recorder),
                                 max,
                                 recorder,
                             ))
@@ -745,15 +747,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                         cache,
                         passes,
                         &UnitKey::Exim(file, &include_root),
-                        |recorder| {
-                            exim_result(
-                                file,
-                                &include_root,
-                                Judge::new(&engine, passes, recorder),
-                                max,
-                                recorder,
-                            )
-                        },
+                        |recorder| exim_result(file, &include_root, judge(recorder), max, recorder),
                     )
                 })
                 .collect::<Vec<_>>()

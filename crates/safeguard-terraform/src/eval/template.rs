@@ -56,8 +56,7 @@ impl Evaluator<'_> {
                         }
                     }
                     Directive::For(for_directive) => {
-                        let for_expr = for_directive;
-                        let collection = self.eval(&for_expr.collection_expr, frame)?;
+                        let collection = self.eval(&for_directive.collection_expr, frame)?;
                         if let Some(unknown) = first_unknown([&collection], span) {
                             return Ok(Some(unknown));
                         }
@@ -66,13 +65,15 @@ impl Evaluator<'_> {
                         })?;
                         for (key, value) in items {
                             let mut inner = frame.clone();
-                            if let Some(key_var) = &for_expr.key_var {
+                            if let Some(key_var) = &for_directive.key_var {
                                 inner.names.push((key_var.as_str().to_owned(), key));
                             }
                             inner
                                 .names
-                                .push((for_expr.value_var.as_str().to_owned(), value));
-                            if let Some(u) = self.render(&for_expr.template, &inner, span, out)? {
+                                .push((for_directive.value_var.as_str().to_owned(), value));
+                            if let Some(u) =
+                                self.render(&for_directive.template, &inner, span, out)?
+                            {
                                 return Ok(Some(u));
                             }
                         }
