@@ -440,19 +440,22 @@ impl Template {
     }
 }
 
-/// `<<EOT` or `<<-EOT`. For `<<-`, the literals are already dedented.
+/// `<<EOT` or `<<-EOT`. For `<<-`, the literals are already dedented, and
+/// in both the `~` strip markers are already applied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeredocTemplate {
     pub delimiter: Ident,
     pub template: Template,
-    /// How many leading whitespace characters `<<-` removed from each line.
+    /// How many leading whitespace characters `<<-` removed from the lines
+    /// it dedented.
     pub indent: Option<usize>,
     pub(crate) span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Element {
-    /// Text, with escapes and `$${`/`%%{` already resolved.
+    /// Text, with escapes and `$${`/`%%{` resolved and the whitespace that
+    /// strip markers and `<<-` remove already removed.
     Literal(Spanned<String>),
     Interpolation(Interpolation),
     Directive(Box<Directive>),
@@ -462,7 +465,17 @@ pub enum Element {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Interpolation {
     pub expr: Expression,
+    pub strip: Strip,
     pub(crate) span: Span,
+}
+
+/// The `~` markers of one `${ }` or `%{ }` sequence: `${~` trims the
+/// whitespace that ends the text before it, `~}` the whitespace that
+/// starts the text after it. The parser has applied them to the literals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Strip {
+    pub start: bool,
+    pub end: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -477,6 +490,10 @@ pub struct IfDirective {
     pub cond_expr: Expression,
     pub true_template: Template,
     pub false_template: Option<Template>,
+    /// The markers of `%{ if }`, `%{ else }` (when present) and `%{ endif }`.
+    pub if_strip: Strip,
+    pub else_strip: Strip,
+    pub endif_strip: Strip,
 }
 
 /// `%{ for k, v in coll }...%{ endfor }`.
@@ -486,4 +503,7 @@ pub struct ForDirective {
     pub value_var: Ident,
     pub collection_expr: Expression,
     pub template: Template,
+    /// The markers of `%{ for }` and `%{ endfor }`.
+    pub for_strip: Strip,
+    pub endfor_strip: Strip,
 }

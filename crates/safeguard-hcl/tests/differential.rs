@@ -1,8 +1,12 @@
 //! Holds the parser to `hcl-edit`'s: on every Terraform file in the
 //! repository and the shared fixtures, and on texts chosen for the corners of
 //! the grammar, both parsers must accept the same texts and build the same
-//! tree (kinds, values and spans). Where the two differ on purpose, the
-//! texts live in `deliberate.rs` with the reason.
+//! tree (kinds, values, spans and strip markers). Where the two differ on
+//! purpose, the texts live in `errors.rs` with the reason. One difference is
+//! left out of this comparison: we apply `~` strip markers to the text
+//! beside them and `hcl-edit` does not, so none of the texts here has a
+//! marker next to text (`tests/templates.rs` in safeguard-terraform holds
+//! the marked texts to Terraform's own results).
 
 mod common;
 
@@ -86,6 +90,9 @@ const CORNERS: &[&str] = &[
     "a = \"%{ if x }yes%{ else }no%{ endif }\"\n",
     "a = \"%{ for k, v in m }${k}=${v},%{ endfor }\"\n",
     "a = \"%{~ for v in l ~}${v}%{~ endfor ~}\"\n",
+    // Markers with no text beside them: the flags must agree.
+    "a = \"%{ if x ~}%{~ else }%{ endif ~}${~ y }%{~ for v in l }${v ~}%{ endfor }\"\n",
+    "a = <<EOT\n%{~ if x }${y}%{~ else ~}%{ endif }\nEOT\n",
     "a = <<EOT\nline one\n  line ${two}\nEOT\n",
     "a = <<-EOT\n    four\n      six\n    EOT\n",
     "a = <<-EOT\n    x ${y}\n      z\n  EOT\n",

@@ -5,10 +5,10 @@
 
 mod body;
 mod collection;
-mod dedent;
 mod expr;
 mod seen;
 mod template;
+mod whitespace;
 
 use safeguard_source::Span;
 

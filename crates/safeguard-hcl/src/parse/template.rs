@@ -1,10 +1,10 @@
 //! Quoted strings, heredocs and the template language inside both:
 //! literals, `${ }` interpolations and `%{ }` directives.
 
-use super::{Parser, Result, dedent};
+use super::{Parser, Result, whitespace};
 use crate::ast::{
     Directive, Element, Expression, ForDirective, HeredocTemplate, IfDirective, Interpolation,
-    Spanned, Template,
+    Spanned, Strip, Template,
 };
 use crate::error::Error;
 
@@ -48,8 +48,9 @@ impl<'a> Parser<'a> {
 
     fn quoted_elements(&mut self) -> Result<Vec<Element>> {
         self.pos += 1;
-        let elements = self.elements(Context::Quoted)?;
+        let mut elements = self.elements(Context::Quoted)?;
         self.expect(b'"', "invalid string; expected `\"`")?;
+        whitespace::settle(&mut elements, whitespace::Cut::Runs, false);
         Ok(elements)
     }
 
@@ -101,11 +102,7 @@ impl<'a> Parser<'a> {
             return Err(self.error("invalid heredoc; expected heredoc end delimiter"));
         }
         self.pos += delim.len();
-        let indent = if indented {
-            dedent::dedent(&mut elements)
-        } else {
-            None
-        };
+        let indent = whitespace::settle(&mut elements, whitespace::Cut::Lines, indented);
         Ok(Expression::HeredocTemplate(Box::new(HeredocTemplate {
             delimiter,
             template: Template {
@@ -245,13 +242,17 @@ impl<'a> Parser<'a> {
     fn interpolation(&mut self) -> Result<Interpolation> {
         let start = self.pos;
         self.pos += 2;
-        self.skip_strip_marker();
+        let strip_start = self.skip_strip_marker();
         self.skip_ws();
         let expr = self.nested(|p| p.expr(true))?;
         self.skip_ws();
-        self.close_control("invalid interpolation; expected `}`")?;
+        let strip_end = self.close_control("invalid interpolation; expected `}`")?;
         Ok(Interpolation {
             expr,
+            strip: Strip {
+                start: strip_start,
+                end: strip_end,
+            },
             span: self.span_from(start),
         })
     }
@@ -280,71 +281,93 @@ impl<'a> Parser<'a> {
     }
 
     /// `%{`, `~`, whitespace and `keyword`; an error naming it when absent.
-    fn open_directive(&mut self, keyword: &str) -> Result<()> {
+    /// Whether the `~` was there.
+    fn open_directive(&mut self, keyword: &str) -> Result<bool> {
         self.pos += 2;
-        self.skip_strip_marker();
+        let strip = self.skip_strip_marker();
         self.skip_ws();
         if !self.starts_with(keyword.as_bytes()) {
             return Err(self.error(&format!("invalid template directive; expected `{keyword}`")));
         }
         self.pos += keyword.len();
-        Ok(())
+        Ok(strip)
     }
 
-    /// Whitespace, an optional `~` and the `}` closing a directive.
-    fn close_control(&mut self, message: &str) -> Result<()> {
+    /// Whitespace, an optional `~` and the `}` closing a sequence; whether
+    /// the `~` was there.
+    fn close_control(&mut self, message: &str) -> Result<bool> {
         self.skip_ws();
-        self.skip_strip_marker();
-        self.expect(b'}', message)
+        let strip = self.skip_strip_marker();
+        self.expect(b'}', message)?;
+        Ok(strip)
     }
 
-    fn skip_strip_marker(&mut self) {
-        if self.peek() == Some(b'~') {
+    fn skip_strip_marker(&mut self) -> bool {
+        let found = self.peek() == Some(b'~');
+        if found {
             self.pos += 1;
         }
+        found
     }
 
     fn if_directive(&mut self, context: Context<'a>) -> Result<Directive> {
-        self.open_directive("if")?;
+        let if_start = self.open_directive("if")?;
         self.skip_ws();
         let cond_expr = self.nested(|p| p.expr(false))?;
-        self.close_control("invalid if directive; expected `}`")?;
-        let true_template = self.nested_template(context)?;
-        let false_template = if self.starts_with(b"%{") && self.directive_keyword() == Keyword::Else
-        {
-            self.open_directive("else")?;
-            self.close_control("invalid else directive; expected `}`")?;
-            Some(self.nested_template(context)?)
-        } else {
-            None
+        let if_strip = Strip {
+            start: if_start,
+            end: self.close_control("invalid if directive; expected `}`")?,
         };
+        let true_template = self.nested_template(context)?;
+        let (else_strip, false_template) =
+            if self.starts_with(b"%{") && self.directive_keyword() == Keyword::Else {
+                let else_strip = Strip {
+                    start: self.open_directive("else")?,
+                    end: self.close_control("invalid else directive; expected `}`")?,
+                };
+                (else_strip, Some(self.nested_template(context)?))
+            } else {
+                (Strip::default(), None)
+            };
         if !self.starts_with(b"%{") {
             return Err(self.error("invalid if directive; expected `%{ endif }`"));
         }
-        self.open_directive("endif")?;
-        self.close_control("invalid endif directive; expected `}`")?;
+        let endif_strip = Strip {
+            start: self.open_directive("endif")?,
+            end: self.close_control("invalid endif directive; expected `}`")?,
+        };
         Ok(Directive::If(IfDirective {
             cond_expr,
             true_template,
             false_template,
+            if_strip,
+            else_strip,
+            endif_strip,
         }))
     }
 
     fn for_directive(&mut self, context: Context<'a>) -> Result<Directive> {
-        self.open_directive("for")?;
+        let for_start = self.open_directive("for")?;
         let (key_var, value_var, collection_expr) = self.for_variables("for directive")?;
-        self.close_control("invalid for directive; expected `}`")?;
+        let for_strip = Strip {
+            start: for_start,
+            end: self.close_control("invalid for directive; expected `}`")?,
+        };
         let template = self.nested_template(context)?;
         if !self.starts_with(b"%{") {
             return Err(self.error("invalid for directive; expected `%{ endfor }`"));
         }
-        self.open_directive("endfor")?;
-        self.close_control("invalid endfor directive; expected `}`")?;
+        let endfor_strip = Strip {
+            start: self.open_directive("endfor")?,
+            end: self.close_control("invalid endfor directive; expected `}`")?,
+        };
         Ok(Directive::For(ForDirective {
             key_var,
             value_var,
             collection_expr,
             template,
+            for_strip,
+            endfor_strip,
         }))
     }
 

@@ -33,9 +33,23 @@ fn number(n: f64) -> String {
     format!("{n:?}")
 }
 
+/// A sequence's `~` markers, before and after.
+fn strips(start: bool, end: bool) -> &'static str {
+    match (start, end) {
+        (false, false) => "-",
+        (true, false) => "~-",
+        (false, true) => "-~",
+        (true, true) => "~-~",
+    }
+}
+
 mod ours {
     use super::*;
     use safeguard_hcl::*;
+
+    fn strip(s: Strip) -> &'static str {
+        strips(s.start, s.end)
+    }
 
     fn at(span: safeguard_source::Span) -> String {
         range(span.range())
@@ -211,31 +225,36 @@ mod ours {
                 }
                 Element::Interpolation(i) => {
                     pad(depth, out);
-                    out.push_str("interp\n");
+                    let _ = writeln!(out, "interp {}", strip(i.strip));
                     expr(&i.expr, depth + 1, out);
                 }
                 Element::Directive(d) => match d.as_ref() {
                     Directive::If(i) => {
                         pad(depth, out);
-                        out.push_str("if\n");
+                        let _ = writeln!(out, "if {}", strip(i.if_strip));
                         expr(&i.cond_expr, depth + 1, out);
                         template(&i.true_template, depth + 1, out);
                         if let Some(f) = &i.false_template {
                             pad(depth, out);
-                            out.push_str("else\n");
+                            let _ = writeln!(out, "else {}", strip(i.else_strip));
                             template(f, depth + 1, out);
                         }
+                        pad(depth, out);
+                        let _ = writeln!(out, "endif {}", strip(i.endif_strip));
                     }
                     Directive::For(f) => {
                         pad(depth, out);
                         let _ = writeln!(
                             out,
-                            "for {:?} {}",
+                            "for {:?} {} {}",
                             f.key_var.as_ref().map(Ident::as_str),
-                            f.value_var.as_str()
+                            f.value_var.as_str(),
+                            strip(f.for_strip)
                         );
                         expr(&f.collection_expr, depth + 1, out);
                         template(&f.template, depth + 1, out);
+                        pad(depth, out);
+                        let _ = writeln!(out, "endfor {}", strip(f.endfor_strip));
                     }
                 },
             }
@@ -248,6 +267,10 @@ mod theirs {
     use hcl_edit::expr::*;
     use hcl_edit::structure::*;
     use hcl_edit::template::*;
+
+    fn strip(s: Strip) -> &'static str {
+        strips(s.strip_start(), s.strip_end())
+    }
 
     fn at(span: Option<std::ops::Range<usize>>) -> String {
         span.map(range).unwrap_or_else(|| "@?".to_owned())
@@ -435,34 +458,39 @@ mod theirs {
                 }
                 Element::Interpolation(i) => {
                     pad(depth, out);
-                    out.push_str("interp\n");
+                    let _ = writeln!(out, "interp {}", strip(i.strip));
                     expr(&i.expr, depth + 1, out);
                 }
                 Element::Directive(d) => match d.as_ref() {
                     Directive::If(i) => {
                         pad(depth, out);
-                        out.push_str("if\n");
+                        let _ = writeln!(out, "if {}", strip(i.if_expr.strip));
                         expr(&i.if_expr.cond_expr, depth + 1, out);
                         let t: Vec<&Element> = i.if_expr.template.iter().collect();
                         template(&t, depth + 1, out);
                         if let Some(f) = &i.else_expr {
                             pad(depth, out);
-                            out.push_str("else\n");
+                            let _ = writeln!(out, "else {}", strip(f.strip));
                             let t: Vec<&Element> = f.template.iter().collect();
                             template(&t, depth + 1, out);
                         }
+                        pad(depth, out);
+                        let _ = writeln!(out, "endif {}", strip(i.endif_expr.strip));
                     }
                     Directive::For(f) => {
                         pad(depth, out);
                         let _ = writeln!(
                             out,
-                            "for {:?} {}",
+                            "for {:?} {} {}",
                             f.for_expr.key_var.as_ref().map(|i| i.as_str()),
-                            f.for_expr.value_var.as_str()
+                            f.for_expr.value_var.as_str(),
+                            strip(f.for_expr.strip)
                         );
                         expr(&f.for_expr.collection_expr, depth + 1, out);
                         let t: Vec<&Element> = f.for_expr.template.iter().collect();
                         template(&t, depth + 1, out);
+                        pad(depth, out);
+                        let _ = writeln!(out, "endfor {}", strip(f.endfor_expr.strip));
                     }
                 },
             }
