@@ -8,7 +8,7 @@ use safeguard_report::{
     render_checkstyle, render_github, render_gitlab, render_human, render_json, render_junit,
     render_sarif,
 };
-use safeguard_workspace::{CacheMode, CheckOptions, Passes, TerraformInputs, check};
+use safeguard_workspace::{CacheMode, CheckOptions, Passes, SourceTexts, TerraformInputs, check};
 
 use super::print;
 use crate::bundled;
@@ -91,6 +91,16 @@ pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
             Passes::Kept
         } else {
             Passes::Counted
+        },
+        // Human output quotes the source and fixes edit it; every other
+        // format only places findings, which a line index does.
+        texts: if args.fix
+            || args.diff
+            || destinations.iter().any(|(f, _)| *f == OutputFormat::Human)
+        {
+            SourceTexts::Kept
+        } else {
+            SourceTexts::Released
         },
     };
     let mut report = check(&options);

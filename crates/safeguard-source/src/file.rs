@@ -74,6 +74,27 @@ impl SourceFile {
         }
     }
 
+    /// The same file without its text, when its line index alone places
+    /// every position (ASCII text): a report that only needs positions
+    /// holds the index, not the file. `loader` reads the text again if
+    /// anything asks for it. `None` when the text is not ASCII or is not
+    /// held anyway.
+    #[must_use]
+    pub fn without_text(&self, loader: TextLoader) -> Option<SourceFile> {
+        if !self.holds_text() {
+            return None;
+        }
+        let index = self.line_index();
+        index.is_ascii().then(|| {
+            SourceFile::deferred(
+                self.inner.path.clone(),
+                self.inner.encoding,
+                index.clone(),
+                loader,
+            )
+        })
+    }
+
     #[must_use]
     pub fn path(&self) -> &Path {
         &self.inner.path
@@ -89,6 +110,12 @@ impl SourceFile {
                 .map(|load| load(&self.inner.path))
                 .unwrap_or_default()
         })
+    }
+
+    /// Whether the text is held (read, or never deferred).
+    #[must_use]
+    pub fn holds_text(&self) -> bool {
+        self.inner.text.get().is_some()
     }
 
     /// The encoding the bytes on disk were decoded from.
@@ -166,6 +193,31 @@ mod tests {
         assert_eq!(file.slice(Span { start: 3, end: 5 }), "cd");
         assert_eq!(file.text(), text);
         assert_eq!(reads.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn a_file_without_its_text_places_positions_alike_and_reads_the_text_only_when_asked() {
+        let reads = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&reads);
+        let loader: TextLoader = Arc::new(move |_: &Path| {
+            counter.fetch_add(1, Ordering::Relaxed);
+            "ab\ncd\n".to_owned()
+        });
+        let file = SourceFile::new("x.tf", "ab\ncd\n");
+        let released = file.without_text(Arc::clone(&loader)).expect("ASCII");
+        for offset in 0..6 {
+            assert_eq!(
+                released.line_column(offset, ColumnUnit::Utf16),
+                file.line_column(offset, ColumnUnit::Utf16)
+            );
+        }
+        assert_eq!(reads.load(Ordering::Relaxed), 0);
+        // Nothing to release in a file whose text was not read again.
+        assert!(released.without_text(Arc::clone(&loader)).is_none());
+        assert_eq!(released.slice(Span { start: 3, end: 5 }), "cd");
+        assert_eq!(reads.load(Ordering::Relaxed), 1);
+        // Not ASCII: its columns need the text, which stays.
+        assert!(SourceFile::new("y", "é").without_text(loader).is_none());
     }
 
     #[test]

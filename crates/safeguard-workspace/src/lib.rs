@@ -26,7 +26,8 @@ pub use baa_register::{RegisterEntry, build_register, today_utc};
 pub use buffers::{DocumentKey, DocumentReport, Overlay, Session};
 pub use cache::{CACHE_DIR_NAME, CacheMode, CacheStats, cache_project_root};
 pub use check::{
-    CheckOptions, CheckReport, Passes, SkippedFile, TerraformInputs, Timings, check, load_policies,
+    CheckOptions, CheckReport, Passes, SkippedFile, SourceTexts, TerraformInputs, Timings, check,
+    load_policies,
 };
 pub use config::{
     CONFIG_FILE_NAME, Config, ConfigError, Exception, MailFormat, MailPath, Selector,

@@ -34,7 +34,7 @@ use safeguard_terraform::VarSource;
 
 pub(crate) use record::{Recorder, Stamp};
 
-use crate::check::{Passes, UnitResult};
+use crate::check::{Keep, Passes, UnitResult};
 use crate::frontends::{ExternalVars, PostfixUnit};
 use crate::walk::TerraformUnit;
 use codec::{Fingerprint, Hash};
@@ -299,20 +299,22 @@ impl Cache {
     /// A hit that does not keep passes does not decode them either.
     pub(crate) fn unit(
         cache: Option<&Cache>,
-        passes: Passes,
+        keep: Keep,
         key: &UnitKey<'_>,
         compute: impl FnOnce(Option<&Recorder>) -> Option<UnitResult>,
     ) -> Option<UnitResult> {
         let Some(cache) = cache else {
-            return compute(None).map(|result| result.settle(passes));
+            return compute(None).map(|result| result.settle(keep));
         };
         let name = cache.entry_name(key);
-        if let Some(result) = cache.lookup(&name, passes) {
+        if let Some(result) = cache.lookup(&name, keep.passes) {
             cache.hits.fetch_add(1, Ordering::Relaxed);
             if let Some(result) = &result {
                 result.index_lines();
             }
-            return result;
+            // Passes were left out as decoded; texts read for the replay
+            // may still go.
+            return result.map(|result| result.settle(keep));
         }
         cache.misses.fetch_add(1, Ordering::Relaxed);
         let recorder = Recorder::default();
@@ -323,7 +325,7 @@ impl Cache {
                 cache.store(&name, &payload);
             }
         }
-        result.map(|result| result.settle(passes))
+        result.map(|result| result.settle(keep))
     }
 
     fn entry_name(&self, key: &UnitKey<'_>) -> String {
