@@ -435,6 +435,10 @@ impl Template {
         self.elements.iter()
     }
 
+    pub fn elements(&self) -> &[Element] {
+        &self.elements
+    }
+
     pub fn span(&self) -> Span {
         self.span
     }

@@ -1,7 +1,7 @@
 //! Template whitespace as Terraform computes it: `~` strip markers and `<<-`
 //! heredocs. Every expected value here is what Terraform's HCL library
 //! (hashicorp/hcl v2.14.1, `hclsyntax`) evaluates the same text to, as
-//! `scripts/template-oracle/run` prints it; that script also compares
+//! `scripts/hcl-oracle/run` prints it; that script also compares
 //! thousands of random templates.
 
 use safeguard_model::Value;

@@ -1,4 +1,4 @@
-use safeguard_hcl::{Conditional, Expression, ForExpr, ObjectKey, UnaryOperator};
+use safeguard_hcl::{Conditional, Element, Expression, ForExpr, ObjectKey, UnaryOperator};
 use safeguard_model::{Map, Node, Value};
 use safeguard_source::Span;
 
@@ -38,6 +38,12 @@ impl Evaluator<'_> {
                 Value::Map(map)
             }
             Expression::StringTemplate(template) => {
+                // `"${x}"` alone is `x` itself, not its text (HCL's template
+                // wrap): a list stays a list, `true` a bool, null null.
+                if let [Element::Interpolation(only)] = template.elements() {
+                    let node = self.eval(&only.expr, frame)?;
+                    return Ok(Node::new(node.value, span));
+                }
                 return self.template(template, frame, span);
             }
             Expression::HeredocTemplate(heredoc) => {

@@ -22,6 +22,14 @@ pub(crate) fn to_string(value: &Value) -> Result<String, String> {
 }
 
 pub(crate) fn format_number(n: f64) -> String {
+    if n.is_infinite() {
+        // As cty writes its infinities.
+        return if n > 0.0 { "+Inf" } else { "-Inf" }.to_owned();
+    }
+    if n == 0.0 && n.is_sign_negative() {
+        // cty keeps the sign of zero: `-3 * 0` is written `-0`.
+        return "-0".to_owned();
+    }
     #[allow(clippy::cast_possible_truncation)] // guarded by the fract and range checks
     if n.fract() == 0.0 && n.abs() < 1e15 {
         format!("{}", n as i64)
@@ -33,10 +41,7 @@ pub(crate) fn format_number(n: f64) -> String {
 pub(crate) fn to_number(value: &Value) -> Result<f64, String> {
     match value {
         Value::Number(n) => Ok(*n),
-        Value::String(s) => s
-            .trim()
-            .parse()
-            .map_err(|_| format!("\"{s}\" is not a number")),
+        Value::String(s) => parse_number(s).ok_or_else(|| format!("\"{s}\" is not a number")),
         other => Err(format!(
             "cannot convert a {} to a number",
             other.type_name()
@@ -44,11 +49,35 @@ pub(crate) fn to_number(value: &Value) -> Result<f64, String> {
     }
 }
 
+/// A string as Terraform reads a number from it (Go's `big.ParseFloat` in
+/// base 10): no surrounding spaces, no NaN, and of the infinities only
+/// `Inf` and `inf` with an optional sign.
+fn parse_number(text: &str) -> Option<f64> {
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if unsigned == "Inf" || unsigned == "inf" {
+        return Some(if text.starts_with('-') {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        });
+    }
+    // Rust also reads `nan`, `infinity` and their capitalisations; Go does not.
+    if unsigned
+        .bytes()
+        .any(|b| b.is_ascii_alphabetic() && !b.eq_ignore_ascii_case(&b'e'))
+    {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// Terraform's (cty's) bool conversion: `"1"` and `"0"` are strings of
+/// bools too.
 pub(crate) fn to_bool(value: &Value) -> Result<bool, String> {
     match value {
         Value::Bool(b) => Ok(*b),
-        Value::String(s) if s == "true" => Ok(true),
-        Value::String(s) if s == "false" => Ok(false),
+        Value::String(s) if s == "true" || s == "1" => Ok(true),
+        Value::String(s) if s == "false" || s == "0" => Ok(false),
         other => Err(format!("cannot convert {other} to a bool")),
     }
 }
@@ -83,17 +112,34 @@ pub(crate) fn strict_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// A logical operand: `None` while unknown. Terraform converts both
+/// operands before it applies the operator, so a known one that is not a
+/// bool is an error even where the other would decide the result.
+fn logical_operand(value: &Value) -> Result<Option<bool>, String> {
+    match value {
+        Value::Unknown(_) => Ok(None),
+        Value::Null => Err("a logical operand must not be null".to_owned()),
+        other => to_bool(other).map(Some),
+    }
+}
+
 pub(crate) fn binary(op: BinaryOperator, lhs: &Node, rhs: &Node, span: Span) -> EvalResult {
     use BinaryOperator as B;
-    // A known operand can decide `&&`/`||` alone.
-    match (op, &lhs.value, &rhs.value) {
-        (B::And, Value::Bool(false), _) | (B::And, _, Value::Bool(false)) => {
-            return Ok(Node::new(Value::Bool(false), span));
-        }
-        (B::Or, Value::Bool(true), _) | (B::Or, _, Value::Bool(true)) => {
-            return Ok(Node::new(Value::Bool(true), span));
-        }
-        _ => {}
+    if matches!(op, B::And | B::Or) {
+        let (a, b) = (logical_operand(&lhs.value)?, logical_operand(&rhs.value)?);
+        // A known operand can decide alone: `false && x` is false whatever
+        // bool `x` turns out to be.
+        let decided = match (op, a, b) {
+            (B::And, Some(false), _) | (B::And, _, Some(false)) => Some(false),
+            (B::Or, Some(true), _) | (B::Or, _, Some(true)) => Some(true),
+            (_, Some(a), Some(b)) => Some(if op == B::And { a && b } else { a || b }),
+            _ => None,
+        };
+        return Ok(match decided {
+            Some(value) => Node::new(Value::Bool(value), span),
+            None => first_unknown([lhs, rhs], span)
+                .ok_or_else(|| "a logical operand is unknown".to_owned())?,
+        });
     }
     if let Some(unknown) = first_unknown([lhs, rhs], span) {
         return Ok(unknown);
@@ -102,8 +148,7 @@ pub(crate) fn binary(op: BinaryOperator, lhs: &Node, rhs: &Node, span: Span) -> 
     let value = match op {
         B::Eq => Value::Bool(strict_equal(a, b)),
         B::NotEq => Value::Bool(!strict_equal(a, b)),
-        B::And => Value::Bool(to_bool(a)? && to_bool(b)?),
-        B::Or => Value::Bool(to_bool(a)? || to_bool(b)?),
+        B::And | B::Or => unreachable!("decided above"),
         B::Less => Value::Bool(to_number(a)? < to_number(b)?),
         B::LessEq => Value::Bool(to_number(a)? <= to_number(b)?),
         B::Greater => Value::Bool(to_number(a)? > to_number(b)?),
@@ -112,19 +157,34 @@ pub(crate) fn binary(op: BinaryOperator, lhs: &Node, rhs: &Node, span: Span) -> 
         B::Minus => Value::Number(to_number(a)? - to_number(b)?),
         B::Mul => Value::Number(to_number(a)? * to_number(b)?),
         B::Div => {
-            let divisor = to_number(b)?;
-            if divisor == 0.0 {
-                return Err("division by zero".to_owned());
-            }
-            Value::Number(to_number(a)? / divisor)
+            let (dividend, divisor) = (to_number(a)?, to_number(b)?);
+            // Terraform's numbers (cty) make `x / 0` an infinity; only
+            // `0 / 0` and `Inf / Inf` fail (below, as not a number).
+            Value::Number(dividend / divisor)
         }
         B::Mod => {
-            let divisor = to_number(b)?;
-            if divisor == 0.0 {
-                return Err("modulo by zero".to_owned());
-            }
-            Value::Number(to_number(a)? % divisor)
+            let (dividend, divisor) = (to_number(a)?, to_number(b)?);
+            // As Terraform's numbers (cty) define them: `x % 0` is `x`, and
+            // with an infinity the product of the two.
+            Value::Number(if dividend.is_infinite() || divisor.is_infinite() {
+                dividend * divisor
+            } else if divisor == 0.0 {
+                dividend
+            } else {
+                match dividend % divisor {
+                    // cty subtracts: an exact multiple leaves +0, where
+                    // `fmod` keeps the dividend's sign (`-3 % 1.5`).
+                    0.0 if dividend != 0.0 => 0.0,
+                    remainder => remainder,
+                }
+            })
         }
     };
+    if let Value::Number(n) = value
+        && n.is_nan()
+    {
+        // `0 / 0`, `Inf - Inf`: Terraform refuses them.
+        return Err("the result is not a number".to_owned());
+    }
     Ok(Node::new(value, span))
 }

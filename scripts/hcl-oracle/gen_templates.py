@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Random HCL templates for scripts/template-oracle, deterministic from a seed.
+"""Random HCL templates for scripts/hcl-oracle/run, deterministic from a seed.
 
-Usage: gen.py SEED COUNT > cases
+Usage: gen_templates.py SEED COUNT > cases
 
 Each case is an expression: a quoted string, a `<<EOT` or a `<<-EOT` heredoc
 built from text, whitespace (tabs, no-break and em spaces, line ends),

@@ -1,0 +1,80 @@
+//! Operators, conversions and template wrapping as Terraform evaluates
+//! them. Every expected value is what Terraform's HCL library (hashicorp/hcl
+//! v2.14.1 with go-cty) gives for the same text, as
+//! `scripts/hcl-oracle/run --kind expressions` prints it; where Terraform
+//! refuses an expression, the value is unknown here.
+
+use safeguard_model::Value;
+use safeguard_source::SourceFile;
+use safeguard_terraform::module_document;
+
+/// `expression`'s value, with `local.l = ["a", "b"]`, `local.t = true` and
+/// `local.n = 3` in scope.
+fn value(expression: &str) -> Value {
+    let source = format!(
+        "locals {{\n  l = [\"a\", \"b\"]\n  t = true\n  n = 3\n}}\nlocals {{\n  probe = {expression}\n}}\n"
+    );
+    let document = module_document("m", vec![SourceFile::new("main.tf", source)]);
+    assert!(document.errors.is_empty(), "{:?}", document.errors);
+    document
+        .objects
+        .iter()
+        .find_map(|object| object.attrs.get("probe"))
+        .map(|attr| attr.value.value.clone())
+        .expect("probe")
+}
+
+fn shown(expression: &str) -> String {
+    value(expression).to_string()
+}
+
+fn unknown_reason(expression: &str) -> String {
+    match value(expression) {
+        Value::Unknown(unknown) => unknown.reason,
+        other => panic!("{expression} is known: {other}"),
+    }
+}
+
+/// `"${x}"` and nothing else is `x` itself (HCL's template wrap), the
+/// style of Terraform 0.11 code: a list stays a list, a bool a bool.
+#[test]
+fn a_lone_interpolation_is_its_value_not_its_text() {
+    assert_eq!(shown(r#""${local.l}""#), r#"["a", "b"]"#);
+    assert_eq!(shown(r#""${local.t}""#), "true");
+    assert_eq!(shown(r#""${null}""#), "null");
+    assert_eq!(shown(r#""${local.n}""#), "3");
+    // Anything beside it makes a string.
+    assert_eq!(shown(r#"" ${local.t}""#), r#"" true""#);
+}
+
+#[test]
+fn division_and_modulo_follow_terraforms_numbers() {
+    assert_eq!(shown("5 % 0"), "5");
+    assert_eq!(shown("-7 % 3"), "-1");
+    // As text, where the sign of zero and the infinities show.
+    assert_eq!(shown(r#""x${-3 % 1.5}""#), r#""x0""#);
+    assert_eq!(shown(r#""x${1 / 0}""#), r#""x+Inf""#);
+    assert_eq!(shown(r#""x${-1 / 0}""#), r#""x-Inf""#);
+    assert_eq!(shown(r#""x${-3 * 0}""#), r#""x-0""#);
+    assert!(unknown_reason("0 / 0").contains("not a number"));
+}
+
+#[test]
+fn strings_convert_as_terraform_converts_them() {
+    assert_eq!(shown(r#""1" && true"#), "true");
+    assert_eq!(shown(r#""0" || false"#), "false");
+    assert_eq!(shown(r#""1e3" + 1"#), "1001");
+    assert_eq!(shown(r#""Inf" > 1"#), "true");
+    assert!(unknown_reason(r#"" 10" + 1"#).contains("is not a number"));
+    assert!(unknown_reason(r#""nan" + 1"#).contains("is not a number"));
+}
+
+/// Terraform converts both operands of `&&` and `||` before it applies
+/// them: a known operand that is not a bool is an error even where the
+/// other one would decide.
+#[test]
+fn logical_operands_must_be_bools() {
+    assert!(unknown_reason("false && [1]").contains("to a bool"));
+    assert!(unknown_reason("true || null").contains("must not be null"));
+    assert_eq!(shown("false && local.t"), "false");
+}
