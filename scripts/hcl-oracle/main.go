@@ -14,8 +14,12 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/tryfunc"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
 )
 
 func main() {
@@ -37,6 +41,7 @@ func main() {
 			}),
 		}),
 	}}
+	ctx.Functions = functions()
 	out := bufio.NewWriter(os.Stdout)
 	defer out.Flush()
 	for _, c := range cases {
@@ -101,4 +106,90 @@ func plain(v cty.Value) interface{} {
 		return fields
 	}
 	return fmt.Sprintf("<%s>", t.FriendlyName())
+}
+
+// functions are Terraform's, as far as they come from cty's standard library
+// and HCL's extensions (terraform/internal/lang/functions.go uses these);
+// the few Terraform writes itself are rebuilt here from its documentation:
+// length counts a string's characters, replace takes a /regex/, startswith
+// and endswith, the to* conversions, coalesce skipping empty strings.
+func functions() map[string]function.Function {
+	to := func(t cty.Type) function.Function {
+		return function.New(&function.Spec{
+			Params: []function.Parameter{{Name: "v", Type: cty.DynamicPseudoType, AllowNull: true}},
+			Type: func(args []cty.Value) (cty.Type, error) {
+				if t == cty.DynamicPseudoType {
+					return args[0].Type(), nil
+				}
+				return t, nil
+			},
+			Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
+				return convert.Convert(args[0], retType)
+			},
+		})
+	}
+	prefix := func(suffix bool) function.Function {
+		return function.New(&function.Spec{
+			Params: []function.Parameter{{Name: "s", Type: cty.String}, {Name: "p", Type: cty.String}},
+			Type:   function.StaticReturnType(cty.Bool),
+			Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
+				s, p := args[0].AsString(), args[1].AsString()
+				if suffix {
+					return cty.BoolVal(strings.HasSuffix(s, p)), nil
+				}
+				return cty.BoolVal(strings.HasPrefix(s, p)), nil
+			},
+		})
+	}
+	return map[string]function.Function{
+		"upper": stdlib.UpperFunc, "lower": stdlib.LowerFunc, "trimspace": stdlib.TrimSpaceFunc,
+		"join": stdlib.JoinFunc, "split": stdlib.SplitFunc, "format": stdlib.FormatFunc,
+		"concat": stdlib.ConcatFunc, "contains": stdlib.ContainsFunc, "element": stdlib.ElementFunc,
+		"flatten": stdlib.FlattenFunc, "keys": stdlib.KeysFunc, "values": stdlib.ValuesFunc,
+		"merge": stdlib.MergeFunc, "min": stdlib.MinFunc, "max": stdlib.MaxFunc,
+		"jsonencode": stdlib.JSONEncodeFunc, "jsondecode": stdlib.JSONDecodeFunc,
+		"regex": stdlib.RegexFunc, "substr": stdlib.SubstrFunc,
+		"try": tryfunc.TryFunc, "can": tryfunc.CanFunc,
+		"startswith": prefix(false), "endswith": prefix(true),
+		"tostring": to(cty.String), "tonumber": to(cty.Number), "tobool": to(cty.Bool),
+		"tolist": to(cty.List(cty.DynamicPseudoType)), "toset": to(cty.Set(cty.DynamicPseudoType)),
+		"tomap": to(cty.Map(cty.DynamicPseudoType)),
+		"length": function.New(&function.Spec{
+			Params: []function.Parameter{{Name: "v", Type: cty.DynamicPseudoType}},
+			Type:   function.StaticReturnType(cty.Number),
+			Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
+				switch t := args[0].Type(); {
+				case t == cty.String:
+					return stdlib.Strlen(args[0])
+				case t.IsObjectType():
+					return cty.NumberIntVal(int64(len(t.AttributeTypes()))), nil
+				}
+				return stdlib.Length(args[0])
+			},
+		}),
+		"replace": function.New(&function.Spec{
+			Params: []function.Parameter{{Name: "s", Type: cty.String}, {Name: "old", Type: cty.String}, {Name: "new", Type: cty.String}},
+			Type:   function.StaticReturnType(cty.String),
+			Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
+				old := args[1].AsString()
+				if len(old) > 1 && strings.HasPrefix(old, "/") && strings.HasSuffix(old, "/") {
+					return stdlib.RegexReplace(args[0], cty.StringVal(old[1:len(old)-1]), args[2])
+				}
+				return stdlib.Replace(args[0], args[1], args[2])
+			},
+		}),
+		"coalesce": function.New(&function.Spec{
+			VarParam: &function.Parameter{Name: "v", Type: cty.DynamicPseudoType, AllowNull: true},
+			Type:     function.StaticReturnType(cty.DynamicPseudoType),
+			Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
+				for _, a := range args {
+					if a.IsNull() || (a.Type() == cty.String && a.AsString() == "") {
+						continue
+					}
+					return a, nil
+				}
+				return cty.NilVal, fmt.Errorf("no non-null, non-empty-string arguments")
+			},
+		}),
+	}
 }

@@ -78,3 +78,25 @@ fn logical_operands_must_be_bools() {
     assert!(unknown_reason("true || null").contains("must not be null"));
     assert_eq!(shown("false && local.t"), "false");
 }
+
+/// Functions take their arguments as Terraform's do (cty's standard
+/// library): whole numbers where an index is meant, every argument of
+/// `format` used, Go's `strings.Split`.
+#[test]
+fn functions_take_their_arguments_as_terraform_does() {
+    assert_eq!(shown(r#"split("", "true")"#), r#"["t", "r", "u", "e"]"#);
+    // Current cty wraps a negative index from the end (Debian's older one refuses it).
+    assert_eq!(shown(r#"element(["a", "b", "c"], -1)"#), r#""c""#);
+    assert_eq!(shown(r#"element(["a", "b", "c"], 4)"#), r#""b""#);
+    assert!(unknown_reason(r#"substr("hello", 1.5, 2)"#).contains("whole number"));
+    assert!(unknown_reason(r#"element(["a"], 0.5)"#).contains("whole number"));
+    assert!(unknown_reason(r#"format("%s", "a", "b")"#).contains("too many arguments"));
+    assert!(unknown_reason(r#"format("%d", 1.5)"#).contains("whole number"));
+    assert_eq!(
+        shown(r#"format("%05d|%-4s|", 42, "x")"#),
+        r#""00042|x   |""#
+    );
+    // Go's case mappings: one character for one.
+    assert_eq!(shown(r#"upper("straße")"#), r#""STRAßE""#);
+    assert_eq!(shown(r#"lower("İ")"#), r#""i""#);
+}

@@ -129,6 +129,43 @@ fn map_of<'v>(value: &'v Value, what: &str) -> Result<&'v Map, String> {
     }
 }
 
+/// Go's `strings.ToUpper`/`ToLower`, which Terraform's `upper` and `lower`
+/// are: each character maps to one character, so `ß` stays `ß` (Rust's
+/// full mapping makes it `SS`) and `İ` lowers to `i`. A character whose
+/// only mapping is to several is left as it is; Unicode's simple mappings
+/// differ from that for a few Greek letters with iota subscript only.
+fn simple_case(text: &str, upper: bool) -> String {
+    text.chars()
+        .map(|c| {
+            let mut mapped = if upper {
+                c.to_uppercase().collect::<Vec<char>>()
+            } else {
+                c.to_lowercase().collect::<Vec<char>>()
+            };
+            match mapped.len() {
+                1 => mapped.pop().unwrap_or(c),
+                _ if !upper && c == '\u{130}' => 'i',
+                _ => c,
+            }
+        })
+        .collect()
+}
+
+/// A number Terraform takes only whole (an index, an offset, a length).
+fn whole(value: &Value, what: &str) -> Result<i64, String> {
+    let n = to_number(value)?;
+    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+    // in range and whole, checked here
+    if n.fract() == 0.0 && n.abs() < 9.0e18 {
+        Ok(n as i64)
+    } else {
+        Err(format!(
+            "{what} must be a whole number, got {}",
+            format_number(n)
+        ))
+    }
+}
+
 fn node(value: Value, span: Span) -> Node {
     Node::new(value, span)
 }
@@ -136,8 +173,8 @@ fn node(value: Value, span: Span) -> Node {
 #[allow(clippy::too_many_lines)] // one match arm per function reads best as a table
 fn apply(name: &str, values: &[&Value], args: &[Node], span: Span) -> Result<Value, CallError> {
     Ok(match name {
-        "lower" => Value::String(to_string(arity(name, values, 1)?[0])?.to_lowercase()),
-        "upper" => Value::String(to_string(arity(name, values, 1)?[0])?.to_uppercase()),
+        "lower" => Value::String(simple_case(&to_string(arity(name, values, 1)?[0])?, false)),
+        "upper" => Value::String(simple_case(&to_string(arity(name, values, 1)?[0])?, true)),
         "trimspace" => Value::String(to_string(arity(name, values, 1)?[0])?.trim().to_owned()),
         "tostring" => match arity(name, values, 1)?[0] {
             Value::Null => Value::Null,
@@ -176,22 +213,20 @@ fn apply(name: &str, values: &[&Value], args: &[Node], span: Span) -> Result<Val
         "substr" => {
             let v = arity(name, values, 3)?;
             let text: Vec<char> = to_string(v[0])?.chars().collect();
-            let offset = to_number(v[1])?;
-            let length = to_number(v[2])?;
+            let offset = whole(v[1], "substr's offset")?;
+            let length = whole(v[2], "substr's length")?;
             #[allow(clippy::cast_possible_wrap, clippy::cast_possible_truncation)]
             // string lengths are small
             let len = text.len() as i64;
-            #[allow(clippy::cast_possible_truncation)] // whole numbers by Terraform's rules
-            let mut start = offset as i64;
+            let mut start = offset;
             if start < 0 {
                 start += len;
             }
             let start = start.clamp(0, len);
-            #[allow(clippy::cast_possible_truncation)]
-            let end = if length < 0.0 {
+            let end = if length < 0 {
                 len
             } else {
-                (start + length as i64).min(len)
+                start.saturating_add(length).min(len)
             };
             #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation)] // clamped to 0..=len
             Value::String(
@@ -212,9 +247,16 @@ fn apply(name: &str, values: &[&Value], args: &[Node], span: Span) -> Result<Val
         "split" => {
             let v = arity(name, values, 2)?;
             let (sep, text) = (to_string(v[0])?, to_string(v[1])?);
+            // Go's strings.Split: an empty separator cuts between characters.
+            let parts: Vec<String> = if sep.is_empty() {
+                text.chars().map(String::from).collect()
+            } else {
+                text.split(sep.as_str()).map(str::to_owned).collect()
+            };
             Value::List(
-                text.split(sep.as_str())
-                    .map(|p| node(Value::String(p.to_owned()), span))
+                parts
+                    .into_iter()
+                    .map(|p| node(Value::String(p), span))
                     .collect(),
             )
         }
@@ -243,11 +285,12 @@ fn apply(name: &str, values: &[&Value], args: &[Node], span: Span) -> Result<Val
             if items.is_empty() {
                 return Err("element of an empty list".into());
             }
-            let i = to_number(v[1])?;
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            // wraps like Terraform
-            let index = (i.max(0.0) as usize) % items.len();
-            items[index].value.clone()
+            // Wraps past either end, as cty's `element` does.
+            #[allow(clippy::cast_possible_wrap, clippy::cast_possible_truncation)]
+            let len = items.len() as i64;
+            let index = whole(v[1], "element's index")?.rem_euclid(len);
+            #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation)] // 0..len
+            items[index as usize].value.clone()
         }
         "concat" => Value::List(
             values
@@ -426,6 +469,8 @@ fn format(values: &[&Value]) -> Result<Value, CallError> {
         return Err("format needs a format string".into());
     };
     let spec = to_string(spec)?;
+    let given = args.len();
+    let mut used = 0;
     let mut out = String::new();
     let mut args = args.iter();
     let mut chars = spec.chars().peekable();
@@ -464,9 +509,11 @@ fn format(values: &[&Value]) -> Result<Value, CallError> {
             continue;
         }
         let arg = args.next().ok_or("format: not enough arguments")?;
+        used += 1;
         let text = match verb {
             's' => to_string(arg)?,
-            'd' => format_number(to_number(arg)?.trunc()),
+            #[allow(clippy::cast_precision_loss)] // whole and in range, checked
+            'd' => format_number(whole(arg, "`%d`'s argument")? as f64),
             'f' => format!("{:.*}", precision.unwrap_or(6), to_number(arg)?),
             'v' => match arg {
                 Value::String(s) => s.clone(),
@@ -491,6 +538,11 @@ fn format(values: &[&Value]) -> Result<Value, CallError> {
             out.extend(std::iter::repeat_n(' ', pad));
             out.push_str(&text);
         }
+    }
+    if used < given {
+        return Err(
+            format!("format: too many arguments; only {used} used by the format string").into(),
+        );
     }
     Ok(Value::String(out))
 }
