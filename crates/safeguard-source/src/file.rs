@@ -147,6 +147,13 @@ impl SourceFile {
         self.text().get(span.range()).unwrap_or("")
     }
 
+    /// The file buffer's identity: equal for two handles exactly when
+    /// [`ptr_eq`](Self::ptr_eq) is true, while both are alive.
+    #[must_use]
+    pub fn buffer_id(&self) -> usize {
+        Arc::as_ptr(&self.inner) as usize
+    }
+
     /// True when both handles point at the same file buffer.
     #[must_use]
     pub fn ptr_eq(&self, other: &SourceFile) -> bool {

@@ -521,24 +521,22 @@ impl UnitResult {
                 .map(|file| file.text().to_owned())
                 .unwrap_or_default()
         });
-        // Each file once: findings are sorted by file, and a unit has few.
-        let mut swapped: Vec<(SourceFile, Option<SourceFile>)> = Vec::new();
-        let sources = &self.sources;
+        // Each file once, by buffer: a unit may hold thousands of files.
+        // The old handle stays in the map, so no buffer's address is reused
+        // while the map is alive.
+        let mut swapped: HashMap<usize, (SourceFile, Option<SourceFile>)> = HashMap::new();
+        let sources: HashSet<usize> = self.sources.iter().map(SourceFile::buffer_id).collect();
         let mut swap = |file: &mut SourceFile| {
-            let released = match swapped.iter().find(|(old, _)| old.ptr_eq(file)) {
-                Some((_, released)) => released.clone(),
-                None => {
-                    let released = if sources.iter().any(|s| s.ptr_eq(file)) {
-                        None
-                    } else {
-                        file.without_text(Arc::clone(&loader))
-                    };
-                    swapped.push((file.clone(), released.clone()));
-                    released
-                }
-            };
+            let (_, released) = swapped.entry(file.buffer_id()).or_insert_with(|| {
+                let released = if sources.contains(&file.buffer_id()) {
+                    None
+                } else {
+                    file.without_text(Arc::clone(&loader))
+                };
+                (file.clone(), released)
+            });
             if let Some(released) = released {
-                *file = released;
+                *file = released.clone();
             }
         };
         for finding in &mut self.findings {
