@@ -38,6 +38,10 @@ pub struct CleanArgs {
     /// Paths as given to `check`: each one's cache is found as `check` finds it.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
+    /// The cache directory `check --cache-dir` used (default: $SAFEGUARD_CACHE_DIR
+    /// when set); the paths are then not looked at.
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -202,6 +206,10 @@ pub struct CheckArgs {
     /// Neither read nor write the result cache (.safeguard-cache/ at the project root).
     #[arg(long)]
     pub no_cache: bool,
+    /// Keep the result cache in DIR instead of .safeguard-cache/ at the project root
+    /// (default: $SAFEGUARD_CACHE_DIR when set).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
     /// Benchmarks only: read and build every document, judge none.
     #[arg(long, hide = true)]
     pub parse_only: bool,

@@ -10,7 +10,15 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{safeguard, stderr, write};
+use common::{stderr, write};
+
+/// The binary with the cache in its default place, at the project's root:
+/// these tests look there.
+fn safeguard(dir: &Path) -> assert_cmd::Command {
+    let mut cmd = common::safeguard(dir);
+    cmd.env_remove("SAFEGUARD_CACHE_DIR");
+    cmd
+}
 
 const FORMATS: [&str; 7] = [
     "json",
@@ -341,6 +349,34 @@ fn entries_unused_for_a_month_are_swept_at_most_daily_and_hits_keep_theirs() {
     age(&stale, 40);
     setup.rerun_equals_cold(4, 0);
     assert!(stale.exists());
+}
+
+/// `--cache-dir` (or `SAFEGUARD_CACHE_DIR`) keeps the cache out of the tree,
+/// for a CI cache step or a read-only checkout; `clean` takes the same.
+#[test]
+fn a_cache_directory_elsewhere_is_used_instead_of_the_trees() {
+    let setup = Setup::new();
+    let tree = setup.tree.path();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let dir = elsewhere.path().join("ci/safeguard");
+    let flag = ["--cache-dir", &dir.display().to_string()].map(str::to_owned);
+    let flag: Vec<&str> = flag.iter().map(String::as_str).collect();
+    let (code, cold) = setup.cold();
+    let (_, stats, _) = setup.run(&flag);
+    assert_eq!(stats, Some((0, 5)));
+    assert!(dir.join(".gitignore").is_file(), "created with its parents");
+    let (cached_code, stats, cached) = setup.run(&flag);
+    assert_eq!(stats, Some((5, 0)));
+    assert_eq!((cached_code, cached), (code, cold));
+    assert!(!tree.join(".safeguard-cache").exists());
+    // `clean` finds it through the variable as well as the flag.
+    let output = safeguard(tree)
+        .arg("clean")
+        .env("SAFEGUARD_CACHE_DIR", &dir)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(!dir.exists(), "{}", stderr(&output));
 }
 
 #[test]

@@ -14,10 +14,23 @@ pub fn repo_root() -> PathBuf {
         .expect("repo root")
 }
 
+/// Where a test's runs keep the result cache and its key: Cargo's scratch
+/// directory for tests (`target/tmp`), not the repository's `testdata` or
+/// the user's `~/.cache`. `tests/cache.rs` asks for the default places.
+pub fn cache_env() -> [(&'static str, PathBuf); 2] {
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    [
+        ("SAFEGUARD_CACHE_DIR", scratch.join("safeguard-cache")),
+        ("XDG_CACHE_HOME", scratch.join("xdg-cache")),
+    ]
+}
+
+/// The binary, run in `dir`, with its cache where [`cache_env`] says.
 pub fn safeguard(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("safeguard").expect("binary built");
     cmd.current_dir(dir)
         .env("NO_COLOR", "1")
+        .envs(cache_env())
         .env_remove("RUST_LOG");
     cmd
 }

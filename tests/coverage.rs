@@ -216,6 +216,7 @@ fn unreadable_files_and_directories_are_errors() {
     let output = command
         .current_dir(dir.path())
         .env("NO_COLOR", "1")
+        .envs(common::cache_env())
         .args([
             "check",
             ".",

@@ -53,6 +53,7 @@ fn scan(dir: &Path, args: &[&str]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_safeguard"))
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .envs(common::cache_env())
         .args(["check", "--format", "json"])
         .args(args)
         .stdin(Stdio::null())

@@ -78,6 +78,7 @@ fn scan(dir: &Path, through: Option<&[&str]>) -> Output {
     command
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .envs(common::cache_env())
         .args(["check", ".", "--format", "json"])
         .output()
         .unwrap()

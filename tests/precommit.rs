@@ -38,6 +38,7 @@ fn run(dir: &Path, program: &str, args: &[&str], env: &[(&str, &Path)]) -> Outpu
         .current_dir(dir)
         .env("PATH", std::env::join_paths(paths).unwrap())
         .env("NO_COLOR", "1")
+        .envs(common::cache_env())
         .env("GIT_AUTHOR_NAME", "t")
         .env("GIT_AUTHOR_EMAIL", "t@example.org")
         .env("GIT_COMMITTER_NAME", "t")

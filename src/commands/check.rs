@@ -85,6 +85,7 @@ pub fn run(args: &CheckArgs, matches: Option<&clap::ArgMatches>) -> Result<u8> {
         } else {
             CacheMode::On
         },
+        cache_dir: super::cache_dir(args.cache_dir.as_deref()),
         // JUnit lists a test case per verdict; every other format lists
         // failures and unknowns and only counts the passes.
         passes: if destinations.iter().any(|(f, _)| *f == OutputFormat::Junit) {

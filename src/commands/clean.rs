@@ -1,6 +1,7 @@
 //! `safeguard clean`: deletes the result cache that `check` would use for
 //! the given paths (beside their safeguard.toml, else in the working
-//! directory), as `ruff clean` does. Checks also sweep entries unused for
+//! directory), or the one `--cache-dir`/`SAFEGUARD_CACHE_DIR` names, as
+//! `ruff clean` does. Checks also sweep entries unused for
 //! a month on their own; this is for a fresh start or a smaller CI cache.
 
 use std::collections::BTreeSet;
@@ -12,11 +13,14 @@ use safeguard_workspace::{CACHE_DIR_NAME, cache_project_root, discover_config};
 use crate::cli::CleanArgs;
 
 pub fn run(args: &CleanArgs) -> Result<u8> {
-    let dirs: BTreeSet<_> = args
-        .paths
-        .iter()
-        .map(|path| cache_project_root(discover_config(path).as_deref()).join(CACHE_DIR_NAME))
-        .collect();
+    let dirs: BTreeSet<_> = match super::cache_dir(args.cache_dir.as_deref()) {
+        Some(dir) => BTreeSet::from([dir]),
+        None => args
+            .paths
+            .iter()
+            .map(|path| cache_project_root(discover_config(path).as_deref()).join(CACHE_DIR_NAME))
+            .collect(),
+    };
     for dir in dirs {
         remove(&dir)?;
     }

@@ -37,6 +37,16 @@ pub fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<u8> {
     }
 }
 
+/// The result cache's directory when the user chose one: `--cache-dir`,
+/// else a non-empty `SAFEGUARD_CACHE_DIR` (as ruff reads `RUFF_CACHE_DIR`).
+fn cache_dir(flag: Option<&std::path::Path>) -> Option<std::path::PathBuf> {
+    flag.map(std::path::Path::to_path_buf).or_else(|| {
+        std::env::var_os("SAFEGUARD_CACHE_DIR")
+            .filter(|dir| !dir.is_empty())
+            .map(std::path::PathBuf::from)
+    })
+}
+
 /// The bundled packs plus the folders named with `--policies`.
 fn policy_set(args: &PolicyArgs) -> PolicySet {
     load_policies(&bundled::sources(), &args.policy_dirs)

@@ -47,6 +47,9 @@ pub struct CheckOptions {
     pub strict: bool,
     /// The result cache (`.safeguard-cache/`); off unless asked for.
     pub cache: CacheMode,
+    /// Where the cache lives instead of `.safeguard-cache/` at each
+    /// project's root (`--cache-dir`, `SAFEGUARD_CACHE_DIR`).
+    pub cache_dir: Option<PathBuf>,
     /// Whether pass verdicts are kept as findings or only counted.
     pub passes: Passes,
     /// Whether findings keep their files' texts or only what places them.
@@ -690,7 +693,10 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         let cache = if options.parse_only {
             None
         } else {
-            let project_root = crate::cache::cache_project_root(config_path.as_deref());
+            let cache_dir = options.cache_dir.clone().unwrap_or_else(|| {
+                crate::cache::cache_project_root(config_path.as_deref())
+                    .join(crate::cache::CACHE_DIR_NAME)
+            });
             let context = crate::cache::Context {
                 policies: engine.policies(),
                 catalogue: &meta.catalogue,
@@ -699,7 +705,7 @@ pub fn check(options: &CheckOptions) -> CheckReport {
                 limits,
                 external: &var_sources,
             };
-            Cache::open(&options.cache, &project_root, &context)
+            Cache::open(&options.cache, &cache_dir, &context)
         };
         let cache = cache.as_ref();
         let passes = options.passes;

@@ -225,21 +225,18 @@ pub(crate) struct Cache {
 }
 
 impl Cache {
-    /// The cache at `project_root`, or `None` when it cannot be used (no
+    /// The cache in `dir` (a project's `.safeguard-cache/`, or the
+    /// directory the user named), or `None` when it cannot be used (no
     /// key, or the cache directory is a symbolic link: a tree must not
     /// steer writes elsewhere). Creating the directory may fail: the run
     /// then reads what it can and writes nothing.
-    pub(crate) fn open(
-        mode: &CacheMode,
-        project_root: &Path,
-        context: &Context<'_>,
-    ) -> Option<Cache> {
+    pub(crate) fn open(mode: &CacheMode, dir: &Path, context: &Context<'_>) -> Option<Cache> {
         let secret = match mode {
             CacheMode::Off => return None,
             CacheMode::On => Secret::load()?,
             CacheMode::WithKeyDir(dir) => Secret::load_from(dir)?,
         };
-        let dir = project_root.join(CACHE_DIR_NAME);
+        let dir = dir.to_path_buf();
         let entries = dir.join(FORMAT);
         // Checked before anything is created: creating the entries
         // directory through a planted link would write outside the tree.
@@ -381,13 +378,20 @@ pub(crate) fn replace_file(temp: &Path, target: &Path, parts: &[&[u8]]) -> bool 
     false
 }
 
-/// Creates the cache directory with its `.gitignore` and the entries
-/// directory; `false` when any of it cannot be written.
+/// Creates the cache directory (and, for one the user named, its missing
+/// parents) with its `.gitignore` and the entries directory; `false` when
+/// any of it cannot be written.
 fn prepare(dir: &Path, entries: &Path) -> bool {
     let created = |path: &Path| match fs::create_dir(path) {
         Ok(()) => true,
         Err(err) => err.kind() == std::io::ErrorKind::AlreadyExists && path.is_dir(),
     };
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.is_dir()
+        && fs::create_dir_all(parent).is_err()
+    {
+        return false;
+    }
     if !created(dir) {
         return false;
     }
