@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
-use safeguard_workspace::{CACHE_DIR_NAME, cache_project_root, discover_config};
+use safeguard_workspace::{default_cache_dir, discover_config};
 
 use crate::cli::CleanArgs;
 
@@ -18,7 +18,7 @@ pub fn run(args: &CleanArgs) -> Result<u8> {
         None => args
             .paths
             .iter()
-            .map(|path| cache_project_root(discover_config(path).as_deref()).join(CACHE_DIR_NAME))
+            .map(|path| default_cache_dir(discover_config(path).as_deref()))
             .collect(),
     };
     for dir in dirs {

@@ -519,11 +519,7 @@ impl UnitResult {
     /// [`SourceTexts::Released`]). Files that may hold a suppression
     /// comment keep theirs: the suppression pass reads it.
     fn release_texts(&mut self, max_file_size: u64) {
-        let loader: safeguard_source::TextLoader = Arc::new(move |path: &Path| {
-            read_source(path, max_file_size)
-                .map(|file| file.text().to_owned())
-                .unwrap_or_default()
-        });
+        let loader = crate::frontends::text_loader(max_file_size);
         // Each file once, by buffer: a unit may hold thousands of files.
         // The old handle stays in the map, so no buffer's address is reused
         // while the map is alive.
@@ -693,10 +689,10 @@ pub fn check(options: &CheckOptions) -> CheckReport {
         let cache = if options.parse_only {
             None
         } else {
-            let cache_dir = options.cache_dir.clone().unwrap_or_else(|| {
-                crate::cache::cache_project_root(config_path.as_deref())
-                    .join(crate::cache::CACHE_DIR_NAME)
-            });
+            let cache_dir = options
+                .cache_dir
+                .clone()
+                .unwrap_or_else(|| crate::cache::default_cache_dir(config_path.as_deref()));
             let context = crate::cache::Context {
                 policies: engine.policies(),
                 catalogue: &meta.catalogue,

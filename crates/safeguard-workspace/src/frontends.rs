@@ -2,9 +2,10 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use safeguard_model::{Document, Format, InputError, InputErrorLocation};
-use safeguard_source::{DecodeError, SourceFile, decode_owned};
+use safeguard_source::{DecodeError, SourceFile, TextLoader, decode_owned};
 use safeguard_terraform::{
     LoadedModule, ModuleLoader, VarSource, is_auto_loaded_var_file, sort_auto_loaded,
 };
@@ -17,6 +18,17 @@ use crate::walk::TerraformUnit;
 /// not read (`[limits] max-file-size`): reading them would only risk memory.
 pub(crate) fn read_source(path: &Path, max_bytes: u64) -> Result<SourceFile, InputError> {
     read_source_in(path, None, max_bytes)
+}
+
+/// How a file held without its text (a cache hit vouched for by its stamp,
+/// a finding's file released after judging) reads the text again when
+/// something asks for it: as `read_source` would, empty if it no longer can.
+pub(crate) fn text_loader(max_bytes: u64) -> TextLoader {
+    Arc::new(move |path: &Path| {
+        read_source(path, max_bytes)
+            .map(|file| file.text().to_owned())
+            .unwrap_or_default()
+    })
 }
 
 /// Reads one file, from an editor's open buffer when `overlay` holds one

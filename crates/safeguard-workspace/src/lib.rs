@@ -24,7 +24,7 @@ mod walk;
 
 pub use baa_register::{RegisterEntry, build_register, today_utc};
 pub use buffers::{DocumentKey, DocumentReport, Overlay, Session};
-pub use cache::{CACHE_DIR_NAME, CacheMode, CacheStats, cache_project_root};
+pub use cache::{CacheMode, CacheStats, default_cache_dir};
 pub use check::{
     CheckOptions, CheckReport, Passes, SkippedFile, SourceTexts, TerraformInputs, Timings, check,
     load_policies,

@@ -16,12 +16,12 @@ use std::sync::Arc;
 use safeguard_engine::{Finding, Status, Suppression, SuppressionKind};
 use safeguard_model::{InputError, InputErrorLocation};
 use safeguard_policy::Policy;
-use safeguard_source::{SourceFile, TextLoader};
+use safeguard_source::SourceFile;
 
 use super::codec::{Reader, Writer, encoding_from_tag, encoding_tag};
 use super::record::{Answer, Log, Replayed, read_answers, write_answers};
 use crate::check::{Passes, UnitResult};
-use crate::frontends::read_source;
+use crate::frontends::text_loader;
 
 /// The files a result points into, each written once.
 struct FileTable<'a> {
@@ -178,12 +178,7 @@ pub(crate) fn decode_result(
                     Some(file) => file.clone(),
                     None => {
                         let max = *replayed.unread.get(&path)?;
-                        let loader: TextLoader = Arc::new(move |path: &Path| {
-                            read_source(path, max)
-                                .map(|file| file.text().to_owned())
-                                .unwrap_or_default()
-                        });
-                        SourceFile::deferred(path, encoding, index, loader)
+                        SourceFile::deferred(path, encoding, index, text_loader(max))
                     }
                 }
             }

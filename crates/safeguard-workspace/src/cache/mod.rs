@@ -41,7 +41,7 @@ use codec::{Fingerprint, Hash};
 use secret::Secret;
 
 /// The cache directory's name, at the project root.
-pub const CACHE_DIR_NAME: &str = ".safeguard-cache";
+const CACHE_DIR_NAME: &str = ".safeguard-cache";
 
 /// Bumped whenever the entry layout or what a unit's result holds changes.
 const FORMAT: &str = "safeguard-cache-4";
@@ -51,14 +51,16 @@ const MAGIC: &[u8; 8] = b"SGCACHE4";
 const MAX_ENTRY_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Where the cache of a run governed by `config` (a safeguard.toml, if
-/// any) lives: beside that file, else in the working directory.
+/// any) lives unless the user names a directory: `.safeguard-cache/`
+/// beside that file, else in the working directory.
 #[must_use]
-pub fn cache_project_root(config: Option<&Path>) -> PathBuf {
-    match config.and_then(Path::parent) {
+pub fn default_cache_dir(config: Option<&Path>) -> PathBuf {
+    let project_root = match config.and_then(Path::parent) {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         Some(_) => PathBuf::from("."),
         None => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-    }
+    };
+    project_root.join(CACHE_DIR_NAME)
 }
 
 /// How the cache is used by a check.
