@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{finding_lines, json, repo_root, safeguard, stdout};
+use common::{check_selected, finding_lines, json, repo_root, safeguard, stdout};
 
 #[test]
 fn json_output_on_testdata() {
@@ -378,17 +378,7 @@ fn auto_loaded_tfvars_and_config_var_files_apply() {
     common::write(dir.path(), "infra/main.tf", tf);
     common::write(dir.path(), "infra/terraform.tfvars", "encrypt = false\n");
     common::write(dir.path(), "infra/extra.auto.tfvars.json", "{\"days\": 90}");
-    let output = safeguard(dir.path())
-        .args([
-            "check",
-            ".",
-            "--format",
-            "json",
-            "--select",
-            "aws-efs-encrypted,aws-cloudwatch-log-retention",
-        ])
-        .output()
-        .unwrap();
+    let output = check_selected(dir.path(), "aws-efs-encrypted,aws-cloudwatch-log-retention");
     assert_eq!(
         finding_lines(&json(&output)),
         vec![
@@ -407,17 +397,7 @@ fn auto_loaded_tfvars_and_config_var_files_apply() {
         "env/prod.tfvars",
         "encrypt = true\ndays = 2192\n",
     );
-    let output = safeguard(dir.path())
-        .args([
-            "check",
-            ".",
-            "--format",
-            "json",
-            "--select",
-            "aws-efs-encrypted,aws-cloudwatch-log-retention",
-        ])
-        .output()
-        .unwrap();
+    let output = check_selected(dir.path(), "aws-efs-encrypted,aws-cloudwatch-log-retention");
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
 }
 
@@ -426,17 +406,7 @@ fn for_each_instance_gets_the_finding_with_its_address() {
     let dir = tempfile::tempdir().unwrap();
     let tf = "locals {\n  volumes = { billing = true, imaging = false }\n}\nresource \"aws_efs_file_system\" \"data\" {\n  for_each  = local.volumes\n  encrypted = each.value\n}\nresource \"aws_efs_file_system\" \"none\" {\n  count = 0\n}\n";
     common::write(dir.path(), "main.tf", tf);
-    let output = safeguard(dir.path())
-        .args([
-            "check",
-            ".",
-            "--format",
-            "json",
-            "--select",
-            "aws-efs-encrypted",
-        ])
-        .output()
-        .unwrap();
+    let output = check_selected(dir.path(), "aws-efs-encrypted");
     let report = json(&output);
     assert_eq!(
         finding_lines(&report),

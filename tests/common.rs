@@ -35,6 +35,14 @@ pub fn safeguard(dir: &Path) -> Command {
     cmd
 }
 
+/// `safeguard check . --format json --select RULES` run in `dir`.
+pub fn check_selected(dir: &Path, rules: &str) -> Output {
+    safeguard(dir)
+        .args(["check", ".", "--format", "json", "--select", rules])
+        .output()
+        .expect("safeguard ran")
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("utf-8 stdout")
 }

@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{error_lines, json, safeguard, stdout, write};
+use common::{check_selected, error_lines, json, safeguard, stdout, write};
 
 const GOOD: &str = "resource \"aws_efs_file_system\" \"scans\" {\n  encrypted = false\n}\n";
 
@@ -36,17 +36,7 @@ fn check(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
 fn json_reports_found_checked_skipped_and_failed() {
     let dir = tree();
     write(dir.path(), "bad.tf", "resource \"x\" {\n");
-    let output = safeguard(dir.path())
-        .args([
-            "check",
-            ".",
-            "--format",
-            "json",
-            "--select",
-            "aws-efs-encrypted",
-        ])
-        .output()
-        .unwrap();
+    let output = check_selected(dir.path(), "aws-efs-encrypted");
     assert_eq!(output.status.code(), Some(2));
     let report = json(&output);
     assert_eq!(

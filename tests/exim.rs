@@ -4,17 +4,14 @@
 
 mod common;
 
-use common::{error_lines, finding_lines, json, repo_root, safeguard, write};
+use common::{check_selected, error_lines, finding_lines, json, repo_root, safeguard, write};
 
 const EXIM_POLICIES: &str = "exim-smarthost-tls-required,exim-auth-only-after-tls,\
 exim-tls-certificate-configured,exim-tls12-minimum,exim-smtp-transport-tls12-minimum,\
 exim-smtp-transport-no-avoid-tls";
 
 fn check(dir: &std::path::Path) -> (serde_json::Value, Option<i32>) {
-    let output = safeguard(dir)
-        .args(["check", ".", "--format", "json", "--select", EXIM_POLICIES])
-        .output()
-        .unwrap();
+    let output = check_selected(dir, EXIM_POLICIES);
     (json(&output), output.status.code())
 }
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{safeguard, stdout};
+use common::{check_selected, safeguard, stdout};
 
 const BEFORE: &str = r#"# Keys for the PHI store.
 resource "aws_kms_key" "k" {
@@ -51,10 +51,7 @@ fn fixture() -> tempfile::TempDir {
 }
 
 fn failing_rules(dir: &std::path::Path) -> Vec<String> {
-    let output = safeguard(dir)
-        .args(["check", ".", "--format", "json", "--select", RULES])
-        .output()
-        .unwrap();
+    let output = check_selected(dir, RULES);
     let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(
         json["errors"],

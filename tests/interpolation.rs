@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{finding_lines, json, safeguard, write};
+use common::{check_selected, finding_lines, json, write};
 
 const DB: &str = r#"variable "encrypted" {
   default = true
@@ -23,18 +23,10 @@ resource "aws_db_instance" "db" {
 "#;
 
 fn check(dir: &std::path::Path) -> serde_json::Value {
-    let output = safeguard(dir)
-        .args([
-            "check",
-            ".",
-            "--format",
-            "json",
-            "--select",
-            "aws-rds-instance-storage-encrypted,aws-rds-log-exports",
-        ])
-        .output()
-        .unwrap();
-    json(&output)
+    json(&check_selected(
+        dir,
+        "aws-rds-instance-storage-encrypted,aws-rds-log-exports",
+    ))
 }
 
 #[test]

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{finding_lines, json, repo_root, safeguard, write};
+use common::{check_selected, finding_lines, json, repo_root, write};
 
 const POSTFIX_POLICIES: &str =
     "postfix-sasl-service-forces-tls,postfix-sasl-only-after-tls,postfix-smtpd-tls12-minimum";
@@ -29,17 +29,7 @@ fn docker_mailserver_is_compliant_per_service() {
     // SASL is enabled only on its TLS-enforced submission services, in
     // master.cf; port 25 has no SASL and must not be flagged for it.
     let dir = copy_fixture("docker-mailserver");
-    let output = safeguard(dir.path())
-        .args([
-            "check",
-            ".",
-            "--format",
-            "json",
-            "--select",
-            POSTFIX_POLICIES,
-        ])
-        .output()
-        .unwrap();
+    let output = check_selected(dir.path(), POSTFIX_POLICIES);
     let report = json(&output);
     assert_eq!(finding_lines(&report), Vec::<String>::new());
     assert_eq!(output.status.code(), Some(0));
@@ -50,17 +40,7 @@ fn docker_mailserver_is_compliant_per_service() {
 #[test]
 fn debian_default_postfix_allows_tls_1_0_by_default() {
     let dir = copy_fixture("debian-bookworm-postfix");
-    let output = safeguard(dir.path())
-        .args([
-            "check",
-            ".",
-            "--format",
-            "json",
-            "--select",
-            POSTFIX_POLICIES,
-        ])
-        .output()
-        .unwrap();
+    let output = check_selected(dir.path(), POSTFIX_POLICIES);
     let report = json(&output);
     assert_eq!(
         finding_lines(&report),
@@ -85,17 +65,7 @@ fn a_master_cf_override_is_where_the_finding_points() {
         "mail/master.cf",
         "smtp      inet  n       -       y       -       -       smtpd\nsubmission inet n       -       y       -       -       smtpd\n  -o smtpd_sasl_auth_enable=yes\n  -o smtpd_tls_security_level=may\n",
     );
-    let output = safeguard(dir.path())
-        .args([
-            "check",
-            ".",
-            "--format",
-            "json",
-            "--select",
-            "postfix-sasl-service-forces-tls",
-        ])
-        .output()
-        .unwrap();
+    let output = check_selected(dir.path(), "postfix-sasl-service-forces-tls");
     let report = json(&output);
     assert_eq!(
         finding_lines(&report),
@@ -129,17 +99,7 @@ fn dovecot_tree_with_includes_and_a_protocol_override() {
         "dovecot/conf.d/20-pop3.conf",
         "protocol pop3 {\n  ssl = no # legacy devices\n}\n",
     );
-    let output = safeguard(dir.path())
-        .args([
-            "check",
-            ".",
-            "--format",
-            "json",
-            "--select",
-            DOVECOT_POLICIES,
-        ])
-        .output()
-        .unwrap();
+    let output = check_selected(dir.path(), DOVECOT_POLICIES);
     let report = json(&output);
     assert_eq!(
         finding_lines(&report),

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{error_lines, finding_lines, json, safeguard, write};
+use common::{check_selected, error_lines, finding_lines, json, safeguard, write};
 
 const DB: &str = "variable \"encrypted\" {\n  default = true\n}\nresource \"aws_db_instance\" \"this\" {\n  storage_encrypted = var.encrypted\n}\n";
 
@@ -17,17 +17,7 @@ fn a_module_called_twice_gives_one_finding_at_the_callers_argument() {
         "infra/main.tf",
         "module \"billing\" {\n  source    = \"./modules/db\"\n  encrypted = false\n}\n\nmodule \"clinical\" {\n  source = \"./modules/db\"\n}\n",
     );
-    let output = safeguard(dir.path())
-        .args([
-            "check",
-            ".",
-            "--format",
-            "json",
-            "--select",
-            "aws-rds-instance-storage-encrypted",
-        ])
-        .output()
-        .unwrap();
+    let output = check_selected(dir.path(), "aws-rds-instance-storage-encrypted");
     assert_eq!(output.status.code(), Some(1));
     let report = json(&output);
     assert_eq!(
@@ -116,17 +106,7 @@ fn split_s3_resources_across_files_relate() {
         "s3/encryption.tf",
         "resource \"aws_s3_bucket_server_side_encryption_configuration\" \"phi\" {\n  bucket = aws_s3_bucket.phi.id\n  rule {\n    apply_server_side_encryption_by_default {\n      sse_algorithm = \"aws:kms\"\n    }\n  }\n}\n",
     );
-    let output = safeguard(dir.path())
-        .args([
-            "check",
-            ".",
-            "--format",
-            "json",
-            "--select",
-            "aws-s3-bucket-encryption",
-        ])
-        .output()
-        .unwrap();
+    let output = check_selected(dir.path(), "aws-s3-bucket-encryption");
     assert_eq!(
         finding_lines(&json(&output)),
         vec!["s3/buckets.tf:4 aws-s3-bucket-encryption fail aws_s3_bucket.bare"]
@@ -141,17 +121,7 @@ fn a_remote_module_not_installed_is_one_note_and_no_error() {
         "infra/main.tf",
         "module \"db\" {\n  source  = \"example-org/db/aws\"\n  version = \"1.2.0\"\n}\n",
     );
-    let output = safeguard(dir.path())
-        .args([
-            "check",
-            ".",
-            "--format",
-            "json",
-            "--select",
-            "aws-rds-instance-storage-encrypted",
-        ])
-        .output()
-        .unwrap();
+    let output = check_selected(dir.path(), "aws-rds-instance-storage-encrypted");
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -188,17 +158,7 @@ fn a_remote_module_installed_by_terraform_init_is_read() {
         "infra/.terraform/modules/modules.json",
         r#"{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"db","Source":"registry.terraform.io/example-org/db/aws","Version":"1.2.0","Dir":".terraform/modules/db"}]}"#,
     );
-    let output = safeguard(dir.path())
-        .args([
-            "check",
-            ".",
-            "--format",
-            "json",
-            "--select",
-            "aws-rds-instance-storage-encrypted",
-        ])
-        .output()
-        .unwrap();
+    let output = check_selected(dir.path(), "aws-rds-instance-storage-encrypted");
     let report = json(&output);
     assert_eq!(report["notes"], serde_json::json!([]));
     assert_eq!(

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{finding_lines, json, safeguard, write};
+use common::{check_selected, finding_lines, json, safeguard, write};
 
 const BUCKETS: &str = r#"
 variable "tags" {}
@@ -22,17 +22,7 @@ resource "aws_s3_bucket" "imports" {
 "#;
 
 fn run(dir: &std::path::Path) -> Vec<String> {
-    let output = safeguard(dir)
-        .args([
-            "check",
-            ".",
-            "--format",
-            "json",
-            "--select",
-            "aws-s3-bucket-versioning",
-        ])
-        .output()
-        .unwrap();
+    let output = check_selected(dir, "aws-s3-bucket-versioning");
     let report = json(&output);
     report["findings"]
         .as_array()
@@ -78,17 +68,7 @@ fn with_a_phi_tag_only_marked_buckets_are_judged_and_unknown_tags_are_unknown() 
             "unknown aws_s3_bucket.imports"
         ]
     );
-    let output = safeguard(dir.path())
-        .args([
-            "check",
-            ".",
-            "--format",
-            "json",
-            "--select",
-            "aws-s3-bucket-versioning",
-        ])
-        .output()
-        .unwrap();
+    let output = check_selected(dir.path(), "aws-s3-bucket-versioning");
     let report = json(&output);
     let imports = report["findings"]
         .as_array()
@@ -113,17 +93,7 @@ fn provider_default_tags_mark_every_resource() {
         "[phi]\ntag = \"data-classification\"\n",
     );
     assert_eq!(run(dir.path()), vec!["fail aws_s3_bucket.scans"]);
-    let output = safeguard(dir.path())
-        .args([
-            "check",
-            ".",
-            "--format",
-            "json",
-            "--select",
-            "aws-s3-bucket-versioning",
-        ])
-        .output()
-        .unwrap();
+    let output = check_selected(dir.path(), "aws-s3-bucket-versioning");
     assert_eq!(
         finding_lines(&json(&output)),
         vec!["main.tf:6 aws-s3-bucket-versioning fail aws_s3_bucket.scans"]

@@ -1,17 +1,11 @@
 //! Terraform semantics, end to end from HCL text to objects and values.
 
+mod common;
+
+use common::{eval_value, module};
 use safeguard_model::{Document, Value};
 use safeguard_source::SourceFile;
 use safeguard_terraform::{VarSource, module_document, module_document_with};
-
-/// The module's objects from its blocks; the derived `required_provider`
-/// objects have their own test.
-fn module(text: &str) -> Document {
-    let mut doc = module_document("m", vec![SourceFile::new("main.tf", text)]);
-    assert!(doc.errors.is_empty(), "{:?}", doc.errors);
-    doc.objects.retain(|o| o.kind != "required_provider");
-    doc
-}
 
 #[test]
 fn providers_in_use_become_objects_once_each() {
@@ -60,17 +54,6 @@ fn providers_in_use_become_objects_once_each() {
         &doc.files[sendgrid.file].text()[sendgrid.span.range()],
         "\"Trois-Six/sendgrid\""
     );
-}
-
-/// The value of `locals { x = EXPR }` (with `extra` configuration beside it), rendered.
-fn eval_value(extra: &str, expr: &str) -> Value {
-    let doc = module(&format!("{extra}\nlocals {{\n  x = {expr}\n}}\n"));
-    let locals = doc
-        .objects
-        .iter()
-        .find(|o| o.kind == "locals" && o.attrs.get("x").is_some())
-        .expect("locals object");
-    locals.attrs.get("x").expect("x").value.value.clone()
 }
 
 fn eval_with(extra: &str, expr: &str) -> String {

@@ -4,24 +4,17 @@
 //! `scripts/hcl-oracle/run --kind expressions` prints it; where Terraform
 //! refuses an expression, the value is unknown here.
 
+mod common;
+
 use safeguard_model::Value;
-use safeguard_source::SourceFile;
-use safeguard_terraform::module_document;
 
 /// `expression`'s value, with `local.l = ["a", "b"]`, `local.t = true` and
 /// `local.n = 3` in scope.
 fn value(expression: &str) -> Value {
-    let source = format!(
-        "locals {{\n  l = [\"a\", \"b\"]\n  t = true\n  n = 3\n}}\nlocals {{\n  probe = {expression}\n}}\n"
-    );
-    let document = module_document("m", vec![SourceFile::new("main.tf", source)]);
-    assert!(document.errors.is_empty(), "{:?}", document.errors);
-    document
-        .objects
-        .iter()
-        .find_map(|object| object.attrs.get("probe"))
-        .map(|attr| attr.value.value.clone())
-        .expect("probe")
+    common::eval_value(
+        "locals {\n  l = [\"a\", \"b\"]\n  t = true\n  n = 3\n}",
+        expression,
+    )
 }
 
 fn shown(expression: &str) -> String {

@@ -4,25 +4,16 @@
 //! `scripts/hcl-oracle/run` prints it; that script also compares
 //! thousands of random templates.
 
+mod common;
+
 use safeguard_model::Value;
-use safeguard_source::SourceFile;
-use safeguard_terraform::module_document;
 
 /// The value of `expression`, with `local.l = ["a", "b"]`, `local.x = "X"`
 /// and `local.t = true` in scope.
 fn value(expression: &str) -> String {
-    let source = format!(
-        "locals {{\n  l = [\"a\", \"b\"]\n  x = \"X\"\n  t = true\n}}\nlocals {{\n  probe = {expression}\n}}\n"
-    );
-    let document = module_document("m", vec![SourceFile::new("main.tf", source)]);
-    assert!(document.errors.is_empty(), "{:?}", document.errors);
-    let value = document
-        .objects
-        .iter()
-        .find_map(|object| object.attrs.get("probe"))
-        .map(|attr| attr.value.value.clone());
-    match value {
-        Some(Value::String(text)) => text,
+    let locals = "locals {\n  l = [\"a\", \"b\"]\n  x = \"X\"\n  t = true\n}";
+    match common::eval_value(locals, expression) {
+        Value::String(text) => text,
         other => panic!("not a string: {other:?}"),
     }
 }
