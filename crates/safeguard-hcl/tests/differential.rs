@@ -128,7 +128,6 @@ const CORNERS: &[&str] = &[
     // Texts both must refuse.
     "a = \n",
     "a = 1\na = 2\n",
-    "a = {x = 1, x = 2}\n",
     "a = \"unterminated\n",
     "a = \"\\q\"\n",
     "a = [1, 2\n",
@@ -151,5 +150,21 @@ const CORNERS: &[&str] = &[
 fn corners_of_the_grammar() {
     for (i, text) in CORNERS.iter().enumerate() {
         same_as_hcl_edit(&format!("corner {i}"), text);
+    }
+}
+
+/// Where we follow hashicorp/hcl (Terraform's parser) and hcl-edit does
+/// not: an object constructor may repeat a key. HCL evaluates `{ x = 1, x
+/// = 2 }` to `{ x = 2 }` (checked with scripts/hcl-oracle's program), and
+/// terraform-google-modules/sql-db's examples repeat a key; hcl-edit
+/// refuses it.
+#[test]
+fn a_repeated_object_key_is_accepted_where_hcl_edit_refuses_it() {
+    for text in [
+        "a = {x = 1, x = 2}\n",
+        "a = {\n  x = 1\n  y = 2\n  x = 3\n}\n",
+    ] {
+        assert!(common::ours(text).is_ok(), "{text}");
+        assert!(common::theirs(text).is_err(), "{text}");
     }
 }

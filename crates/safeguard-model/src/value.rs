@@ -82,6 +82,33 @@ impl Map {
         });
     }
 
+    /// Drops every entry whose key comes again later, so each key is
+    /// left once, with its last value: HCL's object constructor lets a
+    /// later key replace an earlier one (`{ a = 1, a = 2 }` is `{ a = 2 }`).
+    pub fn keep_last_of_each_key(&mut self) {
+        let repeated = if self.entries.len() <= 16 {
+            self.entries
+                .iter()
+                .enumerate()
+                .any(|(i, e)| self.entries[i + 1..].iter().any(|later| later.key == e.key))
+        } else {
+            let mut seen = std::collections::HashSet::with_capacity(self.entries.len());
+            !self.entries.iter().all(|e| seen.insert(e.key.as_str()))
+        };
+        if !repeated {
+            return;
+        }
+        let mut seen = std::collections::HashSet::with_capacity(self.entries.len());
+        let mut kept: Vec<Entry> = Vec::with_capacity(self.entries.len());
+        for entry in self.entries.drain(..).rev() {
+            if seen.insert(entry.key.clone()) {
+                kept.push(entry);
+            }
+        }
+        kept.reverse();
+        self.entries = kept;
+    }
+
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()

@@ -93,3 +93,13 @@ fn functions_take_their_arguments_as_terraform_does() {
     assert_eq!(shown(r#"upper("straße")"#), r#""STRAßE""#);
     assert_eq!(shown(r#"lower("İ")"#), r#""i""#);
 }
+
+/// An object constructor may repeat a key; the last one wins, wherever it
+/// came from (a bare name, a quoted one or a computed one).
+#[test]
+fn a_repeated_object_key_keeps_its_last_value() {
+    assert_eq!(shown("{ a = 1, a = 2 }"), "{a = 2}");
+    assert_eq!(shown("{ a = 1, b = 2, \"a\" = 3 }"), "{b = 2, a = 3}");
+    assert_eq!(shown("length({ a = 1, (\"a\") = null })"), "1");
+    assert_eq!(shown("keys({ b = 1, a = 2, b = 3 })"), r#"["a", "b"]"#);
+}

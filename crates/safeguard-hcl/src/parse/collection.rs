@@ -1,10 +1,8 @@
 //! Collections and `for` expressions: `[...]`, `{...}`, `[for ...]` and
 //! `{for ...}`, and the `k, v in` that `%{ for }` directives share.
 
-use super::seen::Seen;
 use super::{Parser, Result};
 use crate::ast::{Array, Expression, ForCond, ForExpr, ForIntro, Ident, Object, ObjectKey};
-use crate::error::Error;
 
 impl Parser<'_> {
     /// `[a, b, c]` or `[for ... : value if cond]`.
@@ -81,28 +79,22 @@ impl Parser<'_> {
                 span: self.span_from(start),
             })));
         }
+        // A repeated key is not an error: hashicorp/hcl evaluates `{ a = 1,
+        // a = 2 }` to `{ a = 2 }`, and published modules rely on it
+        // (terraform-google-modules/sql-db's examples repeat a key).
+        // hcl-edit refuses it; Terraform is the reference.
         let mut items: Vec<(ObjectKey, Expression)> = Vec::new();
-        let mut keys = Seen::default();
         loop {
             self.skip_ws();
             if self.peek() == Some(b'}') {
                 self.pos += 1;
                 break;
             }
-            let key_start = self.pos;
             let key = match self.nested(|p| p.expr(false))? {
                 // A bare name is the key itself, not a variable.
                 Expression::Variable(ident) => ObjectKey::Ident(ident),
                 other => ObjectKey::Expression(other),
             };
-            if let Some((bare, name)) = comparable(&key)
-                && !keys.insert((bare, name.to_owned()))
-            {
-                return Err(Error::new(
-                    key_start,
-                    "invalid object item; expected unique object key; found redefined object key",
-                ));
-            }
             self.skip_sp();
             if !matches!(self.peek(), Some(b'=' | b':')) {
                 return Err(self.error("invalid object value assignment; expected `=` or `:`"));
@@ -204,16 +196,5 @@ impl Parser<'_> {
         let expr = self.nested(|p| p.expr(true))?;
         self.skip_ws();
         Ok(Some(ForCond { expr }))
-    }
-}
-
-/// A key as written, to find a repeated one: whether it is a bare name,
-/// and its text. `name` and `"name"` are different keys as written (the
-/// rule `hcl-edit` applies); computed keys are never compared.
-fn comparable(key: &ObjectKey) -> Option<(bool, &str)> {
-    match key {
-        ObjectKey::Ident(ident) => Some((true, ident.as_str())),
-        ObjectKey::Expression(Expression::String(s)) => Some((false, s.value().as_str())),
-        ObjectKey::Expression(_) => None,
     }
 }

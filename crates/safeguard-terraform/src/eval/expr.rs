@@ -35,6 +35,7 @@ impl Evaluator<'_> {
                     };
                     map.insert(name, key_span, self.eval(value, frame)?);
                 }
+                map.keep_last_of_each_key();
                 Value::Map(map)
             }
             Expression::StringTemplate(template) => {
