@@ -13,6 +13,7 @@ use safeguard_source::{SourceFile, Span};
 use crate::config::ModuleConfig;
 use crate::eval::{Evaluator, Frame, unknown};
 use crate::modules::FileRegistry;
+use crate::types::TypeConstraint;
 
 /// One source of variable values. Callers list them lowest precedence first.
 #[derive(Debug, Clone)]
@@ -56,23 +57,43 @@ fn takes_raw_strings(type_expr: Option<&Expression>) -> bool {
     }
 }
 
-/// Converts a value to a declared primitive type, as Terraform does.
-fn convert(value: Node, type_expr: Option<&Expression>) -> Node {
-    let Some(Expression::Variable(kind)) = type_expr else {
+/// Whether variable `name` keeps its default when given null (`nullable =
+/// false`, Terraform 1.1): the null is dropped rather than set.
+pub(crate) fn replaces_null_with_default(config: &ModuleConfig<'_>, name: &str) -> bool {
+    config.variables.get(name).is_some_and(|declared| {
+        declared
+            .block
+            .body
+            .get_attribute("nullable")
+            .is_some_and(|a| matches!(a.value, Expression::Bool(ref b) if !*b.value()))
+    })
+}
+
+/// `value` converted to the type variable `name` declares (see
+/// [`crate::types`]); as given when it declares none this reads.
+pub(crate) fn convert_variable(
+    config: &ModuleConfig<'_>,
+    files: &FileRegistry,
+    name: &str,
+    value: Node,
+) -> Node {
+    let Some(declared) = config.variables.get(name) else {
         return value;
     };
-    let converted = match (kind.as_str(), &value.value) {
-        ("number", Value::String(s)) => s.trim().parse::<f64>().ok().map(Value::Number),
-        ("bool", Value::String(s)) => s.parse::<bool>().ok().map(Value::Bool),
-        ("string", Value::Number(_) | Value::Bool(_)) => {
-            Some(Value::String(crate::eval::display(&value.value)))
-        }
-        _ => None,
+    let Some(constraint) = declared
+        .block
+        .body
+        .get_attribute("type")
+        .and_then(|a| TypeConstraint::parse(&a.value))
+    else {
+        return value;
     };
-    match converted {
-        Some(v) => Node::new(v, value.span),
-        None => value,
-    }
+    // `optional` defaults are constants, written beside the type.
+    let empty = ModuleConfig::default();
+    let constants = Evaluator::new(&empty, files, None, HashMap::new());
+    let frame = Frame::in_file(declared.file);
+    let default = |expr: &Expression| constants.value(expr, &frame);
+    constraint.convert(value, &default, u32::try_from(declared.file).ok())
 }
 
 pub(crate) fn resolve_variables(
@@ -110,6 +131,12 @@ pub(crate) fn resolve_variables(
             .map(|a| &a.value)
     };
 
+    // A null from a source leaves a `nullable = false` variable its default.
+    let set = |values: &mut HashMap<String, Node>, name: String, value: Node| {
+        if !(matches!(value.value, Value::Null) && replaces_null_with_default(config, &name)) {
+            values.insert(name, value);
+        }
+    };
     for source in sources {
         match source {
             VarSource::Env { name, raw } | VarSource::Cli { name, raw } => {
@@ -122,7 +149,7 @@ pub(crate) fn resolve_variables(
                     parse_raw(raw)
                 };
                 if let Some(value) = value {
-                    values.insert(name.clone(), convert(value, type_of(name)));
+                    set(&mut values, name.clone(), value);
                 }
             }
             VarSource::Tfvars(file) => match safeguard_hcl::parse_body(file.text()) {
@@ -135,7 +162,7 @@ pub(crate) fn resolve_variables(
                                 let name = attr.key.as_str();
                                 if config.variables.contains_key(name) {
                                     let value = constants.value(&attr.value, &Frame::in_file(0));
-                                    values.insert(name.to_owned(), convert(value, type_of(name)));
+                                    set(&mut values, name.to_owned(), value);
                                 }
                             }
                             Structure::Block(block) => {
@@ -161,7 +188,7 @@ pub(crate) fn resolve_variables(
                         for (name, json) in object {
                             if config.variables.contains_key(&name) {
                                 let value = Node::new(crate::eval::from_json(&json, span), span);
-                                values.insert(name.clone(), convert(value, type_of(&name)));
+                                set(&mut values, name.clone(), value);
                             }
                         }
                     }
@@ -182,7 +209,15 @@ pub(crate) fn resolve_variables(
             }
         }
     }
+    // Defaults and every source's values alike: Terraform converts the
+    // value in force to the declared type.
     values
+        .into_iter()
+        .map(|(name, value)| {
+            let converted = convert_variable(config, files, &name, value);
+            (name, converted)
+        })
+        .collect()
 }
 
 /// A complex-typed `--var`/`TF_VAR_` value, written in HCL syntax.

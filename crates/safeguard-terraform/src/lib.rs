@@ -15,6 +15,7 @@ mod module;
 mod modules;
 mod plan;
 mod providers;
+mod types;
 
 pub use expand::MAX_INSTANCES;
 pub use inputs::{VarSource, is_auto_loaded_var_file, sort_auto_loaded};

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
 
-use safeguard_model::{Map, Node};
+use safeguard_model::{Map, Node, Value};
 
 use crate::config::ModuleConfig;
 use crate::eval::{Evaluator, Frame};
@@ -127,7 +127,11 @@ pub(crate) fn build_module(
         VarInput::Given(arguments) => {
             let mut values = resolve_variables(&config, &build.files, &[], &mut errors);
             for (name, value) in arguments {
-                if values.contains_key(&name) {
+                let dropped = matches!(value.value, Value::Null)
+                    && crate::inputs::replaces_null_with_default(&config, &name);
+                if values.contains_key(&name) && !dropped {
+                    let value =
+                        crate::inputs::convert_variable(&config, &build.files, &name, value);
                     values.insert(name, value);
                 }
             }

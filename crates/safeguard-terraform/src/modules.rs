@@ -150,10 +150,29 @@ impl Evaluator<'_> {
             return Some(Rc::clone(call));
         }
         let declared = *self.config.modules.get(name)?;
-        let call = Rc::new(self.evaluate_module_call(name, declared.block, declared.file));
-        self.modules
-            .borrow_mut()
-            .insert(name.to_owned(), Rc::clone(&call));
+        // Two calls may each pass the other's outputs (`peer =
+        // module.b.arn` in `a`, `module.a.arn` in `b`). Terraform resolves
+        // such references output by output; here a call's arguments are
+        // evaluated together, before its module, so a call whose arguments
+        // lead back to it sees its own outputs as unknown. Without this
+        // guard the calls re-entered each other until the depth limit, and
+        // every level added the module's objects again: each finding was
+        // reported dozens of times.
+        let call = self.guarded(
+            &format!("module.{name}"),
+            || {
+                Rc::new(ModuleCall::Unknown(format!(
+                    "module.{name}'s outputs are read while its own arguments are evaluated (the calls refer to each other); not evaluated there"
+                )))
+            },
+            || {
+                let call = Rc::new(self.evaluate_module_call(name, declared.block, declared.file));
+                self.modules
+                    .borrow_mut()
+                    .insert(name.to_owned(), Rc::clone(&call));
+                call
+            },
+        );
         Some(call)
     }
 

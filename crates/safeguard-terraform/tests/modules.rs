@@ -257,3 +257,181 @@ fn an_unknown_module_count_keeps_its_objects_as_maybe_existing() {
             .starts_with("count depends on var.n has no value")
     );
 }
+
+#[test]
+fn calls_passing_each_other_their_outputs_are_evaluated_once_each() {
+    // terraform-aws-modules/s3-bucket's s3-analytics example does this: two
+    // buckets, each given the other's ARN. The calls used to re-enter each
+    // other until the evaluation depth limit, adding the module's objects
+    // at every level (32 copies of each here, so 32 copies of each finding).
+    let doc = root(
+        r#"module "primary" {
+  source = "./db"
+  name   = "primary"
+  peer   = module.replica.id
+}
+module "replica" {
+  source = "./db"
+  name   = "replica"
+  peer   = module.primary.id
+}
+"#,
+        vec![(
+            "infra/db",
+            vec![(
+                "main.tf",
+                r#"variable "name" {}
+variable "peer" {}
+resource "aws_db_instance" "this" {
+  identifier          = var.name
+  replicate_source_db = var.peer
+  storage_encrypted   = true
+}
+output "id" { value = aws_db_instance.this.identifier }
+"#,
+            )],
+        )],
+    );
+    assert!(doc.errors.is_empty(), "{:?}", doc.errors);
+    let mut addresses = addresses(&doc);
+    addresses.retain(|a| a.contains("aws_db_instance"));
+    assert_eq!(
+        addresses,
+        vec![
+            "module.primary.aws_db_instance.this",
+            "module.replica.aws_db_instance.this"
+        ]
+    );
+    // `primary`'s block is read first: its arguments read `replica`'s
+    // output, whose arguments read `primary`'s. That call evaluates
+    // `primary` in turn, and its arguments reach `replica` again, still
+    // being evaluated: `primary` gets that output as unknown, and
+    // `replica` gets `primary`'s.
+    let Value::Unknown(peer) = object_attr(
+        &doc,
+        "module.primary.aws_db_instance.this",
+        "replicate_source_db",
+    ) else {
+        panic!("the output of a call still being evaluated is unknown")
+    };
+    assert_eq!(
+        peer.reason,
+        "module.replica's outputs are read while its own arguments are evaluated (the calls refer to each other); not evaluated there"
+    );
+    assert_eq!(
+        object_attr(
+            &doc,
+            "module.replica.aws_db_instance.this",
+            "replicate_source_db"
+        ),
+        Value::String("primary".into())
+    );
+}
+
+/// Type constraints as Terraform applies them to a module's arguments:
+/// optional attributes get their defaults (also when given null), nested
+/// ones too, undeclared attributes go, and primitives convert. Modules such
+/// as terraform-aws-modules/eks read `each.value.enable_efa_support` for
+/// groups that never set it: each such read used to be an error.
+#[test]
+fn optional_object_attributes_take_their_defaults() {
+    let doc = root(
+        r#"module "volumes" {
+  source = "./volumes"
+  groups = {
+    one   = { name = "a" }
+    two   = { name = "b", encrypted = false, extra = 1 }
+    three = { name = "c", encrypted = null }
+  }
+  settings = { retention = "30" }
+}
+"#,
+        vec![(
+            "infra/volumes",
+            vec![(
+                "main.tf",
+                r#"variable "groups" {
+  type = map(object({
+    name      = string
+    encrypted = optional(bool, true)
+    kms       = optional(string)
+  }))
+}
+variable "settings" {
+  type = object({
+    retention = number
+    nested    = optional(object({ on = optional(bool, true) }), {})
+  })
+}
+resource "aws_ebs_volume" "this" {
+  for_each  = var.groups
+  encrypted = each.value.encrypted
+  kms_key_id = each.value.kms
+  tags      = { attributes = join(",", keys(each.value)) }
+}
+resource "aws_cloudwatch_log_group" "this" {
+  retention_in_days = var.settings.retention
+  skip_destroy      = var.settings.nested.on
+}
+"#,
+            )],
+        )],
+    );
+    assert!(doc.errors.is_empty(), "{:?}", doc.errors);
+    let volume = |key: &str, name: &str| {
+        object_attr(
+            &doc,
+            &format!("module.volumes.aws_ebs_volume.this[\"{key}\"]"),
+            name,
+        )
+    };
+    assert_eq!(volume("one", "encrypted"), Value::Bool(true));
+    assert_eq!(volume("two", "encrypted"), Value::Bool(false));
+    assert_eq!(volume("three", "encrypted"), Value::Bool(true));
+    assert_eq!(volume("one", "kms_key_id"), Value::Null);
+    let Value::Map(tags) = volume("two", "tags") else {
+        panic!("tags are a map")
+    };
+    assert_eq!(
+        tags.get("attributes").map(|e| e.value.value.clone()),
+        Some(Value::String("encrypted,kms,name".into()))
+    );
+    let log = "module.volumes.aws_cloudwatch_log_group.this";
+    assert_eq!(
+        object_attr(&doc, log, "retention_in_days"),
+        Value::Number(30.0)
+    );
+    assert_eq!(object_attr(&doc, log, "skip_destroy"), Value::Bool(true));
+}
+
+/// `nullable = false`: a null argument leaves the variable its default.
+#[test]
+fn a_null_argument_leaves_a_non_nullable_variable_its_default() {
+    let doc = root(
+        "module \"db\" {\n  source    = \"./db\"\n  name      = \"x\"\n  encrypted = null\n}\nmodule \"open\" {\n  source    = \"./open\"\n  name      = \"y\"\n  encrypted = null\n}\n",
+        vec![
+            (
+                "infra/db",
+                vec![(
+                    "main.tf",
+                    "variable \"encrypted\" {\n  default  = true\n  nullable = false\n}\nvariable \"name\" {}\nresource \"aws_db_instance\" \"this\" {\n  identifier        = var.name\n  storage_encrypted = var.encrypted\n}\n",
+                )],
+            ),
+            ("infra/open", vec![DB_MODULE]),
+        ],
+    );
+    assert!(doc.errors.is_empty(), "{:?}", doc.errors);
+    assert_eq!(
+        object_attr(&doc, "module.db.aws_db_instance.this", "storage_encrypted"),
+        Value::Bool(true)
+    );
+    // Without `nullable = false`, null is the value.
+    assert_eq!(
+        object_attr(
+            &doc,
+            "module.open.aws_db_instance.this",
+            "storage_encrypted"
+        ),
+        Value::Null
+    );
+}

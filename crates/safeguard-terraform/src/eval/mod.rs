@@ -135,7 +135,12 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Runs `work` unless `key` is already being evaluated (a cycle).
-    fn guarded<T>(&self, key: &str, cycle: impl FnOnce() -> T, work: impl FnOnce() -> T) -> T {
+    pub(crate) fn guarded<T>(
+        &self,
+        key: &str,
+        cycle: impl FnOnce() -> T,
+        work: impl FnOnce() -> T,
+    ) -> T {
         if self.in_progress.borrow().iter().any(|k| k == key) {
             return cycle();
         }
@@ -239,6 +244,7 @@ pub(crate) fn first_unknown<'n>(
 }
 
 pub(crate) use functions::from_json;
+pub(crate) use ops::{to_bool, to_number};
 
 /// A primitive rendered as Terraform converts it to a string.
 pub(crate) fn display(value: &Value) -> String {
