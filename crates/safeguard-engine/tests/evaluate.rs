@@ -142,10 +142,36 @@ fn a_negated_pass_is_explained_when_passes_are_only_counted() {
         vec![(
             "aws_db_instance.a".into(),
             Status::Fail,
-            "`storage_encrypted` is true, expected true".into()
+            "`storage_encrypted` is true".into()
         )]
     );
     assert_eq!(verdicts(&listed), verdicts(&engine.evaluate(&document)));
+}
+
+/// A failure under `not` says what the value is, not what a pass would
+/// have expected: `azure-database-firewall-not-internet` used to report
+/// "`start_ip_address` is "0.0.0.0", expected "0.0.0.0"".
+#[test]
+fn a_negated_condition_fails_saying_what_the_values_are() {
+    let tf = "resource \"aws_db_instance\" \"a\" {\n  port = 5432\n  engine = \"postgres\"\n  tags = [\"phi\"]\n}\n";
+    for (condition, reason) in [
+        (
+            "not: { all: [ { attr: port, equals: 5432 }, { attr: engine, in: [postgres, mysql] } ] }",
+            "`port` is 5432; `engine` is \"postgres\"",
+        ),
+        ("not: { attr: port, gte: 1024 }", "`port` is 5432"),
+        (
+            "not: { attr: tags, contains: phi }",
+            "`tags` is [\"phi\"], which contains \"phi\"",
+        ),
+    ] {
+        let (engine, document) = prepared("aws_db_instance", "", condition, "object", tf);
+        assert_eq!(
+            verdicts(&engine.evaluate(&document)),
+            vec![("aws_db_instance.a".into(), Status::Fail, reason.into())],
+            "{condition}"
+        );
+    }
 }
 
 #[test]

@@ -109,12 +109,19 @@ fn judge(leaf: &Leaf, node: &Node, span: Option<Culprit>, scope: Scope<'_>) -> O
             span,
         );
     }
+    // A pass says what the value is; only a failure adds what was
+    // expected. A pass is read under a `not`, where it is the failure:
+    // "`start_ip_address` is "0.0.0.0", expected "0.0.0.0"" told an
+    // auditor nothing.
     let verdict = |ok: bool, expectation: &dyn Fn() -> String| {
         let status = if ok { Status::Pass } else { Status::Fail };
         Outcome::judged(
             status,
             scope,
-            || format!("`{name}` is {value}{}", expectation()),
+            || {
+                let expected = if ok { String::new() } else { expectation() };
+                format!("`{name}` is {value}{expected}")
+            },
             span,
         )
     };
@@ -187,7 +194,10 @@ fn compare(
             Outcome::judged(
                 status,
                 scope,
-                || format!("`{name}` is {value}, expected {words} {bound}"),
+                || match status {
+                    Status::Pass => format!("`{name}` is {value}"),
+                    _ => format!("`{name}` is {value}, expected {words} {bound}"),
+                },
                 span,
             )
         }
@@ -238,7 +248,10 @@ fn contains(
     Outcome::judged(
         status,
         scope,
-        || format!("`{name}` is {value}, expected it to contain {needle}"),
+        || match status {
+            Status::Pass => format!("`{name}` is {value}, which contains {needle}"),
+            _ => format!("`{name}` is {value}, expected it to contain {needle}"),
+        },
         span,
     )
 }
