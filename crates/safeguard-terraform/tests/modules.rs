@@ -435,3 +435,61 @@ fn a_null_argument_leaves_a_non_nullable_variable_its_default() {
         Value::Null
     );
 }
+
+/// A value read from inside a module argument (`each.value.encrypted`,
+/// `var.settings.retention`) points at itself where the caller wrote it,
+/// not at the module's reference or the whole argument.
+#[test]
+fn a_value_inside_a_module_argument_points_where_the_caller_wrote_it() {
+    let doc = root(
+        r#"module "volumes" {
+  source = "./volumes"
+  groups = {
+    one = { encrypted = false }
+  }
+  settings = { retention = 30 }
+}
+"#,
+        vec![(
+            "infra/volumes",
+            vec![(
+                "main.tf",
+                r#"variable "groups" {}
+variable "settings" {}
+resource "aws_ebs_volume" "this" {
+  for_each  = var.groups
+  encrypted = each.value.encrypted
+}
+resource "aws_cloudwatch_log_group" "this" {
+  retention_in_days = var.settings.retention
+}
+"#,
+            )],
+        )],
+    );
+    assert!(doc.errors.is_empty(), "{:?}", doc.errors);
+    for (address, name, written, line_column) in [
+        (
+            "module.volumes.aws_ebs_volume.this[\"one\"]",
+            "encrypted",
+            "false",
+            (4, 25),
+        ),
+        (
+            "module.volumes.aws_cloudwatch_log_group.this",
+            "retention_in_days",
+            "30",
+            (6, 28),
+        ),
+    ] {
+        let object = doc.objects.iter().find(|o| o.address == address).unwrap();
+        let value = &object.attrs.get(name).unwrap().value;
+        let file = &doc.files[value.origin.expect("written in the caller") as usize];
+        assert_eq!(file.path(), Path::new("infra/main.tf"));
+        assert_eq!(file.slice(value.span), written);
+        let at = file
+            .line_index()
+            .line_column(value.span.start, file.text(), ColumnUnit::Chars);
+        assert_eq!((at.line, at.column), line_column, "{address}");
+    }
+}

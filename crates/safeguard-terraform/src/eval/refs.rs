@@ -74,6 +74,11 @@ impl Evaluator<'_> {
                         ));
                     }
                 };
+                // An element of a module argument, like the argument
+                // itself, keeps pointing where the caller wrote it.
+                if node.origin.is_some() {
+                    return self.apply_keeping_origin(node, rest, frame);
+                }
                 self.apply(respan(node, span), rest, frame, span)
             }
             ("count", [Step::Attr("index"), rest @ ..]) => match &frame.count_index {
@@ -338,7 +343,14 @@ impl Evaluator<'_> {
     /// keeping its own location.
     fn apply_keeping_origin(&self, node: Node, steps: &[Step<'_>], frame: &Frame) -> EvalResult {
         let (span, origin) = (node.span, node.origin);
-        let mut result = self.apply(node, steps, frame, span)?;
+        let mut result = match self.reach(node, steps, frame, span)? {
+            // A value the caller wrote inside the argument (`encrypted =
+            // false` in one of a map's objects) points at itself, not at
+            // the whole argument.
+            Reached::End(node) if node.origin.is_some() => return Ok(node),
+            Reached::End(node) => Node::new(node.value, span),
+            Reached::Early(node) => node,
+        };
         if result.origin.is_none() {
             result.origin = origin;
         }
@@ -346,7 +358,22 @@ impl Evaluator<'_> {
     }
 
     /// Applies attribute access, indexing and splats to a value.
-    fn apply(&self, mut node: Node, steps: &[Step<'_>], frame: &Frame, span: Span) -> EvalResult {
+    fn apply(&self, node: Node, steps: &[Step<'_>], frame: &Frame, span: Span) -> EvalResult {
+        Ok(match self.reach(node, steps, frame, span)? {
+            Reached::End(node) => Node::new(node.value, span),
+            Reached::Early(node) => node,
+        })
+    }
+
+    /// The node `steps` lead to from `node`, as it was written, or what
+    /// ended the traversal before the last step (see [`Reached`]).
+    fn reach(
+        &self,
+        mut node: Node,
+        steps: &[Step<'_>],
+        frame: &Frame,
+        span: Span,
+    ) -> Result<Reached, String> {
         // Each splat applies the rest of the traversal per item, one call
         // deeper, and nests the result one list deeper: bound them, or
         // `x.*.*.*…` 20,000 times overflows the stack (found by fuzzing).
@@ -358,7 +385,7 @@ impl Evaluator<'_> {
         }
         for (i, step) in steps.iter().enumerate() {
             if let Value::Unknown(_) = node.value {
-                return Ok(node);
+                return Ok(Reached::Early(node));
             }
             node = match step {
                 Step::Attr(name) => match &node.value {
@@ -372,7 +399,7 @@ impl Evaluator<'_> {
                 Step::Index(expr) => {
                     let key = self.eval(expr, frame)?;
                     if let Value::Unknown(_) = key.value {
-                        return Ok(key);
+                        return Ok(Reached::Early(key));
                     }
                     index(&node, &key.value)?
                 }
@@ -392,12 +419,19 @@ impl Evaluator<'_> {
                         .into_iter()
                         .map(|item| self.apply(item, rest, frame, span))
                         .collect::<Result<Vec<_>, _>>()?;
-                    return Ok(Node::new(Value::List(mapped), span));
+                    return Ok(Reached::Early(Node::new(Value::List(mapped), span)));
                 }
             };
         }
-        Ok(Node::new(node.value, span))
+        Ok(Reached::End(node))
     }
+}
+
+/// Where a traversal stopped: at its last step, on the value written there,
+/// or before it, on a value already placed (an unknown, a splat's list).
+enum Reached {
+    End(Node),
+    Early(Node),
 }
 
 fn index(node: &Node, key: &Value) -> EvalResult {
