@@ -93,6 +93,9 @@ def main():
     # The conversions make one element type of mixed ones, which we leave
     # as they are (see compare.py); they get collections of one type.
     same_type_lists = ["local.l", "[1, 2, 3]", '["b", "a", "b"]', "[]", "[[1], [2, 3]]"]
+    # Sets of strings only: cty orders a set of numbers by value, `toset`
+    # here keeps them as written.
+    string_lists = ["local.l", '["b", "a", "b"]', "[]", '["a", "", "c"]', '["", null, "x"]']
     same_type_maps = ['{ a = "x", b = "y" }', "{}", "{ z = 1, a = 2 }"]
 
     def pick(pool, depth):
@@ -134,6 +137,18 @@ def main():
             lambda: "tomap(%s)" % rng.choice(same_type_maps),
             lambda: "coalesce(%s, %s)" % (any_of(s, n), any_of(s, n)),
             lambda: "try(%s, %s)" % (expr(depth), s()), lambda: "can(%s)" % expr(depth),
+            lambda: "compact(%s)" % rng.choice(string_lists + ['["a", 1, true]']),
+            lambda: "distinct(%s)" % rng.choice(string_lists),
+            lambda: "sort(%s)" % rng.choice(string_lists + ["[10, 9, 1]"]),
+            lambda: "reverse(%s)" % rng.choice(same_type_lists),
+            lambda: "zipmap(%s, %s)" % (rng.choice(string_lists), rng.choice(same_type_lists)),
+            lambda: "slice(%s, %s, %s)" % (rng.choice(same_type_lists), n(), n()),
+            lambda: "coalescelist(%s, %s)" % (rng.choice(same_type_lists), rng.choice(same_type_lists)),
+            lambda: "%s(%s, %s)" % (rng.choice(["setunion", "setintersection", "setsubtract"]),
+                                    rng.choice(string_lists), rng.choice(string_lists)),
+            lambda: "chomp(%s)" % rng.choice(['"a\\n"', '"a\\r\\n\\n"', '"\\na"'] + [s()]),
+            lambda: "%s(%s, %s)" % (rng.choice(["trimprefix", "trimsuffix"]), s(), s()),
+            lambda: "%s(%s)" % (rng.choice(["abs", "ceil", "floor"]), n()),
         ]
         return rng.choice(forms)()
 

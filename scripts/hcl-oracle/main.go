@@ -178,6 +178,13 @@ func functions() map[string]function.Function {
 				return stdlib.Replace(args[0], args[1], args[2])
 			},
 		}),
+		"compact": stdlib.CompactFunc, "distinct": stdlib.DistinctFunc, "sort": stdlib.SortFunc,
+		"reverse": stdlib.ReverseListFunc, "zipmap": stdlib.ZipmapFunc, "slice": stdlib.SliceFunc,
+		"coalescelist": stdlib.CoalesceListFunc, "setunion": stdlib.SetUnionFunc,
+		"setintersection": stdlib.SetIntersectionFunc, "setsubtract": stdlib.SetSubtractFunc,
+		"chomp": stdlib.ChompFunc, "trimprefix": stdlib.TrimPrefixFunc,
+		"trimsuffix": stdlib.TrimSuffixFunc, "abs": stdlib.AbsoluteFunc, "ceil": stdlib.CeilFunc,
+		"floor": stdlib.FloorFunc,
 		"coalesce": function.New(&function.Spec{
 			VarParam: &function.Parameter{Name: "v", Type: cty.DynamicPseudoType, AllowNull: true},
 			Type:     function.StaticReturnType(cty.DynamicPseudoType),

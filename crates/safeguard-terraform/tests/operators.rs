@@ -103,3 +103,23 @@ fn a_repeated_object_key_keeps_its_last_value() {
     assert_eq!(shown("length({ a = 1, (\"a\") = null })"), "1");
     assert_eq!(shown("keys({ b = 1, a = 2, b = 3 })"), r#"["a", "b"]"#);
 }
+
+/// Terraform's own collection functions (its `lang/funcs`, not cty's, so
+/// the oracle does not hold them): expected values from its documentation.
+#[test]
+fn terraforms_own_collection_functions() {
+    assert_eq!(shown("one([])"), "null");
+    assert_eq!(shown(r#"one(["a"])"#), r#""a""#);
+    assert!(unknown_reason(r#"one(["a", "b"])"#).contains("no more than one"));
+    assert_eq!(shown("alltrue([])"), "true");
+    assert_eq!(shown(r#"alltrue([true, "true"])"#), "true");
+    assert_eq!(shown("alltrue([true, null])"), "false");
+    assert_eq!(shown("anytrue([])"), "false");
+    assert_eq!(shown(r#"anytrue([null, false, "true"])"#), "true");
+    assert_eq!(shown("sum([1, 2.5, local.n])"), "6.5");
+    assert!(unknown_reason("sum([])").contains("empty list"));
+    assert_eq!(shown(r#"strcontains("hello world", "o w")"#), "true");
+    assert_eq!(shown(r#"index(["a", "b", "c"], "b")"#), "1");
+    assert!(unknown_reason(r#"index(["a"], "z")"#).contains("not found"));
+    assert_eq!(shown(r#"nonsensitive(sensitive("x"))"#), r#""x""#);
+}

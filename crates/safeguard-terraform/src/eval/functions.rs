@@ -312,19 +312,9 @@ fn apply(name: &str, values: &[&Value], args: &[Node], span: Span) -> Result<Val
             flat(list_of(arity(name, values, 1)?[0], name)?, &mut out);
             Value::List(out)
         }
-        "toset" => {
-            let items = list_of(arity(name, values, 1)?[0], name)?;
-            let mut unique: Vec<Node> = Vec::new();
-            for item in items {
-                if !unique.iter().any(|u| strict_equal(&u.value, &item.value)) {
-                    unique.push(item.clone());
-                }
-            }
-            if unique.iter().all(|n| matches!(n.value, Value::String(_))) {
-                unique.sort_by(|a, b| a.value.as_str().cmp(&b.value.as_str()));
-            }
-            Value::List(unique)
-        }
+        "toset" => Value::List(super::collection_functions::as_set(
+            list_of(arity(name, values, 1)?[0], name)?.to_vec(),
+        )),
         "tolist" => Value::List(list_of(arity(name, values, 1)?[0], name)?.to_vec()),
         "tomap" => Value::Map(map_of(arity(name, values, 1)?[0], name)?.clone()),
         "keys" => {
@@ -441,7 +431,34 @@ fn apply(name: &str, values: &[&Value], args: &[Node], span: Span) -> Result<Val
                 to_number(v[2])?,
             )?)
         }
-        other => return Err(CallError::Unsupported(format!("function `{other}`"))),
+        "strcontains" => {
+            let v = arity(name, values, 2)?;
+            Value::Bool(to_string(v[0])?.contains(&to_string(v[1])?))
+        }
+        "trimprefix" | "trimsuffix" => {
+            let v = arity(name, values, 2)?;
+            let (text, part) = (to_string(v[0])?, to_string(v[1])?);
+            let trimmed = if name == "trimprefix" {
+                text.strip_prefix(part.as_str())
+            } else {
+                text.strip_suffix(part.as_str())
+            };
+            Value::String(trimmed.unwrap_or(&text).to_owned())
+        }
+        "chomp" => Value::String(
+            to_string(arity(name, values, 1)?[0])?
+                .trim_end_matches(['\r', '\n'])
+                .to_owned(),
+        ),
+        "abs" => Value::Number(to_number(arity(name, values, 1)?[0])?.abs()),
+        "ceil" => Value::Number(to_number(arity(name, values, 1)?[0])?.ceil()),
+        "floor" => Value::Number(to_number(arity(name, values, 1)?[0])?.floor()),
+        // Sensitivity changes how Terraform shows a value, not the value.
+        "sensitive" | "nonsensitive" => arity(name, values, 1)?[0].clone(),
+        other => match super::collection_functions::apply(other, values, span) {
+            Some(result) => result?,
+            None => return Err(CallError::Unsupported(format!("function `{other}`"))),
+        },
     })
 }
 

@@ -9,6 +9,7 @@
 //! propagates through everything computed from it. Cycles and runaway
 //! recursion end as unknowns, never as hangs.
 
+mod collection_functions;
 mod expr;
 mod functions;
 mod ops;
