@@ -474,3 +474,60 @@ fn failure_on_an_object_that_may_not_exist_is_unknown() {
         )]
     );
 }
+
+/// A pattern found in the known part of an unknown text passes `matches`,
+/// when the match touches no unknown part; anything else stays unknown.
+#[test]
+fn a_match_in_the_known_part_of_an_unknown_text_is_certain() {
+    let tf = |policy: &str| {
+        format!(
+            "variable \"arn\" {{}}\nresource \"aws_s3_bucket_policy\" \"a\" {{\n  policy = {policy}\n}}\n"
+        )
+    };
+    let judge_with = |policy: &str, require: String| {
+        let (engine, document) =
+            prepared("aws_s3_bucket_policy", "", &require, "object", &tf(policy));
+        let verdicts = verdicts(&engine.evaluate(&document));
+        let [(_, status, reason)] = verdicts.as_slice() else {
+            panic!("{verdicts:?}")
+        };
+        (*status, reason.clone())
+    };
+    let judge = |policy: &str, pattern: &str| {
+        judge_with(policy, format!("attr: policy\nmatches: '{pattern}'"))
+    };
+    let secure = r#""aws:SecureTransport"\s*:\s*"false""#;
+    let (status, reason) = judge(
+        r#"jsonencode({ Resource = "${var.arn}/*", Condition = { Bool = { "aws:SecureTransport" = "false" } } })"#,
+        secure,
+    );
+    assert_eq!((status, reason.as_str()), (Status::Pass, ""));
+    // Under a `not` the pass is the failure, and says why.
+    let (status, reason) = judge_with(
+        r#"jsonencode({ Resource = "${var.arn}/*", Condition = { Bool = { "aws:SecureTransport" = "false" } } })"#,
+        format!("not: {{ attr: policy, matches: '{secure}' }}"),
+    );
+    assert_eq!(status, Status::Fail);
+    assert!(
+        reason.starts_with("`policy` holds a match for") && reason.contains("var.arn has no value"),
+        "{reason}"
+    );
+    // Not found in the known part: the unknown part might hold it.
+    assert_eq!(
+        judge(r#"jsonencode({ Resource = var.arn })"#, secure).0,
+        Status::Unknown
+    );
+    // A match that touches the unknown part may read a character of it.
+    assert_eq!(
+        judge(r#""${var.arn}Transport""#, "^Transport").0,
+        Status::Unknown
+    );
+    assert_eq!(
+        judge(r#""x${var.arn}Transport""#, r"\bTransport").0,
+        Status::Unknown
+    );
+    assert_eq!(
+        judge(r#""Transport ${var.arn}""#, "^Transport").0,
+        Status::Pass
+    );
+}

@@ -43,6 +43,14 @@ pub struct Unknown {
     /// `dynamic` block may generate no block at all). Otherwise the attribute
     /// is certainly set and only its value is unknown.
     pub presence_unknown: bool,
+    /// What can be known of an unknown string's text: its pieces in order,
+    /// `None` for each part that cannot (`"${aws_s3_bucket.b.arn}/*"`, or a
+    /// `jsonencode`d policy naming a computed ARN). A pattern found inside
+    /// a known piece is certainly in the text. Only an operation that keeps
+    /// the text as it is may carry it on; any other makes a new unknown.
+    /// (Boxed: it is rare, and every value is as large as its largest
+    /// kind; deep documents are read recursively.)
+    pub known_text: Option<Box<Vec<Option<String>>>>,
 }
 
 /// An ordered map whose keys keep their spans. Order is the source order, so

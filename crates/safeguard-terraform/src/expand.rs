@@ -306,6 +306,7 @@ fn dynamic_block(evaluator: &Evaluator<'_>, map: &mut Map, block: &Block, frame:
                         reason,
                         references,
                         presence_unknown: true,
+                        known_text: None,
                     }),
                     span,
                 ),

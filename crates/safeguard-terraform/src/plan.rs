@@ -273,6 +273,7 @@ fn mark_unknown(attrs: &mut Map, key: &str, marker: &Node, span: Span, reference
                     reason: format!("`{key}` is known only after apply"),
                     references: references.to_vec(),
                     presence_unknown: false,
+                    known_text: None,
                 }),
                 attrs.get(key).map_or(span, |e| e.value.span),
             );

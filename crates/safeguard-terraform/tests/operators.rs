@@ -123,3 +123,37 @@ fn terraforms_own_collection_functions() {
     assert!(unknown_reason(r#"index(["a"], "z")"#).contains("not found"));
     assert_eq!(shown(r#"nonsensitive(sensitive("x"))"#), r#""x""#);
 }
+
+/// A string built around a value that cannot be known stays unknown, with
+/// the text around it: a bucket policy `jsonencode`d with a computed ARN
+/// still shows its `aws:SecureTransport` condition.
+#[test]
+fn text_around_an_unknown_value_is_kept() {
+    let arn = "variable \"arn\" {}";
+    let known_text = |expression: &str| match common::eval_value(arn, expression) {
+        Value::Unknown(unknown) => unknown.known_text.map(|pieces| *pieces),
+        other => panic!("{expression} is known: {other}"),
+    };
+    assert_eq!(
+        known_text(r#"jsonencode({ Resource = "${var.arn}/*", Effect = "Deny" })"#),
+        Some(vec![
+            Some(r#"{"Effect":"Deny","Resource":""#.to_owned()),
+            None,
+            Some(r#"/*"}"#.to_owned()),
+        ])
+    );
+    assert_eq!(
+        known_text(r#""arn=${var.arn}!""#),
+        Some(vec![Some("arn=".to_owned()), None, Some("!".to_owned())])
+    );
+    // Not an error: `try` keeps the unknown rather than the fallback.
+    assert!(known_text(r#"try(jsonencode({ a = var.arn }), "fallback")"#).is_some());
+    // Anything that changes the text knows nothing of it.
+    assert_eq!(known_text(r#"upper("x${var.arn}")"#), None);
+    assert_eq!(known_text(r#"[for c in "x${var.arn}" : c]"#), None);
+    // Go's encoding/json escapes, as Terraform's jsonencode writes them.
+    assert_eq!(
+        shown(r#"jsonencode("<a&b>\t")"#),
+        r#""\"\\u003ca\\u0026b\\u003e\\t\"""#
+    );
+}

@@ -572,6 +572,9 @@ pub fn load_policies(bundled: &[(PathBuf, String)], dirs: &[PathBuf]) -> PolicyS
     set
 }
 
+/// The stack of each thread that reads and judges units.
+const WORKER_STACK_BYTES: usize = 8 * 1024 * 1024;
+
 /// Runs a check. Never fails as a whole: every problem is in the report.
 #[must_use]
 pub fn check(options: &CheckOptions) -> CheckReport {
@@ -596,7 +599,13 @@ pub fn check(options: &CheckOptions) -> CheckReport {
     for path in paths {
         groups.entry(discover_config(&path)).or_default().push(path);
     }
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
+    // Readers recurse into nested documents up to their depth limits (512
+    // for JSON): the main thread's 8 MiB, not a worker's default 2 MiB,
+    // keeps that safe in a debug build too. Untouched stack costs nothing.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(WORKER_STACK_BYTES)
+        .build();
     let mut fail_on_from_config = None;
     let mut found_files: Vec<PathBuf> = Vec::new();
     for (config_path, paths) in groups {

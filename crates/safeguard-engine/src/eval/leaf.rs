@@ -103,6 +103,23 @@ fn judge(leaf: &Leaf, node: &Node, span: Option<Culprit>, scope: Scope<'_>) -> O
     let name = leaf.path.as_str();
     let value = &node.value;
     if let Value::Unknown(unknown) = value {
+        if let (Operator::Matches(pattern), Some(pieces)) = (&leaf.operator, &unknown.known_text)
+            && let Ok(regex) = pattern.regex()
+            && certain_match(regex, pieces)
+        {
+            return Outcome::judged(
+                Status::Pass,
+                scope,
+                || {
+                    format!(
+                        "`{name}` holds a match for `{}` in the part of it that can be known (the rest cannot: {})",
+                        pattern.as_str(),
+                        describe_unknown(unknown)
+                    )
+                },
+                span,
+            );
+        }
         return Outcome::new(
             Status::Unknown,
             format!("`{name}` cannot be known: {}", describe_unknown(unknown)),
@@ -171,6 +188,33 @@ fn judge(leaf: &Leaf, node: &Node, span: Option<Culprit>, scope: Scope<'_>) -> O
         Operator::AllItems(condition) => items(value, condition, false, name, span, scope),
         Operator::VendorBaa(wanted) => super::baa::vendor_baa(name, value, wanted, span, scope),
     }
+}
+
+/// Whether the text `pieces` stand for (`None`: a part that cannot be
+/// known) certainly holds a match: one found inside a known piece that
+/// does not touch an unknown part, so no assertion in the pattern (`^`,
+/// `$`, `\b`) looked at a character that cannot be known.
+fn certain_match(regex: &regex::Regex, pieces: &[Option<String>]) -> bool {
+    let last = pieces.len().saturating_sub(1);
+    pieces.iter().enumerate().any(|(i, piece)| {
+        let Some(text) = piece else {
+            return false;
+        };
+        let mut start = 0;
+        while let Some(found) = regex.find_at(text, start) {
+            let touches_gap_before = found.start() == 0 && i > 0;
+            let touches_gap_after = found.end() == text.len() && i < last;
+            if !touches_gap_before && !touches_gap_after {
+                return true;
+            }
+            // Try again one character further: a later match may not touch.
+            match text[found.start()..].chars().next() {
+                Some(c) => start = found.start() + c.len_utf8(),
+                None => return false,
+            }
+        }
+        false
+    })
 }
 
 fn list(options: &[Value]) -> String {

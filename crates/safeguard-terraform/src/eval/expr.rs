@@ -3,7 +3,7 @@ use safeguard_model::{Map, Node, Value};
 use safeguard_source::Span;
 
 use super::ops::{binary, truthy};
-use super::{EvalResult, Evaluator, Frame, first_unknown, key_value_pairs, unknown};
+use super::{EvalResult, Evaluator, Frame, first_unknown, key_value_pairs, opaque, unknown};
 
 impl Evaluator<'_> {
     pub(super) fn eval_expr(&self, expr: &Expression, frame: &Frame) -> EvalResult {
@@ -28,7 +28,7 @@ impl Evaluator<'_> {
                         ObjectKey::Expression(key_expr) => {
                             let key_node = self.eval(key_expr, frame)?;
                             match &key_node.value {
-                                Value::Unknown(_) => return Ok(key_node),
+                                Value::Unknown(_) => return Ok(opaque(key_node)),
                                 other => (super::ops::to_string(other)?, key_node.span),
                             }
                         }
@@ -118,7 +118,7 @@ impl Evaluator<'_> {
     fn for_expr(&self, for_expr: &ForExpr, frame: &Frame, span: Span) -> EvalResult {
         let collection = self.eval(&for_expr.intro.collection_expr, frame)?;
         let items = match &collection.value {
-            Value::Unknown(_) => return Ok(Node::new(collection.value, span)),
+            Value::Unknown(_) => return Ok(opaque(Node::new(collection.value, span))),
             Value::Null => return Err("cannot iterate over null".to_owned()),
             other => key_value_pairs(other)
                 .ok_or_else(|| format!("cannot iterate over a {}", other.type_name()))?,

@@ -387,7 +387,13 @@ fn apply(name: &str, values: &[&Value], args: &[Node], span: Span) -> Result<Val
                     .ok_or_else(|| format!("{name} needs arguments"))?,
             )
         }
-        "jsonencode" => Value::String(to_json(arity(name, values, 1)?[0])?.to_string()),
+        "jsonencode" => {
+            // An unknown inside leaves the text unknown, with what can be
+            // known of it (not an error: `try` must not skip it).
+            let mut text = super::partial_text::PartialText::default();
+            text.push_json(arity(name, values, 1)?[0]);
+            text.into_node(span).value
+        }
         "jsondecode" => {
             let text = to_string(arity(name, values, 1)?[0])?;
             let json: serde_json::Value =

@@ -13,6 +13,7 @@ mod collection_functions;
 mod expr;
 mod functions;
 mod ops;
+mod partial_text;
 mod refs;
 mod template;
 
@@ -189,6 +190,16 @@ impl<'a> Evaluator<'a> {
     }
 }
 
+/// `node` without what is known of its text: for an unknown that stands
+/// for something else than the text itself (a step into it, a collection
+/// built around it).
+pub(crate) fn opaque(mut node: Node) -> Node {
+    if let Value::Unknown(unknown) = &mut node.value {
+        unknown.known_text = None;
+    }
+    node
+}
+
 /// An unknown node.
 pub(crate) fn unknown(span: Span, reason: impl Into<String>, references: Vec<String>) -> Node {
     Node::new(
@@ -196,6 +207,7 @@ pub(crate) fn unknown(span: Span, reason: impl Into<String>, references: Vec<Str
             reason: reason.into(),
             references,
             presence_unknown: false,
+            known_text: None,
         }),
         span,
     )

@@ -385,7 +385,9 @@ impl Evaluator<'_> {
         }
         for (i, step) in steps.iter().enumerate() {
             if let Value::Unknown(_) = node.value {
-                return Ok(Reached::Early(node));
+                // What is known of an unknown string's text is not what a
+                // step into it would give.
+                return Ok(Reached::Early(super::opaque(node)));
             }
             node = match step {
                 Step::Attr(name) => match &node.value {

@@ -3,36 +3,37 @@ use safeguard_model::{Node, Value};
 use safeguard_source::Span;
 
 use super::ops::{to_string, truthy};
+use super::partial_text::PartialText;
 use super::{EvalResult, Evaluator, Frame, first_unknown, key_value_pairs};
 
 impl Evaluator<'_> {
     /// Renders a template. A `<<-` heredoc's literals were dedented by the
     /// parser, which alone knows where its lines start.
     pub(super) fn template(&self, template: &Template, frame: &Frame, span: Span) -> EvalResult {
-        let mut text = String::new();
+        let mut text = PartialText::default();
         if let Some(unknown) = self.render(template, frame, span, &mut text)? {
             return Ok(unknown);
         }
-        Ok(Node::new(Value::String(text), span))
+        Ok(text.into_node(span))
     }
 
-    /// Appends the rendering to `out`; `Some(unknown)` when any part is unknown.
+    /// Appends the rendering to `out`, an unknown interpolation as a gap
+    /// (see [`PartialText`]); `Some(unknown)` when a directive's condition
+    /// or collection is unknown, which leaves nothing of the text certain.
     fn render(
         &self,
         template: &Template,
         frame: &Frame,
         span: Span,
-        out: &mut String,
+        out: &mut PartialText,
     ) -> Result<Option<Node>, String> {
         for element in template.iter() {
             match element {
                 Element::Literal(literal) => out.push_str(literal.value()),
                 Element::Interpolation(interpolation) => {
                     let node = self.eval(&interpolation.expr, frame)?;
-                    if let Some(unknown) = first_unknown([&node], span) {
-                        return Ok(Some(unknown));
-                    }
                     match &node.value {
+                        Value::Unknown(unknown) => out.push_unknown(unknown),
                         Value::Null => return Err("cannot interpolate null".to_owned()),
                         value => out.push_str(&to_string(value)?),
                     }
