@@ -398,6 +398,26 @@ fn referencing_object_must_satisfy_require() {
     );
 }
 
+/// When no object of the type qualifies, the reason names the closest
+/// candidates (those meeting most parts of an `all`), not every object of
+/// the type: Azure's modules declare four providers, and the reason listed
+/// why `random` is not `azurerm`.
+#[test]
+fn exists_object_explains_its_closest_candidates() {
+    let require = "exists-object:\n  type: aws_kms_key\n  where:\n    all:\n      - { attr: description, equals: phi }\n      - { attr: enable_key_rotation, equals: true }";
+    let tf = "resource \"aws_ebs_volume\" \"v\" { size = 10 }\n\
+resource \"aws_kms_key\" \"logs\" {\n  description = \"logs\"\n}\n\
+resource \"aws_kms_key\" \"phi\" {\n  description = \"phi\"\n  enable_key_rotation = false\n}\n";
+    assert_eq!(
+        verdicts(&run("aws_ebs_volume", require, tf)),
+        vec![(
+            "aws_ebs_volume.v".into(),
+            Status::Fail,
+            "aws_kms_key.phi: `enable_key_rotation` is false, expected true".into()
+        )]
+    );
+}
+
 #[test]
 fn exists_object_and_document_scope() {
     let require = "exists-object:\n  type: aws_ebs_encryption_by_default\n  where: { attr: enabled, default: true, equals: true }";

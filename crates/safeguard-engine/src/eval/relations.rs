@@ -116,7 +116,7 @@ pub(crate) fn exists_object(relation: &ExistsObject, scope: Scope<'_>) -> Outcom
                 None,
             ),
         };
-        outcomes.push(outcome);
+        outcomes.push((outcome, candidate));
     }
     if outcomes.is_empty() {
         return Outcome::new(
@@ -125,7 +125,29 @@ pub(crate) fn exists_object(relation: &ExistsObject, scope: Scope<'_>) -> Outcom
             None,
         );
     }
-    any(outcomes.into_iter())
+    if let Some(Condition::All(parts)) = relation.filter.as_deref()
+        && outcomes.iter().all(|(o, _)| o.status == Status::Fail)
+    {
+        // Say why the closest candidates fail, not every object of the
+        // type: with `where: { all: [source is azurerm, version ≥ 5] }`,
+        // the azurerm provider's version, not that `random` is not azurerm.
+        let closeness = |candidate: &Object| {
+            parts
+                .iter()
+                .filter(|part| judge_candidate(part, candidate, scope).status == Status::Pass)
+                .count()
+        };
+        let scored: Vec<(usize, Outcome)> = outcomes
+            .into_iter()
+            .map(|(outcome, candidate)| (closeness(candidate), outcome))
+            .collect();
+        let closest = scored.iter().map(|(n, _)| *n).max().unwrap_or(0);
+        return any(scored
+            .into_iter()
+            .filter(|(n, _)| *n == closest)
+            .map(|(_, outcome)| outcome));
+    }
+    any(outcomes.into_iter().map(|(outcome, _)| outcome))
 }
 
 /// A condition judged on another object of the document, its reason
