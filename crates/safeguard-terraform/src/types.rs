@@ -97,12 +97,20 @@ impl<'a> TypeConstraint<'a> {
         match (self, value) {
             (_, Value::Unknown(_) | Value::Null) | (Self::Any, _) => node,
             (Self::String | Self::Number | Self::Bool, _) => self.primitive(node),
-            (Self::List(element) | Self::Set(element), Value::List(items)) => rebuilt(Value::List(
+            (Self::List(element), Value::List(items)) => rebuilt(Value::List(
                 items
                     .iter()
                     .map(|item| element.convert(item.clone(), default, declared_in))
                     .collect(),
             )),
+            // A set holds each element once, strings in order: `for_each`
+            // over `["b", "a", "b"]` given to a `set(string)` has two keys.
+            (Self::Set(element), Value::List(items)) => rebuilt(Value::List(crate::eval::as_set(
+                items
+                    .iter()
+                    .map(|item| element.convert(item.clone(), default, declared_in))
+                    .collect(),
+            ))),
             (Self::Tuple(elements), Value::List(items)) if elements.len() == items.len() => {
                 rebuilt(Value::List(
                     elements

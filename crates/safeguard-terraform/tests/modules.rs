@@ -493,3 +493,24 @@ resource "aws_cloudwatch_log_group" "this" {
         assert_eq!((at.line, at.column), line_column, "{address}");
     }
 }
+
+/// A list given to a `set(...)` variable is a set: each element once,
+/// strings in order.
+#[test]
+fn a_list_given_to_a_set_variable_holds_each_element_once() {
+    let doc = root(
+        "module \"buckets\" {\n  source = \"./buckets\"\n  names  = [\"b\", \"a\", \"b\"]\n}\n",
+        vec![(
+            "infra/buckets",
+            vec![(
+                "main.tf",
+                "variable \"names\" {\n  type = set(string)\n}\nresource \"aws_s3_bucket\" \"this\" {\n  bucket = join(\",\", var.names)\n}\n",
+            )],
+        )],
+    );
+    assert!(doc.errors.is_empty(), "{:?}", doc.errors);
+    assert_eq!(
+        object_attr(&doc, "module.buckets.aws_s3_bucket.this", "bucket"),
+        Value::String("a,b".into())
+    );
+}

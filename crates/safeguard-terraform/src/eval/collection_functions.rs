@@ -69,7 +69,7 @@ fn distinct(items: &[Node]) -> Vec<Node> {
 
 /// A set as `toset` builds one: each element once; a set of strings in
 /// cty's order (by bytes, a null last).
-pub(super) fn as_set(mut items: Vec<Node>) -> Vec<Node> {
+pub(crate) fn as_set(mut items: Vec<Node>) -> Vec<Node> {
     items = distinct(&items);
     if items
         .iter()

@@ -256,6 +256,7 @@ pub(crate) fn first_unknown<'n>(
     reason.map(|reason| unknown(span, reason, references))
 }
 
+pub(crate) use collection_functions::as_set;
 pub(crate) use functions::from_json;
 pub(crate) use ops::{to_bool, to_number};
 
