@@ -57,16 +57,20 @@ fn takes_raw_strings(type_expr: Option<&Expression>) -> bool {
     }
 }
 
-/// Whether variable `name` keeps its default when given null (`nullable =
-/// false`, Terraform 1.1): the null is dropped rather than set.
-pub(crate) fn replaces_null_with_default(config: &ModuleConfig<'_>, name: &str) -> bool {
-    config.variables.get(name).is_some_and(|declared| {
-        declared
-            .block
-            .body
-            .get_attribute("nullable")
-            .is_some_and(|a| matches!(a.value, Expression::Bool(ref b) if !*b.value()))
-    })
+/// Whether `value`, given to variable `name`, replaces what it holds: not
+/// a null given to a `nullable = false` variable (Terraform 1.1), which
+/// keeps its default.
+pub(crate) fn replaces_value(config: &ModuleConfig<'_>, name: &str, value: &Node) -> bool {
+    let keeps_default = || {
+        config.variables.get(name).is_some_and(|declared| {
+            declared
+                .block
+                .body
+                .get_attribute("nullable")
+                .is_some_and(|a| matches!(a.value, Expression::Bool(ref b) if !*b.value()))
+        })
+    };
+    !(matches!(value.value, Value::Null) && keeps_default())
 }
 
 /// `value` converted to the type variable `name` declares (see
@@ -131,9 +135,8 @@ pub(crate) fn resolve_variables(
             .map(|a| &a.value)
     };
 
-    // A null from a source leaves a `nullable = false` variable its default.
     let set = |values: &mut HashMap<String, Node>, name: String, value: Node| {
-        if !(matches!(value.value, Value::Null) && replaces_null_with_default(config, &name)) {
+        if replaces_value(config, &name, &value) {
             values.insert(name, value);
         }
     };

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
 
-use safeguard_model::{Map, Node, Value};
+use safeguard_model::{Map, Node};
 
 use crate::config::ModuleConfig;
 use crate::eval::{Evaluator, Frame};
@@ -127,9 +127,9 @@ pub(crate) fn build_module(
         VarInput::Given(arguments) => {
             let mut values = resolve_variables(&config, &build.files, &[], &mut errors);
             for (name, value) in arguments {
-                let dropped = matches!(value.value, Value::Null)
-                    && crate::inputs::replaces_null_with_default(&config, &name);
-                if values.contains_key(&name) && !dropped {
+                if values.contains_key(&name)
+                    && crate::inputs::replaces_value(&config, &name, &value)
+                {
                     let value =
                         crate::inputs::convert_variable(&config, &build.files, &name, value);
                     values.insert(name, value);

@@ -69,6 +69,10 @@ impl<'a> TypeConstraint<'a> {
                                 ObjectKey::Expression(Expression::String(s)) => s.value().clone(),
                                 ObjectKey::Expression(_) => return None,
                             };
+                            // A repeated name: the last one, as HCL's object
+                            // constructor keeps it (and one value is taken
+                            // once below).
+                            attributes.retain(|a: &ObjectAttribute<'_>| a.name != name);
                             attributes.push(ObjectAttribute::parse(name, value)?);
                         }
                         Some(Self::Object(attributes))
@@ -88,67 +92,90 @@ impl<'a> TypeConstraint<'a> {
         default: &dyn Fn(&Expression) -> Node,
         declared_in: Option<u32>,
     ) -> Node {
-        let (value, span) = (&node.value, node.span);
-        let rebuilt = |value: Value| {
-            let mut converted = node.clone();
-            converted.value = value;
-            converted
+        // The value is taken apart and rebuilt, not cloned: a module's map
+        // of objects is converted for every call.
+        let Node {
+            value,
+            span,
+            origin,
+        } = node;
+        let keep = |value: Value| Node {
+            value,
+            span,
+            origin,
+        };
+        let convert = |constraint: &TypeConstraint<'_>, item: Node| {
+            constraint.convert(item, default, declared_in)
         };
         match (self, value) {
-            (_, Value::Unknown(_) | Value::Null) | (Self::Any, _) => node,
-            (Self::String | Self::Number | Self::Bool, _) => self.primitive(node),
-            (Self::List(element), Value::List(items)) => rebuilt(Value::List(
+            (_, value @ (Value::Unknown(_) | Value::Null)) | (Self::Any, value) => keep(value),
+            (Self::String | Self::Number | Self::Bool, value) => self.primitive(keep(value)),
+            (Self::List(element), Value::List(items)) => keep(Value::List(
                 items
-                    .iter()
-                    .map(|item| element.convert(item.clone(), default, declared_in))
+                    .into_iter()
+                    .map(|item| convert(element, item))
                     .collect(),
             )),
             // A set holds each element once, strings in order: `for_each`
             // over `["b", "a", "b"]` given to a `set(string)` has two keys.
-            (Self::Set(element), Value::List(items)) => rebuilt(Value::List(crate::eval::as_set(
+            (Self::Set(element), Value::List(items)) => keep(Value::List(crate::eval::as_set(
                 items
-                    .iter()
-                    .map(|item| element.convert(item.clone(), default, declared_in))
+                    .into_iter()
+                    .map(|item| convert(element, item))
                     .collect(),
             ))),
             (Self::Tuple(elements), Value::List(items)) if elements.len() == items.len() => {
-                rebuilt(Value::List(
+                keep(Value::List(
                     elements
                         .iter()
                         .zip(items)
-                        .map(|(t, item)| t.convert(item.clone(), default, declared_in))
+                        .map(|(constraint, item)| convert(constraint, item))
                         .collect(),
                 ))
             }
-            (Self::Map(element), Value::Map(map)) => {
-                let mut converted = map.clone();
-                for entry in &mut converted.entries {
+            (Self::Map(element), Value::Map(mut map)) => {
+                for entry in &mut map.entries {
                     let value = std::mem::replace(&mut entry.value, Node::new(Value::Null, span));
-                    entry.value = element.convert(value, default, declared_in);
+                    entry.value = convert(element, value);
                 }
-                rebuilt(Value::Map(converted))
+                keep(Value::Map(map))
             }
-            (Self::Object(attributes), Value::Map(map)) => {
+            (Self::Object(attributes), Value::Map(mut map)) => {
+                // The last entry of a key is its value (see `Map::get`).
+                // An optional attribute given null takes its default.
+                let given = |map: &Map, attribute: &ObjectAttribute<'_>| {
+                    map.entries
+                        .iter()
+                        .rposition(|e| e.key == attribute.name)
+                        .filter(|&i| {
+                            !(attribute.optional
+                                && matches!(map.entries[i].value.value, Value::Null))
+                        })
+                };
+                // A required attribute missing: Terraform refuses the
+                // value; judge it as written.
+                if attributes
+                    .iter()
+                    .any(|a| !a.optional && given(&map, a).is_none())
+                {
+                    return keep(Value::Map(map));
+                }
                 let mut converted = Map::default();
                 for attribute in attributes {
-                    let given = map
-                        .get(&attribute.name)
-                        .filter(|e| !(attribute.optional && matches!(e.value.value, Value::Null)));
-                    match given {
-                        Some(entry) => converted.insert(
-                            attribute.name.clone(),
-                            entry.key_span,
-                            attribute
-                                .constraint
-                                .convert(entry.value.clone(), default, declared_in),
-                        ),
-                        None if attribute.optional => {
+                    match given(&map, attribute) {
+                        Some(index) => {
+                            let entry = &mut map.entries[index];
+                            let value =
+                                std::mem::replace(&mut entry.value, Node::new(Value::Null, span));
+                            converted.insert(
+                                attribute.name.clone(),
+                                entry.key_span,
+                                convert(&attribute.constraint, value),
+                            );
+                        }
+                        None => {
                             let mut filled = match attribute.default {
-                                Some(expr) => attribute.constraint.convert(
-                                    default(expr),
-                                    default,
-                                    declared_in,
-                                ),
+                                Some(expr) => convert(&attribute.constraint, default(expr)),
                                 None => Node::new(Value::Null, attribute.span),
                             };
                             if filled.origin.is_none() {
@@ -156,14 +183,11 @@ impl<'a> TypeConstraint<'a> {
                             }
                             converted.insert(attribute.name.clone(), attribute.span, filled);
                         }
-                        // A required attribute missing: Terraform refuses
-                        // the value; judge it as written.
-                        None => return node,
                     }
                 }
-                rebuilt(Value::Map(converted))
+                keep(Value::Map(converted))
             }
-            _ => node,
+            (_, value) => keep(value),
         }
     }
 

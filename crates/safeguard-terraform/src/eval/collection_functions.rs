@@ -6,12 +6,12 @@
 //! A list holding an unknown element makes the result unknown, never a guess.
 
 use safeguard_model::{Map, Node, Value};
-use safeguard_source::Span;
 
+use super::functions::{arity, list_of};
 use super::ops::{strict_equal, to_bool, to_number, to_string};
 
 /// `Some(result)` when `name` is one of these functions.
-pub(super) fn apply(name: &str, values: &[&Value], span: Span) -> Option<Result<Value, String>> {
+pub(super) fn apply(name: &str, values: &[&Value]) -> Option<Result<Value, String>> {
     let result = match name {
         "compact" => compact(values),
         "distinct" => one_list(name, values)
@@ -27,7 +27,7 @@ pub(super) fn apply(name: &str, values: &[&Value], span: Span) -> Option<Result<
         "alltrue" => alltrue(values),
         "anytrue" => anytrue(values),
         "setunion" | "setintersection" | "setsubtract" => set_operation(name, values),
-        "index" => index(values, span),
+        "index" => index(values),
         "sum" => sum(values),
         _ => return None,
     };
@@ -35,17 +35,7 @@ pub(super) fn apply(name: &str, values: &[&Value], span: Span) -> Option<Result<
 }
 
 fn one_list<'v>(name: &str, values: &[&'v Value]) -> Result<&'v [Node], String> {
-    match values {
-        [value] => list(name, value),
-        _ => Err(format!("{name} takes 1 argument, got {}", values.len())),
-    }
-}
-
-fn list<'v>(name: &str, value: &'v Value) -> Result<&'v [Node], String> {
-    match value {
-        Value::List(items) => Ok(items),
-        other => Err(format!("{name} needs a list, got a {}", other.type_name())),
-    }
+    list_of(arity(name, values, 1)?[0], name)
 }
 
 /// The first unknown element, which makes a whole result unknown.
@@ -128,10 +118,10 @@ fn sort(values: &[&Value]) -> Result<Value, String> {
 
 /// `zipmap(keys, values)`: a later repeat of a key replaces the earlier.
 fn zipmap(values: &[&Value]) -> Result<Value, String> {
-    let [keys, items] = values else {
-        return Err(format!("zipmap takes 2 arguments, got {}", values.len()));
+    let [keys, items] = arity("zipmap", values, 2)?[..] else {
+        unreachable!("two arguments, checked")
     };
-    let (keys, items) = (list("zipmap", keys)?, list("zipmap", items)?);
+    let (keys, items) = (list_of(keys, "zipmap")?, list_of(items, "zipmap")?);
     if keys.len() != items.len() {
         return Err(format!(
             "zipmap: {} keys but {} values",
@@ -168,10 +158,10 @@ fn one(values: &[&Value]) -> Result<Value, String> {
 
 /// `slice(list, start, end)`: `start` included, `end` not, both in range.
 fn slice(values: &[&Value]) -> Result<Value, String> {
-    let [items, start, end] = values else {
-        return Err(format!("slice takes 3 arguments, got {}", values.len()));
+    let [items, start, end] = arity("slice", values, 3)?[..] else {
+        unreachable!("three arguments, checked")
     };
-    let items = list("slice", items)?;
+    let items = list_of(items, "slice")?;
     let bound = |value: &Value, what: &str| -> Result<usize, String> {
         let n = to_number(value)?;
         if n.fract() != 0.0 || n < 0.0 {
@@ -199,7 +189,7 @@ fn coalescelist(values: &[&Value]) -> Result<Value, String> {
         match value {
             Value::Null => {}
             value => {
-                if !list("coalescelist", value)?.is_empty() {
+                if !list_of(value, "coalescelist")?.is_empty() {
                     return Ok((*value).clone());
                 }
             }
@@ -253,7 +243,7 @@ fn set_operation(name: &str, values: &[&Value]) -> Result<Value, String> {
     }
     let sets = values
         .iter()
-        .map(|value| list(name, value))
+        .map(|value| list_of(value, name))
         .collect::<Result<Vec<_>, _>>()?;
     if let Some(unknown) = sets.iter().find_map(|items| unknown_in(items)) {
         return Ok(unknown);
@@ -277,11 +267,11 @@ fn set_operation(name: &str, values: &[&Value]) -> Result<Value, String> {
 }
 
 /// `index(list, value)`: the first position holding the value.
-fn index(values: &[&Value], _span: Span) -> Result<Value, String> {
-    let [items, wanted] = values else {
-        return Err(format!("index takes 2 arguments, got {}", values.len()));
+fn index(values: &[&Value]) -> Result<Value, String> {
+    let [items, wanted] = arity("index", values, 2)?[..] else {
+        unreachable!("two arguments, checked")
     };
-    let items = list("index", items)?;
+    let items = list_of(items, "index")?;
     if let Some(unknown) = unknown_in(items) {
         return Ok(unknown);
     }

@@ -107,7 +107,11 @@ impl From<&str> for CallError {
     }
 }
 
-fn arity<'v>(name: &str, values: &[&'v Value], n: usize) -> Result<Vec<&'v Value>, String> {
+pub(super) fn arity<'v>(
+    name: &str,
+    values: &[&'v Value],
+    n: usize,
+) -> Result<Vec<&'v Value>, String> {
     if values.len() == n {
         Ok(values.to_vec())
     } else {
@@ -115,7 +119,7 @@ fn arity<'v>(name: &str, values: &[&'v Value], n: usize) -> Result<Vec<&'v Value
     }
 }
 
-fn list_of<'v>(value: &'v Value, what: &str) -> Result<&'v [Node], String> {
+pub(super) fn list_of<'v>(value: &'v Value, what: &str) -> Result<&'v [Node], String> {
     match value {
         Value::List(items) => Ok(items),
         other => Err(format!("{what} needs a list, got a {}", other.type_name())),
@@ -461,7 +465,7 @@ fn apply(name: &str, values: &[&Value], args: &[Node], span: Span) -> Result<Val
         "floor" => Value::Number(to_number(arity(name, values, 1)?[0])?.floor()),
         // Sensitivity changes how Terraform shows a value, not the value.
         "sensitive" | "nonsensitive" => arity(name, values, 1)?[0].clone(),
-        other => match super::collection_functions::apply(other, values, span) {
+        other => match super::collection_functions::apply(other, values) {
             Some(result) => result?,
             None => return Err(CallError::Unsupported(format!("function `{other}`"))),
         },

@@ -5,6 +5,8 @@
 //! and a policy looking for `"aws:SecureTransport": "false"` in it can find
 //! it there (see `Unknown::known_text`).
 
+use std::borrow::Cow;
+
 use safeguard_model::{Map, Node, Unknown, Value};
 use safeguard_source::Span;
 
@@ -30,17 +32,24 @@ impl PartialText {
     /// has any, as they are.
     pub(super) fn push_unknown(&mut self, unknown: &Unknown) {
         match &unknown.known_text {
-            Some(pieces) => {
-                for piece in pieces.iter() {
-                    match piece {
-                        Some(text) => self.push_str(text),
-                        None => self.push_gap(),
-                    }
-                }
-            }
+            Some(pieces) => self.push_pieces(pieces, Cow::Borrowed),
             None => self.push_gap(),
         }
         self.note(unknown);
+    }
+
+    /// Known pieces, each as `write` renders it, and a gap for each other.
+    fn push_pieces<'t>(
+        &mut self,
+        pieces: &'t [Option<String>],
+        write: impl Fn(&'t str) -> Cow<'t, str>,
+    ) {
+        for piece in pieces {
+            match piece {
+                Some(text) => self.push_str(&write(text)),
+                None => self.push_gap(),
+            }
+        }
     }
 
     fn push_gap(&mut self) {
@@ -102,12 +111,7 @@ impl PartialText {
             Value::Unknown(unknown) => match &unknown.known_text {
                 Some(pieces) => {
                     self.push_str("\"");
-                    for piece in pieces.iter() {
-                        match piece {
-                            Some(text) => self.push_str(&json_escape(text)),
-                            None => self.push_gap(),
-                        }
-                    }
+                    self.push_pieces(pieces, |text| Cow::Owned(json_escape(text)));
                     self.push_str("\"");
                     self.note(unknown);
                 }
