@@ -14,6 +14,7 @@ mod expr;
 mod functions;
 mod ops;
 mod partial_text;
+mod policy_document;
 mod refs;
 mod template;
 

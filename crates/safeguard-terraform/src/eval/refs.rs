@@ -101,6 +101,22 @@ impl Evaluator<'_> {
                 "terraform.workspace is chosen at run time",
                 Vec::new(),
             )),
+            // Computed from its own arguments, without the provider's help
+            // (see `policy_document`).
+            (
+                "data",
+                [
+                    Step::Attr(kind @ "aws_iam_policy_document"),
+                    Step::Attr(name),
+                    rest @ ..,
+                ],
+            ) if self
+                .config
+                .resources
+                .contains_key(&format!("data.{kind}.{name}")) =>
+            {
+                self.resource_reference(&format!("data.{kind}.{name}"), rest, frame, span, &text)
+            }
             ("data", [Step::Attr(kind), Step::Attr(name), ..]) => {
                 let address = self.absolute(&format!("data.{kind}.{name}"));
                 Ok(unknown(
@@ -240,11 +256,18 @@ impl Evaluator<'_> {
                 Some(entry) if !matches!(entry.value.value, Value::Null) => {
                     self.apply(respan(entry.value.clone(), span), tail, frame, span)
                 }
-                _ => Ok(unknown(
-                    span,
-                    format!("{} is computed by the provider", text()),
-                    vec![instance_address],
-                )),
+                _ => match super::policy_document::computed_attribute(address, attr, attrs, span) {
+                    Some(Ok(node)) => self.apply(node, tail, frame, span),
+                    Some(Err((reason, mut references))) => {
+                        references.insert(0, instance_address);
+                        Ok(unknown(span, format!("{}: {reason}", text()), references))
+                    }
+                    None => Ok(unknown(
+                        span,
+                        format!("{} is computed by the provider", text()),
+                        vec![instance_address],
+                    )),
+                },
             },
             _ => Ok(unknown(
                 span,
