@@ -55,6 +55,47 @@ impl FsIncludeLoader {
         }
     }
 
+    /// `inside_root` for a path that does not exist: its nearest existing
+    /// ancestor resolved, the rest applied as written.
+    fn would_be_inside_root(&self, path: &Path) -> Result<(), String> {
+        let mut existing = path;
+        let mut rest = Vec::new();
+        while !existing.as_os_str().is_empty() && std::fs::symlink_metadata(existing).is_err() {
+            let Some(name) = existing.components().next_back() else {
+                break;
+            };
+            rest.push(name);
+            existing = existing.parent().unwrap_or(Path::new(""));
+        }
+        let existing = if existing.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            existing
+        };
+        let mut real = std::fs::canonicalize(existing)
+            .map_err(|e| format!("cannot resolve {}: {e}", existing.display()))?;
+        for component in rest.into_iter().rev() {
+            match component {
+                Component::ParentDir => {
+                    real.pop();
+                }
+                Component::Normal(name) => real.push(name),
+                _ => {}
+            }
+        }
+        let root = std::fs::canonicalize(&self.root)
+            .map_err(|e| format!("cannot resolve root {}: {e}", self.root.display()))?;
+        if real.starts_with(&root) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} is outside the configuration root {}",
+                path.display(),
+                self.root.display()
+            ))
+        }
+    }
+
     fn read(&self, path: &Path) -> Result<SourceFile, String> {
         let real = self.inside_root(path)?;
         // The same bound as for the files a scan reads itself.
@@ -91,6 +132,9 @@ impl IncludeLoader for FsIncludeLoader {
             dir.clone()
         };
         if !dir_for_fs.is_dir() {
+            // Nothing here to include; but a directory outside the root is
+            // refused whether or not this machine has it (the server does).
+            self.would_be_inside_root(&dir_for_fs)?;
             return Ok(Vec::new());
         }
         self.inside_root(&dir_for_fs)?;
@@ -265,6 +309,17 @@ mod tests {
         assert!(loader.load(&main, "conf.d/none").expect("load").is_empty());
         let outside = loader.load(&main, "../outside.conf");
         assert!(outside.is_err_and(|e| e.contains("outside")));
+        // A directory outside that this machine lacks is refused as well,
+        // not reported as matching nothing.
+        for pattern in ["../missing/x.conf", "missing/../../gone/*.conf"] {
+            let refused = loader.load(&main, pattern);
+            assert!(
+                refused
+                    .as_ref()
+                    .is_err_and(|e| e.contains("is outside the configuration root")),
+                "{pattern}: {refused:?}"
+            );
+        }
         assert!(loader.load(&main, "*/x.conf").is_err());
     }
 }
