@@ -62,7 +62,7 @@ fn test_passes_on_the_repository_policies() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     assert!(
-        stdout(&output).ends_with("\n176 policies, 838 examples\nexamples: 838 passed, 0 failed\n"),
+        stdout(&output).ends_with("\n176 policies, 839 examples\nexamples: 839 passed, 0 failed\n"),
         "{}",
         stdout(&output)
     );
@@ -103,7 +103,7 @@ fn test_fails_with_a_diff_when_a_fail_example_complies() {
         ),
         "{out}"
     );
-    assert!(out.ends_with("examples: 837 passed, 1 failed\n"), "{out}");
+    assert!(out.ends_with("examples: 838 passed, 1 failed\n"), "{out}");
 }
 
 #[test]

@@ -79,6 +79,7 @@ pub fn root_module_document_with_limits(
         prefix: String::new(),
         stack: Vec::new(),
         key: String::new(),
+        aws_provider_5: false,
     };
     let (objects, _outputs) = build_module(&scope, &indices, VarInput::Sources(sources));
     let mut document = Document::new(Format::Terraform, address);

@@ -132,6 +132,9 @@ pub(crate) struct ModuleScope<'b> {
     /// The module's key in `.terraform/modules/modules.json`: `""` for the
     /// root, `a` for `module.a`, `a.b` below it.
     pub key: String,
+    /// Whether a calling module holds the AWS provider to 5.0 or later
+    /// (see `ModuleConfig::aws_provider_5`).
+    pub aws_provider_5: bool,
 }
 
 /// The outputs of a module call, per instance.
@@ -273,6 +276,7 @@ impl Evaluator<'_> {
                 prefix,
                 stack,
                 key: key.clone(),
+                aws_provider_5: scope.aws_provider_5 || self.config.aws_provider_5,
             };
             let indices: Vec<usize> = loaded
                 .files

@@ -514,3 +514,46 @@ fn a_list_given_to_a_set_variable_holds_each_element_once() {
         Value::String("a,b".into())
     );
 }
+
+#[test]
+fn a_callers_aws_provider_constraint_reaches_the_module_it_calls() {
+    let module = (
+        "main.tf",
+        r#"data "aws_iam_policy_document" "p" {
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["*"]
+  }
+}
+resource "aws_iam_policy" "p" {
+  policy = data.aws_iam_policy_document.p.minified_json
+}
+"#,
+    );
+    let policy = |root_text: &'static str| {
+        let doc = root(root_text, vec![("infra/modules/p", vec![module])]);
+        object_attr(&doc, "module.p.aws_iam_policy.p", "policy")
+    };
+    assert_eq!(
+        policy(
+            r#"terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws", version = "~> 5.40" }
+  }
+}
+module "p" {
+  source = "./modules/p"
+}
+"#
+        ),
+        Value::String(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#
+                .to_owned()
+        )
+    );
+    // Without it, providers before 5.0 would write `"Sid":""`: not known.
+    assert!(matches!(
+        policy("module \"p\" {\n  source = \"./modules/p\"\n}\n"),
+        Value::Unknown(_)
+    ));
+}

@@ -293,3 +293,42 @@ data "aws_iam_policy_document" "p" {
     // Other attributes are still the provider's.
     assert!(reason(FULL, "data.aws_iam_policy_document.p.id").contains("computed by the provider"));
 }
+
+#[test]
+fn a_configuration_that_requires_provider_5_has_no_gap_for_an_empty_sid() {
+    let statement = r#"
+data "aws_iam_policy_document" "p" {
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["*"]
+  }
+}
+"#;
+    let expected = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+    for required in [
+        r#"aws = { source = "hashicorp/aws", version = ">= 5.0" }"#,
+        r#"aws = { version = "~> 6.2" }"#,
+        r#"aws = "5.31.0""#,
+    ] {
+        let config =
+            format!("terraform {{\n  required_providers {{\n    {required}\n  }}\n}}\n{statement}");
+        assert_eq!(
+            text(&config, "data.aws_iam_policy_document.p.minified_json"),
+            expected,
+            "{required}"
+        );
+    }
+    // A constraint that admits 4.x, or another namespace's `aws`, decides nothing.
+    for required in [
+        r#"aws = { source = "hashicorp/aws", version = ">= 4.0" }"#,
+        r#"aws = { source = "example/aws", version = ">= 5.0" }"#,
+    ] {
+        let config =
+            format!("terraform {{\n  required_providers {{\n    {required}\n  }}\n}}\n{statement}");
+        assert_eq!(
+            pieces(&config, "data.aws_iam_policy_document.p.minified_json")[1],
+            None,
+            "{required}"
+        );
+    }
+}

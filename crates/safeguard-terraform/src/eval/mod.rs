@@ -167,6 +167,12 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The cached instances of a resource or data block (see [`crate::expand`]).
+    /// Whether this module or one calling it holds the AWS provider to 5.0
+    /// or later.
+    pub(crate) fn aws_provider_5(&self) -> bool {
+        self.config.aws_provider_5 || self.scope.is_some_and(|s| s.aws_provider_5)
+    }
+
     pub(crate) fn resource_instances(&self, address: &str) -> Option<std::rc::Rc<Instances>> {
         if let Some(cached) = self.resources.borrow().get(address) {
             return Some(std::rc::Rc::clone(cached));

@@ -48,6 +48,7 @@ pub(crate) fn computed_attribute(
     address: &str,
     attr: &str,
     attrs: &Map,
+    provider_5: bool,
     span: Span,
 ) -> Option<Result<Node, Unknowable>> {
     let indented = match attr {
@@ -58,7 +59,7 @@ pub(crate) fn computed_attribute(
     address.strip_prefix(DATA_SOURCE)?;
     Some(document(attrs).map(|doc| {
         let mut text = PartialText::default();
-        write(&mut text, &doc.into_json(), indented.then_some(0));
+        write(&mut text, &doc.into_json(provider_5), indented.then_some(0));
         text.into_node(span)
     }))
 }
@@ -114,7 +115,9 @@ impl Document {
         }
     }
 
-    fn into_json(self) -> Json {
+    /// `provider_5`: the configuration holds the AWS provider to 5.0 or
+    /// later, which leaves out an empty `Sid`.
+    fn into_json(self, provider_5: bool) -> Json {
         let text = |s: String| {
             if s.is_empty() {
                 Json::Absent
@@ -129,7 +132,9 @@ impl Document {
                 self.statements
                     .into_iter()
                     .map(|s| {
-                        let sid = if s.sid.is_empty() {
+                        let sid = if s.sid.is_empty() && provider_5 {
+                            Json::Absent
+                        } else if s.sid.is_empty() {
                             Json::MaybeAbsent(provider_version("a statement without a Sid"))
                         } else {
                             Json::Str(s.sid)
@@ -361,8 +366,10 @@ fn set_order(what: &str) -> Unknown {
 }
 
 /// An unknown made here, for text that differs between versions of the
-/// AWS provider (before 5.0 it wrote `"Sid": ""` and `"Statement": null`,
-/// and dropped boolean condition values of merged documents).
+/// AWS provider: before 5.0 it wrote `"Sid": ""` (which a configuration
+/// that requires 5.0 or later rules out); older versions also wrote
+/// `"Statement": null` and dropped boolean condition values of merged
+/// documents.
 fn provider_version(what: &str) -> Unknown {
     Unknown {
         reason: format!("how {what} is written depends on the AWS provider's version"),

@@ -256,7 +256,13 @@ impl Evaluator<'_> {
                 Some(entry) if !matches!(entry.value.value, Value::Null) => {
                     self.apply(respan(entry.value.clone(), span), tail, frame, span)
                 }
-                _ => match super::policy_document::computed_attribute(address, attr, attrs, span) {
+                _ => match super::policy_document::computed_attribute(
+                    address,
+                    attr,
+                    attrs,
+                    self.aws_provider_5(),
+                    span,
+                ) {
                     Some(Ok(node)) => self.apply(node, tail, frame, span),
                     Some(Err((reason, mut references))) => {
                         references.insert(0, instance_address);
