@@ -254,6 +254,9 @@ fn what_the_provider_refuses_or_cannot_order_is_unknown() {
     );
     assert!(refused(r#"statement { sid = "no-dash" }"#).contains("alphanumeric"));
     assert!(
+        refused(r#"statement { actions = "s3:*" }"#).contains("actions is a string, not a list")
+    );
+    assert!(
         refused(r#"source_policy_documents = ["{"]"#)
             .contains("source_policy_documents[0] is not a policy document")
     );

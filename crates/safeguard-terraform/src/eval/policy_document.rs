@@ -179,6 +179,27 @@ fn argument<'m>(attrs: &'m Map, name: &str) -> Option<&'m Value> {
         .filter(|value| !matches!(value, Value::Null))
 }
 
+/// A list argument (a set, a list or nested blocks).
+enum ListArgument<'m> {
+    Unset,
+    Unknown(&'m Unknown),
+    Items(&'m [Node]),
+}
+
+/// `name` as a list; any other value is a type error Terraform reports
+/// before the provider runs.
+fn list_argument<'m>(attrs: &'m Map, name: &str) -> Result<ListArgument<'m>, Unknowable> {
+    match argument(attrs, name) {
+        None => Ok(ListArgument::Unset),
+        Some(Value::Unknown(u)) => Ok(ListArgument::Unknown(u)),
+        Some(Value::List(items)) => Ok(ListArgument::Items(items)),
+        Some(other) => Err(fails(format!(
+            "{name} is a {}, not a list",
+            other.type_name()
+        ))),
+    }
+}
+
 /// A string argument that decides the document's shape.
 fn known_string(attrs: &Map, name: &str) -> Result<Option<String>, Unknowable> {
     match argument(attrs, name) {
@@ -230,16 +251,10 @@ fn document(attrs: &Map) -> Result<Document, Unknowable> {
 /// The documents of `source_policy_documents` or
 /// `override_policy_documents`, parsed, with their indices.
 fn merged_documents(attrs: &Map, name: &str) -> Result<Vec<(usize, Document)>, Unknowable> {
-    let items = match argument(attrs, name) {
-        None => return Ok(Vec::new()),
-        Some(Value::Unknown(u)) => return Err(depends(name, u)),
-        Some(Value::List(items)) => items,
-        Some(other) => {
-            return Err(fails(format!(
-                "{name} is a {}, not a list",
-                other.type_name()
-            )));
-        }
+    let items = match list_argument(attrs, name)? {
+        ListArgument::Items(items) => items,
+        ListArgument::Unset => return Ok(Vec::new()),
+        ListArgument::Unknown(u) => return Err(depends(name, u)),
     };
     let mut documents = Vec::new();
     for (index, item) in items.iter().enumerate() {
@@ -256,11 +271,10 @@ fn merged_documents(attrs: &Map, name: &str) -> Result<Vec<(usize, Document)>, U
 }
 
 fn configured_statements(attrs: &Map, version: &str) -> Result<Vec<Statement>, Unknowable> {
-    let blocks = match argument(attrs, "statement") {
-        None => return Ok(Vec::new()),
-        Some(Value::Unknown(u)) => return Err(depends("the statement list", u)),
-        Some(Value::List(blocks)) => blocks,
-        Some(other) => return Err(fails(format!("statement is a {}", other.type_name()))),
+    let blocks = match list_argument(attrs, "statement")? {
+        ListArgument::Items(blocks) => blocks,
+        ListArgument::Unset => return Ok(Vec::new()),
+        ListArgument::Unknown(u) => return Err(depends("the statement list", u)),
     };
     let mut sids = HashSet::new();
     let mut statements = Vec::with_capacity(blocks.len());
@@ -313,16 +327,10 @@ fn configured_statements(attrs: &Map, version: &str) -> Result<Vec<Statement>, U
 /// when it holds one, else sorted in reverse. With an element unknown the
 /// order (and, for duplicates, the count) is unknown: one gap.
 fn string_set(block: &Map, name: &str) -> Result<Json, Unknowable> {
-    let items = match argument(block, name) {
-        None => return Ok(Json::Absent),
-        Some(Value::Unknown(u)) => return Ok(Json::MaybeAbsent(u.clone())),
-        Some(Value::List(items)) => items,
-        Some(other) => {
-            return Err(fails(format!(
-                "{name} is a {}, not a set",
-                other.type_name()
-            )));
-        }
+    let items = match list_argument(block, name)? {
+        ListArgument::Items(items) => items,
+        ListArgument::Unset => return Ok(Json::Absent),
+        ListArgument::Unknown(u) => return Ok(Json::MaybeAbsent(u.clone())),
     };
     let mut known = Vec::with_capacity(items.len());
     for item in items {
@@ -354,15 +362,22 @@ fn opaque(unknown: &Unknown) -> Unknown {
     }
 }
 
-/// An unknown made here, for a place whose text depends on the order the
-/// provider's set hashing gives.
-fn set_order(what: &str) -> Unknown {
+/// An unknown made here, for text that depends on the provider itself.
+fn provider_unknown(reason: String) -> Unknown {
     Unknown {
-        reason: format!("the order of {what} depends on the AWS provider's set hashing"),
+        reason,
         references: Vec::new(),
         presence_unknown: false,
         known_text: None,
     }
+}
+
+/// For a place whose text depends on the order the provider's set hashing
+/// gives.
+fn set_order(what: &str) -> Unknown {
+    provider_unknown(format!(
+        "the order of {what} depends on the AWS provider's set hashing"
+    ))
 }
 
 /// An unknown made here, for text that differs between versions of the
@@ -371,12 +386,9 @@ fn set_order(what: &str) -> Unknown {
 /// `"Statement": null` and dropped boolean condition values of merged
 /// documents.
 fn provider_version(what: &str) -> Unknown {
-    Unknown {
-        reason: format!("how {what} is written depends on the AWS provider's version"),
-        references: Vec::new(),
-        presence_unknown: false,
-        known_text: None,
-    }
+    provider_unknown(format!(
+        "how {what} is written depends on the AWS provider's version"
+    ))
 }
 
 /// `&{` becomes `${` (IAM's policy variables, written so Terraform does not
@@ -412,11 +424,10 @@ fn replace_variables(json: Json, version: &str) -> Result<Json, String> {
 
 /// `principals` or `not_principals` blocks: identifiers grouped by type.
 fn principals(block: &Map, name: &str, version: &str) -> Result<Json, Unknowable> {
-    let blocks = match argument(block, name) {
-        None => return Ok(Json::Absent),
-        Some(Value::Unknown(u)) => return Ok(Json::MaybeAbsent(u.clone())),
-        Some(Value::List(blocks)) => blocks,
-        Some(other) => return Err(fails(format!("{name} is a {}", other.type_name()))),
+    let blocks = match list_argument(block, name)? {
+        ListArgument::Items(blocks) => blocks,
+        ListArgument::Unset => return Ok(Json::Absent),
+        ListArgument::Unknown(u) => return Ok(Json::MaybeAbsent(u.clone())),
     };
     let mut principals: Vec<(String, Json)> = Vec::new();
     for principal in blocks {
@@ -477,11 +488,10 @@ fn principals(block: &Map, name: &str, version: &str) -> Result<Json, Unknowable
 
 /// `condition` blocks: values grouped by test, then variable.
 fn conditions(block: &Map, version: &str) -> Result<Json, Unknowable> {
-    let blocks = match argument(block, "condition") {
-        None => return Ok(Json::Absent),
-        Some(Value::Unknown(u)) => return Ok(Json::MaybeAbsent(u.clone())),
-        Some(Value::List(blocks)) => blocks,
-        Some(other) => return Err(fails(format!("condition is a {}", other.type_name()))),
+    let blocks = match list_argument(block, "condition")? {
+        ListArgument::Items(blocks) => blocks,
+        ListArgument::Unset => return Ok(Json::Absent),
+        ListArgument::Unknown(u) => return Ok(Json::MaybeAbsent(u.clone())),
     };
     let mut conditions: Vec<(String, String, Json)> = Vec::new();
     for condition in blocks {
@@ -544,16 +554,10 @@ fn conditions(block: &Map, version: &str) -> Result<Json, Unknowable> {
 /// A condition's `values`, a list: its order is kept; one value is written
 /// as a string.
 fn condition_values(condition: &Map) -> Result<Json, Unknowable> {
-    let items = match argument(condition, "values") {
-        None => return Err(fails("condition without values")),
-        Some(Value::Unknown(u)) => return Ok(Json::Unknown(opaque(u))),
-        Some(Value::List(items)) => items,
-        Some(other) => {
-            return Err(fails(format!(
-                "condition values is a {}",
-                other.type_name()
-            )));
-        }
+    let items = match list_argument(condition, "values")? {
+        ListArgument::Items(items) => items,
+        ListArgument::Unset => return Err(fails("condition without values")),
+        ListArgument::Unknown(u) => return Ok(Json::Unknown(opaque(u))),
     };
     let mut values = Vec::with_capacity(items.len());
     for item in items {
@@ -888,11 +892,8 @@ fn write_number(out: &mut PartialText, n: f64) {
     if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15 {
         out.push_str(&format_number(n));
     } else {
-        out.push_unknown(&Unknown {
-            reason: format!("Go's formatting of the number {n}"),
-            references: Vec::new(),
-            presence_unknown: false,
-            known_text: None,
-        });
+        out.push_unknown(&provider_unknown(format!(
+            "Go's formatting of the number {n}"
+        )));
     }
 }
