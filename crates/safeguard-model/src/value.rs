@@ -51,6 +51,13 @@ pub struct Unknown {
     /// (Boxed: it is rare, and every value is as large as its largest
     /// kind; deep documents are read recursively.)
     pub known_text: Option<Box<Vec<Option<String>>>>,
+    /// The known text is JSON as Go's `encoding/json` writes it (by
+    /// `jsonencode`, or the provider's policy documents), and each gap in
+    /// it holds a whole JSON value or escaped characters inside a string:
+    /// then the text can be read back as JSON with unknown values in it. A
+    /// template's gap may hold anything (a quote, a comma), so its text
+    /// never can.
+    pub known_text_json: bool,
 }
 
 /// An ordered map whose keys keep their spans. Order is the source order, so

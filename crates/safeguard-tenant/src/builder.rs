@@ -22,6 +22,7 @@ pub(crate) fn unknown_node(reason: impl Into<String>, span: Span) -> Node {
             references: Vec::new(),
             presence_unknown: true,
             known_text: None,
+            known_text_json: false,
         }),
         span,
     )

@@ -399,6 +399,7 @@ fn unresolved(what: &str) -> Value {
         references: Vec::new(),
         presence_unknown: false,
         known_text: None,
+        known_text_json: false,
     })
 }
 

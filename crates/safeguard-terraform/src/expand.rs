@@ -307,6 +307,7 @@ fn dynamic_block(evaluator: &Evaluator<'_>, map: &mut Map, block: &Block, frame:
                         references,
                         presence_unknown: true,
                         known_text: None,
+                        known_text_json: false,
                     }),
                     span,
                 ),

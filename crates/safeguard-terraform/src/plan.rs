@@ -274,6 +274,7 @@ fn mark_unknown(attrs: &mut Map, key: &str, marker: &Node, span: Span, reference
                     references: references.to_vec(),
                     presence_unknown: false,
                     known_text: None,
+                    known_text_json: false,
                 }),
                 attrs.get(key).map_or(span, |e| e.value.span),
             );

@@ -151,6 +151,43 @@ fn text_around_an_unknown_value_is_kept() {
     // Anything that changes the text knows nothing of it.
     assert_eq!(known_text(r#"upper("x${var.arn}")"#), None);
     assert_eq!(known_text(r#"[for c in "x${var.arn}" : c]"#), None);
+    // Only `jsonencode` text can be read back as JSON with its gaps.
+    let json_text = |expression: &str| match common::eval_value(arn, expression) {
+        Value::Unknown(unknown) => unknown.known_text_json,
+        other => panic!("{expression} is known: {other}"),
+    };
+    assert!(json_text(r#"jsonencode({ Resource = "${var.arn}/*" })"#));
+    assert!(!json_text(r#""{\"Resource\": \"${var.arn}/*\"}""#));
+    assert!(!json_text(r#""x${jsonencode({ a = var.arn })}""#));
+    // `replace` with an unknown replacement, or in a text with gaps,
+    // keeps what no match can reach (terraform-aws-modules/s3-bucket puts
+    // the bucket's ARN into its merged policy so).
+    assert_eq!(
+        known_text(
+            r#"replace(jsonencode({ Resource = "_ARN_/*", Condition = "aws:SecureTransport" }), "_ARN_", var.arn)"#
+        ),
+        Some(vec![
+            Some(r#"{"Condition":"aws:SecureTransport","Resource":""#.to_owned()),
+            None,
+            Some(r#"/*"}"#.to_owned()),
+        ])
+    );
+    assert_eq!(
+        known_text(r#"replace("${var.arn}:_ID_:x", "_ID_", "1")"#),
+        Some(vec![None, Some(":1:x".to_owned())])
+    );
+    // A regular expression is not followed into the gaps.
+    assert_eq!(known_text(r#"replace("${var.arn}:a", "/a/", "b")"#), None);
+    // `compact` keeps an unknown string that certainly has characters.
+    match common::eval_value(arn, r#"compact(["", "x${var.arn}", null])"#) {
+        Value::List(items) => assert!(
+            matches!(&items[..], [item] if matches!(item.value, Value::Unknown(_))),
+            "{items:?}"
+        ),
+        other => panic!("{other}"),
+    }
+    assert_eq!(known_text(r#"compact(["", "${var.arn}"])"#), None);
+    assert_eq!(known_text(r#"compact(["", var.arn, "x${var.arn}"])"#), None);
     // Go's encoding/json escapes, as Terraform's jsonencode writes them.
     assert_eq!(
         shown(r#"jsonencode("<a&b>\t")"#),

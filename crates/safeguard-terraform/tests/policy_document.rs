@@ -335,3 +335,82 @@ data "aws_iam_policy_document" "p" {
         );
     }
 }
+
+/// As terraform-aws-modules/s3-bucket merges its policies: documents with
+/// the bucket's ARN in them, through `compact` and a condition.
+const MERGED: &str = r#"
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws", version = ">= 6.0" }
+  }
+}
+variable "attach_deny_insecure_transport_policy" {
+  default = true
+}
+resource "aws_s3_bucket" "this" {
+  bucket = "clinic-records"
+}
+data "aws_iam_policy_document" "deny_insecure_transport" {
+  statement {
+    sid       = "denyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+data "aws_iam_policy_document" "combined" {
+  source_policy_documents = compact([
+    var.attach_deny_insecure_transport_policy ? data.aws_iam_policy_document.deny_insecure_transport.json : "",
+    jsonencode({ Statement = [{ Sid = "Reads", Effect = "Allow", Action = "s3:GetObject", Resource = "${aws_s3_bucket.this.arn}/*", Principal = { AWS = "arn:aws:iam::123456789012:root" } }] }),
+  ])
+}
+"#;
+
+#[test]
+fn documents_with_unknown_values_merge_with_those_values_unknown() {
+    assert_eq!(
+        pieces(
+            MERGED,
+            "data.aws_iam_policy_document.combined.minified_json"
+        ),
+        vec![
+            Some(
+                concat!(
+                    r#"{"Version":"2012-10-17","Statement":["#,
+                    r#"{"Sid":"denyInsecureTransport","Effect":"Deny","Action":"s3:*","Resource":"#
+                )
+                .to_owned()
+            ),
+            None,
+            Some(
+                concat!(
+                    r#","Principal":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}},"#,
+                    r#"{"Sid":"Reads","Effect":"Allow","Action":"s3:GetObject","Resource":""#
+                )
+                .to_owned()
+            ),
+            None,
+            Some(r#"/*","Principal":{"AWS":"arn:aws:iam::123456789012:root"}}]}"#.to_owned()),
+        ]
+    );
+    // A template's gaps may hold anything: its text is not read as JSON.
+    let template = MERGED.replace(
+        "jsonencode({ Statement = [{ Sid = \"Reads\", Effect = \"Allow\", Action = \"s3:GetObject\", Resource = \"${aws_s3_bucket.this.arn}/*\", Principal = { AWS = \"arn:aws:iam::123456789012:root\" } }] })",
+        r#""{\"Statement\": [{\"Sid\": \"Reads\", \"Resource\": \"${aws_s3_bucket.this.arn}/*\"}]}""#,
+    );
+    assert_ne!(template, MERGED);
+    let reason = reason(&template, "data.aws_iam_policy_document.combined.json");
+    assert!(
+        reason.contains("source_policy_documents[1] is not known"),
+        "{reason}"
+    );
+}

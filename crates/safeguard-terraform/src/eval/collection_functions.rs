@@ -43,7 +43,8 @@ fn unknown_in(items: &[Node]) -> Option<Value> {
     items
         .iter()
         .find(|item| matches!(item.value, Value::Unknown(_)))
-        .map(|item| item.value.clone())
+        // The collection's value is unknown, not that element's text.
+        .map(|item| super::opaque(item.clone()).value)
 }
 
 /// Elements in order, each once (`strict_equal`, as cty compares them).
@@ -76,13 +77,25 @@ pub(crate) fn as_set(mut items: Vec<Node>) -> Vec<Node> {
 /// `compact(list(string))`: without its nulls and empty strings.
 fn compact(values: &[&Value]) -> Result<Value, String> {
     let items = one_list("compact", values)?;
-    if let Some(unknown) = unknown_in(items) {
-        return Ok(unknown);
+    // An unknown string with known characters is certainly not empty:
+    // kept as it is. (cty makes the whole list unknown; which elements it
+    // holds is still known here.)
+    let not_empty = |value: &Value| {
+        matches!(value, Value::Unknown(u) if u.known_text.as_ref().is_some_and(|pieces| {
+            pieces.iter().flatten().any(|piece| !piece.is_empty())
+        }))
+    };
+    if let Some(item) = items
+        .iter()
+        .find(|item| matches!(item.value, Value::Unknown(_)) && !not_empty(&item.value))
+    {
+        return Ok(super::opaque(item.clone()).value);
     }
     let mut kept = Vec::new();
     for item in items {
         match &item.value {
             Value::Null => {}
+            value if not_empty(value) => kept.push(item.clone()),
             value => {
                 let text = to_string(value)?;
                 if !text.is_empty() {

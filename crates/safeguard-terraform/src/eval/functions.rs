@@ -67,6 +67,11 @@ impl Evaluator<'_> {
                 }
             }
         }
+        if name == "replace"
+            && let Some(node) = replace_around_unknowns(&args, span)
+        {
+            return Ok(node);
+        }
         // `coalesce` may skip nulls before an unknown; everything else is
         // unknown as soon as an argument is.
         if name != "coalesce"
@@ -85,6 +90,66 @@ impl Evaluator<'_> {
             Err(CallError::Failed(message)) => Err(message),
         }
     }
+}
+
+/// `replace` of a plain substring where the text has unknown parts or the
+/// replacement is unknown: what is certain of the result (see
+/// `partial_text::replace_in_pieces`). `None` sends every other case the
+/// usual way.
+fn replace_around_unknowns(args: &[Node], span: Span) -> Option<Node> {
+    let [text, search, with] = args else {
+        return None;
+    };
+    let search = match &search.value {
+        Value::String(s) if !s.is_empty() && !is_regex_pattern(s) => s,
+        _ => return None,
+    };
+    let mut unknowns: Vec<&safeguard_model::Unknown> = Vec::new();
+    let pieces = match &text.value {
+        Value::String(t) => vec![Some(t.clone())],
+        Value::Unknown(u) => {
+            unknowns.push(u);
+            (**u.known_text.as_ref()?).clone()
+        }
+        _ => return None,
+    };
+    let with = match &with.value {
+        Value::String(w) => Some(w.as_str()),
+        Value::Unknown(u) => {
+            unknowns.push(u);
+            None
+        }
+        _ => return None,
+    };
+    let first = unknowns.first()?;
+    let pieces = super::partial_text::replace_in_pieces(&pieces, search, with);
+    if pieces.iter().all(Option::is_some) {
+        return Some(Node::new(
+            Value::String(pieces.into_iter().flatten().collect()),
+            span,
+        ));
+    }
+    let mut references: Vec<String> = Vec::new();
+    for reference in unknowns.iter().flat_map(|u| &u.references) {
+        if !references.contains(reference) {
+            references.push(reference.clone());
+        }
+    }
+    Some(Node::new(
+        Value::Unknown(safeguard_model::Unknown {
+            reason: first.reason.clone(),
+            references,
+            presence_unknown: false,
+            known_text: Some(Box::new(pieces)),
+            known_text_json: false,
+        }),
+        span,
+    ))
+}
+
+/// `replace` takes a search string written `/…/` as a regular expression.
+fn is_regex_pattern(search: &str) -> bool {
+    search.len() > 1 && search.starts_with('/') && search.ends_with('/')
 }
 
 /// Why a call produced no value.
@@ -203,7 +268,7 @@ fn apply(name: &str, values: &[&Value], args: &[Node], span: Span) -> Result<Val
         "replace" => {
             let v = arity(name, values, 3)?;
             let (text, search, with) = (to_string(v[0])?, to_string(v[1])?, to_string(v[2])?);
-            if search.len() > 1 && search.starts_with('/') && search.ends_with('/') {
+            if is_regex_pattern(&search) {
                 let re = regex::Regex::new(&search[1..search.len() - 1])
                     .map_err(|e| format!("replace: {e}"))?;
                 Value::String(

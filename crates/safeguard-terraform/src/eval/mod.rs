@@ -13,6 +13,7 @@ mod collection_functions;
 mod expr;
 mod functions;
 mod ops;
+mod partial_json;
 mod partial_text;
 mod policy_document;
 mod refs;
@@ -203,6 +204,7 @@ impl<'a> Evaluator<'a> {
 pub(crate) fn opaque(mut node: Node) -> Node {
     if let Value::Unknown(unknown) = &mut node.value {
         unknown.known_text = None;
+        unknown.known_text_json = false;
     }
     node
 }
@@ -215,6 +217,7 @@ pub(crate) fn unknown(span: Span, reason: impl Into<String>, references: Vec<Str
             references,
             presence_unknown: false,
             known_text: None,
+            known_text_json: false,
         }),
         span,
     )

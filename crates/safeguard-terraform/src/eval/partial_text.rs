@@ -18,6 +18,9 @@ pub(super) struct PartialText {
     pieces: Vec<Option<String>>,
     /// The first unknown part's reason and every unknown part's references.
     unknown: Option<(String, Vec<String>)>,
+    /// A gap was placed other than by `push_json` (see
+    /// `Unknown::known_text_json`).
+    gap_outside_json: bool,
 }
 
 impl PartialText {
@@ -29,8 +32,14 @@ impl PartialText {
     }
 
     /// An unknown string's place in the text: its own known pieces, if it
-    /// has any, as they are.
+    /// has any, as they are. Its gaps may hold anything, so the text can
+    /// no longer be read back as JSON.
     pub(super) fn push_unknown(&mut self, unknown: &Unknown) {
+        self.gap_outside_json = true;
+        self.push_unknown_value(unknown);
+    }
+
+    fn push_unknown_value(&mut self, unknown: &Unknown) {
         match &unknown.known_text {
             Some(pieces) => self.push_pieces(pieces, Cow::Borrowed),
             None => self.push_gap(),
@@ -78,6 +87,7 @@ impl PartialText {
                 references,
                 presence_unknown: false,
                 known_text: Some(Box::new(self.pieces)),
+                known_text_json: !self.gap_outside_json,
             }),
         };
         Node::new(value, span)
@@ -115,7 +125,8 @@ impl PartialText {
                     self.push_str("\"");
                     self.note(unknown);
                 }
-                None => self.push_unknown(unknown),
+                // A whole value: Go writes whatever it turns out to be.
+                None => self.push_unknown_value(unknown),
             },
         }
     }
@@ -167,4 +178,135 @@ pub(super) fn json_escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// `replace(text, search, with)` on a text with gaps (or with an unknown
+/// `with`, a gap for each replacement): what is certain of the result.
+/// A match may begin in a gap and end in the known text after it, when
+/// that text starts with the end of `search`; and for a pattern that
+/// overlaps itself (`_X_` in `_X_X_`) such a match moves the matches after
+/// it. A match may also begin in the known text and end in the gap after
+/// it. The text those could reach is a gap; the rest is replaced as
+/// `strings.Replace` does, leftmost first.
+pub(super) fn replace_in_pieces(
+    pieces: &[Option<String>],
+    search: &str,
+    with: Option<&str>,
+) -> Vec<Option<String>> {
+    let mut out = PartialText::default();
+    let len = search.len();
+    for (index, piece) in pieces.iter().enumerate() {
+        let Some(text) = piece else {
+            out.push_gap();
+            continue;
+        };
+        let gap_before = index > 0 && pieces[index - 1].is_none();
+        let gap_after = pieces.get(index + 1).is_some_and(Option::is_none);
+        // Where the text stops depending on a match from the gap before:
+        // after the longest start of it that ends `search`, and after
+        // every occurrence (overlapping ones too) that begins before that.
+        let mut start = 0;
+        if gap_before {
+            start = (1..len.min(text.len() + 1))
+                .rev()
+                .find(|&k| search.is_char_boundary(len - k) && text.starts_with(&search[len - k..]))
+                .unwrap_or(0);
+            for at in overlapping(text, search) {
+                if at >= start {
+                    break;
+                }
+                start = start.max(at + len);
+            }
+        }
+        let start = start.min(text.len());
+        // Leftmost matches from `start` on.
+        let certain: Vec<usize> = text[start..]
+            .match_indices(search)
+            .map(|(at, _)| start + at)
+            .collect();
+        // Where a match into the gap after may begin: a place whose rest
+        // starts `search`, not inside a match already taken.
+        let mut end = text.len();
+        if gap_after {
+            end = (text.len().saturating_sub(len - 1).max(start)..text.len())
+                .find(|&at| {
+                    text.is_char_boundary(at)
+                        && search.starts_with(&text[at..])
+                        && !certain.iter().any(|&m| m < at && at < m + len)
+                })
+                .unwrap_or(text.len());
+        }
+        if start > 0 {
+            out.push_gap();
+        }
+        let mut at = start;
+        for &found in certain.iter().filter(|&&found| found + len <= end) {
+            out.push_str(&text[at..found]);
+            match with {
+                Some(with) => out.push_str(with),
+                None => out.push_gap(),
+            }
+            at = found + len;
+        }
+        if at < end {
+            out.push_str(&text[at..end]);
+        }
+        if end < text.len() {
+            out.push_gap();
+        }
+    }
+    out.pieces
+}
+
+/// Every place `search` occurs, overlapping ones included.
+fn overlapping<'t>(text: &'t str, search: &'t str) -> impl Iterator<Item = usize> + 't {
+    text.char_indices()
+        .map(|(at, _)| at)
+        .filter(move |&at| text[at..].starts_with(search))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_in_pieces;
+
+    fn pieces(parts: &[Option<&str>]) -> Vec<Option<String>> {
+        parts.iter().map(|p| p.map(str::to_owned)).collect()
+    }
+
+    #[test]
+    fn replacing_keeps_what_no_match_from_a_gap_can_reach() {
+        type Case<'a> = (
+            &'a [Option<&'a str>],
+            Option<&'a str>,
+            &'a [Option<&'a str>],
+        );
+        let cases: [Case<'_>; 6] = [
+            // Nothing after the gap can end `_X_`: all of it is certain.
+            (
+                &[None, Some("/_X_/tail")],
+                Some("id"),
+                &[None, Some("/id/tail")],
+            ),
+            // `X_` may end a match begun in the gap.
+            (&[None, Some("X_/x")], Some("id"), &[None, Some("/x")]),
+            // A self-overlapping pattern: each overlap moves the next match.
+            (&[None, Some("_X_X_y")], Some("id"), &[None, Some("y")]),
+            // `_X` may begin a match that ends in the gap after it.
+            (&[Some("a_X_b_X"), None], Some("id"), &[Some("aidb"), None]),
+            // An unknown replacement is a gap where each match was.
+            (&[Some("a_X_b")], None, &[Some("a"), None, Some("b")]),
+            (
+                &[Some("ab"), None, Some("cd")],
+                Some("id"),
+                &[Some("ab"), None, Some("cd")],
+            ),
+        ];
+        for (text, with, expected) in cases {
+            assert_eq!(
+                replace_in_pieces(&pieces(text), "_X_", with),
+                pieces(expected),
+                "{text:?} with {with:?}"
+            );
+        }
+    }
 }

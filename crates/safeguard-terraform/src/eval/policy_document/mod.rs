@@ -22,8 +22,9 @@
 //!
 //! A value not known before apply (a bucket's ARN in `resources`) leaves a
 //! gap in the text, and the rest stays known (see `Unknown::known_text`).
-//! What decides the document's shape (a `sid`, the statement list, a
-//! merged document) must be known, or the whole text is unknown. Where the
+//! What decides the document's shape (a `sid`, the statement list) must
+//! be known, or the whole text is unknown. A merged document may be partly
+//! unknown when its text can be read back as JSON (see `read`). Where the
 //! provider would fail, the text is unknown too, with the provider's
 //! reason: there is no document to judge.
 
@@ -33,7 +34,10 @@ use safeguard_model::{Map, Node, Unknown, Value};
 use safeguard_source::Span;
 
 use super::ops::{format_number, to_string};
+use super::partial_json::{self, Parsed};
 use super::partial_text::{PartialText, json_escape};
+
+mod read;
 
 /// The address prefix of the data source computed here.
 const DATA_SOURCE: &str = "data.aws_iam_policy_document.";
@@ -258,14 +262,36 @@ fn merged_documents(attrs: &Map, name: &str) -> Result<Vec<(usize, Document)>, U
     };
     let mut documents = Vec::new();
     for (index, item) in items.iter().enumerate() {
-        let text = match &item.value {
+        let at = format!("{name}[{index}]");
+        // A known text, or one whose gaps each hold a whole value or
+        // characters of a string (`jsonencode`, another policy document):
+        // both read as JSON. Any other unknown text cannot be.
+        let (parsed, source) = match &item.value {
             Value::Null => continue,
-            Value::Unknown(u) => return Err(depends(&format!("{name}[{index}]"), u)),
-            other => to_string(other).map_err(|e| fails(format!("{name}[{index}]: {e}")))?,
+            Value::Unknown(u) => match (&u.known_text, u.known_text_json) {
+                (Some(pieces), true) => (
+                    partial_json::parse_pieces(pieces)
+                        .map_err(|e| fails(format!("{at} is not a policy document: {e}")))?,
+                    u.clone(),
+                ),
+                _ => return Err(depends(&at, u)),
+            },
+            other => {
+                let text = to_string(other).map_err(|e| fails(format!("{at}: {e}")))?;
+                let json: serde_json::Value = serde_json::from_str(&text)
+                    .map_err(|e| fails(format!("{at} is not a policy document: {e}")))?;
+                (Parsed::from_serde(&json), Unknown::default())
+            }
         };
-        let document = parse_document(&text)
-            .map_err(|e| fails(format!("{name}[{index}] is not a policy document: {e}")))?;
-        documents.push((index, document));
+        match read::document(&parsed, &source) {
+            Ok(document) => documents.push((index, document)),
+            Err(read::Unreadable::Refused(reason)) => {
+                return Err(fails(format!("{at} is not a policy document: {reason}")));
+            }
+            Err(read::Unreadable::Unknown(what)) => {
+                return Err(depends(&format!("{what} in {at}"), &source));
+            }
+        }
     }
     Ok(documents)
 }
@@ -358,6 +384,7 @@ fn sorted_set(mut items: Vec<String>) -> Json {
 fn opaque(unknown: &Unknown) -> Unknown {
     Unknown {
         known_text: None,
+        known_text_json: false,
         ..unknown.clone()
     }
 }
@@ -369,6 +396,7 @@ fn provider_unknown(reason: String) -> Unknown {
         references: Vec::new(),
         presence_unknown: false,
         known_text: None,
+        known_text_json: false,
     }
 }
 
@@ -593,225 +621,6 @@ fn clone_known(json: &Json) -> Json {
         Json::Array(items) => Json::Array(items.iter().map(clone_known).collect()),
         Json::Unknown(u) => Json::Unknown(u.clone()),
         _ => Json::Absent,
-    }
-}
-
-/// A document given as JSON text, read as Go's `encoding/json` reads it
-/// into the provider's structs.
-fn parse_document(text: &str) -> Result<Document, String> {
-    let json: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    let mut document = Document::default();
-    let object = match json {
-        serde_json::Value::Null => return Ok(document),
-        serde_json::Value::Object(object) => object,
-        other => return Err(format!("a {} is not a document", kind_of(&other))),
-    };
-    for (key, value) in &object {
-        match field_name(key, &["Version", "Id", "Statement"]) {
-            Some("Version") => document.version = go_string(value, key)?,
-            Some("Id") => document.id = go_string(value, key)?,
-            Some("Statement") => {
-                document.statements = match value {
-                    serde_json::Value::Null => Vec::new(),
-                    serde_json::Value::Array(items) => items
-                        .iter()
-                        .map(parse_statement)
-                        .collect::<Result<_, _>>()?,
-                    other => return Err(format!("Statement is a {}, not a list", kind_of(other))),
-                };
-            }
-            _ => {}
-        }
-    }
-    Ok(document)
-}
-
-const STATEMENT_FIELDS: [&str; 9] = [
-    "Effect",
-    "Action",
-    "NotAction",
-    "Resource",
-    "NotResource",
-    "Principal",
-    "NotPrincipal",
-    "Condition",
-    "Sid",
-];
-
-fn parse_statement(json: &serde_json::Value) -> Result<Statement, String> {
-    let serde_json::Value::Object(object) = json else {
-        // The provider dereferences a null statement and crashes.
-        return Err(format!("a statement is a {}", kind_of(json)));
-    };
-    let mut sid = String::new();
-    let mut fields: Vec<(&'static str, Json)> = STATEMENT_FIELDS[..8]
-        .iter()
-        .map(|name| (*name, Json::Absent))
-        .collect();
-    for (key, value) in object {
-        let Some(name) = field_name(key, &STATEMENT_FIELDS) else {
-            continue;
-        };
-        let parsed = match name {
-            "Sid" => {
-                sid = go_string(value, key)?;
-                continue;
-            }
-            "Effect" => match go_string(value, key)? {
-                effect if effect.is_empty() => Json::Absent,
-                effect => Json::Str(effect),
-            },
-            "Principal" | "NotPrincipal" => parse_principals(value)?,
-            "Condition" => parse_conditions(value)?,
-            _ => any_json(value),
-        };
-        if let Some(field) = fields.iter_mut().find(|(n, _)| *n == name) {
-            field.1 = parsed;
-        }
-    }
-    Ok(Statement { sid, fields })
-}
-
-/// The struct field a JSON key sets: Go matches names without regard to
-/// ASCII case (its rarer Unicode foldings are not followed here).
-fn field_name(key: &str, fields: &[&'static str]) -> Option<&'static str> {
-    fields.iter().copied().find(|f| f.eq_ignore_ascii_case(key))
-}
-
-fn go_string(value: &serde_json::Value, key: &str) -> Result<String, String> {
-    match value {
-        serde_json::Value::Null => Ok(String::new()),
-        serde_json::Value::String(s) => Ok(s.clone()),
-        other => Err(format!("{key} is a {}, not a string", kind_of(other))),
-    }
-}
-
-/// A field the provider keeps as Go's `any`: written back as it was read.
-fn any_json(value: &serde_json::Value) -> Json {
-    match value {
-        serde_json::Value::Null => Json::Absent,
-        serde_json::Value::Bool(b) => Json::Bool(*b),
-        serde_json::Value::Number(n) => Json::Number(n.as_f64().unwrap_or(f64::NAN)),
-        serde_json::Value::String(s) => Json::Str(s.clone()),
-        serde_json::Value::Array(items) => Json::Array(
-            items
-                .iter()
-                .map(|item| match any_json(item) {
-                    Json::Absent => Json::Null,
-                    other => other,
-                })
-                .collect(),
-        ),
-        serde_json::Value::Object(object) => Json::Object(
-            object
-                .iter()
-                .map(|(k, v)| {
-                    let v = match any_json(v) {
-                        Json::Absent => Json::Null,
-                        other => other,
-                    };
-                    (k.clone(), v)
-                })
-                .collect::<std::collections::BTreeMap<_, _>>()
-                .into_iter()
-                .collect(),
-        ),
-    }
-}
-
-/// The provider's principal set read back: any string is `"*"`; a map's
-/// arrays are sorted (and written back in reverse).
-fn parse_principals(value: &serde_json::Value) -> Result<Json, String> {
-    let object = match value {
-        serde_json::Value::String(_) => return Ok(Json::Str("*".to_owned())),
-        serde_json::Value::Object(object) => object,
-        other => return Err(format!("a principal is a {}", kind_of(other))),
-    };
-    let mut by_type: Vec<(String, Json)> = Vec::new();
-    for (kind, identifiers) in object {
-        let identifiers = match identifiers {
-            serde_json::Value::String(s) => Json::Str(s.clone()),
-            serde_json::Value::Array(items) => {
-                let mut strings = items
-                    .iter()
-                    .map(|i| i.as_str().map(str::to_owned))
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| format!("a {kind} principal is not a string"))?;
-                strings.sort_unstable();
-                Json::Array(strings.into_iter().rev().map(Json::Str).collect())
-            }
-            other => return Err(format!("{kind} principals are a {}", kind_of(other))),
-        };
-        by_type.push((kind.clone(), identifiers));
-    }
-    Ok(match by_type.as_slice() {
-        [] => Json::Absent,
-        [(kind, Json::Str(s))] if kind == "*" && s == "*" => Json::Str("*".to_owned()),
-        _ => {
-            by_type.sort_by(|a, b| a.0.cmp(&b.0));
-            Json::Object(by_type)
-        }
-    })
-}
-
-/// The provider's condition set read back: a string becomes one value,
-/// arrays keep their strings, numbers and nulls are silently dropped (as
-/// the provider does); booleans are kept by some versions only.
-fn parse_conditions(value: &serde_json::Value) -> Result<Json, String> {
-    let serde_json::Value::Object(tests) = value else {
-        return Err(format!("Condition is a {}, not an object", kind_of(value)));
-    };
-    let mut by_test: Vec<(String, Json)> = Vec::new();
-    for (test, variables) in tests {
-        let serde_json::Value::Object(variables) = variables else {
-            return Err(format!("condition {test} is a {}", kind_of(variables)));
-        };
-        let mut kept: Vec<(String, Json)> = Vec::new();
-        for (variable, values) in variables {
-            let values = match values {
-                serde_json::Value::String(s) => Json::Str(s.clone()),
-                serde_json::Value::Bool(_) => {
-                    return Ok(Json::MaybeAbsent(provider_version(
-                        "a boolean condition value",
-                    )));
-                }
-                serde_json::Value::Array(items) => {
-                    let mut strings = items
-                        .iter()
-                        .map(|i| i.as_str().map(|s| Json::Str(s.to_owned())))
-                        .collect::<Option<Vec<_>>>()
-                        .ok_or_else(|| format!("a value of {test} {variable} is not a string"))?;
-                    if strings.len() == 1 {
-                        strings.pop().unwrap_or(Json::Absent)
-                    } else {
-                        Json::Array(strings)
-                    }
-                }
-                _ => continue,
-            };
-            kept.push((variable.clone(), values));
-        }
-        if !kept.is_empty() {
-            kept.sort_by(|a, b| a.0.cmp(&b.0));
-            by_test.push((test.clone(), Json::Object(kept)));
-        }
-    }
-    by_test.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(if by_test.is_empty() {
-        Json::Absent
-    } else {
-        Json::Object(by_test)
-    })
-}
-
-fn kind_of(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "boolean",
-        serde_json::Value::Number(_) => "number",
-        serde_json::Value::String(_) => "string",
-        serde_json::Value::Array(_) => "list",
-        serde_json::Value::Object(_) => "object",
     }
 }
 
