@@ -39,25 +39,12 @@ impl FsIncludeLoader {
         Self { root: root.into() }
     }
 
+    /// Where `path` really is, if that is inside the root (after resolving
+    /// symbolic links). A path that does not exist is resolved through its
+    /// nearest existing ancestor with the rest applied as written, so one
+    /// outside the root is refused whether or not this machine has it (the
+    /// mail host may).
     fn inside_root(&self, path: &Path) -> Result<PathBuf, String> {
-        let root = std::fs::canonicalize(&self.root)
-            .map_err(|e| format!("cannot resolve root {}: {e}", self.root.display()))?;
-        let real = std::fs::canonicalize(path)
-            .map_err(|e| format!("cannot resolve {}: {e}", path.display()))?;
-        if real.starts_with(&root) {
-            Ok(real)
-        } else {
-            Err(format!(
-                "{} is outside the configuration root {}",
-                path.display(),
-                self.root.display()
-            ))
-        }
-    }
-
-    /// `inside_root` for a path that does not exist: its nearest existing
-    /// ancestor resolved, the rest applied as written.
-    fn would_be_inside_root(&self, path: &Path) -> Result<(), String> {
         let mut existing = path;
         let mut rest = Vec::new();
         while !existing.as_os_str().is_empty() && std::fs::symlink_metadata(existing).is_err() {
@@ -86,7 +73,7 @@ impl FsIncludeLoader {
         let root = std::fs::canonicalize(&self.root)
             .map_err(|e| format!("cannot resolve root {}: {e}", self.root.display()))?;
         if real.starts_with(&root) {
-            Ok(())
+            Ok(real)
         } else {
             Err(format!(
                 "{} is outside the configuration root {}",
@@ -131,13 +118,10 @@ impl IncludeLoader for FsIncludeLoader {
         } else {
             dir.clone()
         };
+        self.inside_root(&dir_for_fs)?;
         if !dir_for_fs.is_dir() {
-            // Nothing here to include; but a directory outside the root is
-            // refused whether or not this machine has it (the server does).
-            self.would_be_inside_root(&dir_for_fs)?;
             return Ok(Vec::new());
         }
-        self.inside_root(&dir_for_fs)?;
         if !has_wildcards(&file_pattern) {
             if !path.is_file() {
                 return Ok(Vec::new());
