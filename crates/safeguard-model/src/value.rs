@@ -60,6 +60,16 @@ pub struct Unknown {
     pub known_text_json: bool,
 }
 
+impl Unknown {
+    /// Forgets what is known of the text, for an unknown that stands for
+    /// something else than that text (a step into it, a collection built
+    /// around it, a value a gap could hold).
+    pub fn forget_text(&mut self) {
+        self.known_text = None;
+        self.known_text_json = false;
+    }
+}
+
 /// An ordered map whose keys keep their spans. Order is the source order, so
 /// output and evaluation are deterministic.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -21,8 +21,7 @@ pub(crate) fn unknown_node(reason: impl Into<String>, span: Span) -> Node {
             reason: reason.into(),
             references: Vec::new(),
             presence_unknown: true,
-            known_text: None,
-            known_text_json: false,
+            ..Unknown::default()
         }),
         span,
     )

@@ -398,8 +398,7 @@ fn unresolved(what: &str) -> Value {
         reason: format!("{what} is a PowerShell variable, not resolved (safeguard runs no code)"),
         references: Vec::new(),
         presence_unknown: false,
-        known_text: None,
-        known_text_json: false,
+        ..Unknown::default()
     })
 }
 

@@ -306,8 +306,7 @@ fn dynamic_block(evaluator: &Evaluator<'_>, map: &mut Map, block: &Block, frame:
                         reason,
                         references,
                         presence_unknown: true,
-                        known_text: None,
-                        known_text_json: false,
+                        ..Unknown::default()
                     }),
                     span,
                 ),

@@ -273,8 +273,7 @@ fn mark_unknown(attrs: &mut Map, key: &str, marker: &Node, span: Span, reference
                     reason: format!("`{key}` is known only after apply"),
                     references: references.to_vec(),
                     presence_unknown: false,
-                    known_text: None,
-                    known_text_json: false,
+                    ..Unknown::default()
                 }),
                 attrs.get(key).map_or(span, |e| e.value.span),
             );

@@ -97,31 +97,24 @@ impl Evaluator<'_> {
 /// `partial_text::replace_in_pieces`). `None` sends every other case the
 /// usual way.
 fn replace_around_unknowns(args: &[Node], span: Span) -> Option<Node> {
-    let [text, search, with] = args else {
+    let [text, search, replacement] = args else {
         return None;
     };
     let search = match &search.value {
         Value::String(s) if !s.is_empty() && !is_regex_pattern(s) => s,
         _ => return None,
     };
-    let mut unknowns: Vec<&safeguard_model::Unknown> = Vec::new();
     let pieces = match &text.value {
         Value::String(t) => vec![Some(t.clone())],
-        Value::Unknown(u) => {
-            unknowns.push(u);
-            (**u.known_text.as_ref()?).clone()
-        }
+        Value::Unknown(u) => (**u.known_text.as_ref()?).clone(),
         _ => return None,
     };
-    let with = match &with.value {
+    let with = match &replacement.value {
         Value::String(w) => Some(w.as_str()),
-        Value::Unknown(u) => {
-            unknowns.push(u);
-            None
-        }
+        Value::Unknown(_) => None,
         _ => return None,
     };
-    let first = unknowns.first()?;
+    let mut result = first_unknown([text, replacement], span)?;
     let pieces = super::partial_text::replace_in_pieces(&pieces, search, with);
     if pieces.iter().all(Option::is_some) {
         return Some(Node::new(
@@ -129,22 +122,10 @@ fn replace_around_unknowns(args: &[Node], span: Span) -> Option<Node> {
             span,
         ));
     }
-    let mut references: Vec<String> = Vec::new();
-    for reference in unknowns.iter().flat_map(|u| &u.references) {
-        if !references.contains(reference) {
-            references.push(reference.clone());
-        }
+    if let Value::Unknown(unknown) = &mut result.value {
+        unknown.known_text = Some(Box::new(pieces));
     }
-    Some(Node::new(
-        Value::Unknown(safeguard_model::Unknown {
-            reason: first.reason.clone(),
-            references,
-            presence_unknown: false,
-            known_text: Some(Box::new(pieces)),
-            known_text_json: false,
-        }),
-        span,
-    ))
+    Some(result)
 }
 
 /// `replace` takes a search string written `/…/` as a regular expression.

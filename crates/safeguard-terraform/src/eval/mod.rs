@@ -167,13 +167,13 @@ impl<'a> Evaluator<'a> {
         self.files.get(index)
     }
 
-    /// The cached instances of a resource or data block (see [`crate::expand`]).
     /// Whether this module or one calling it holds the AWS provider to 5.0
     /// or later.
     pub(crate) fn aws_provider_5(&self) -> bool {
         self.config.aws_provider_5 || self.scope.is_some_and(|s| s.aws_provider_5)
     }
 
+    /// The cached instances of a resource or data block (see [`crate::expand`]).
     pub(crate) fn resource_instances(&self, address: &str) -> Option<std::rc::Rc<Instances>> {
         if let Some(cached) = self.resources.borrow().get(address) {
             return Some(std::rc::Rc::clone(cached));
@@ -203,8 +203,7 @@ impl<'a> Evaluator<'a> {
 /// built around it).
 pub(crate) fn opaque(mut node: Node) -> Node {
     if let Value::Unknown(unknown) = &mut node.value {
-        unknown.known_text = None;
-        unknown.known_text_json = false;
+        unknown.forget_text();
     }
     node
 }
@@ -216,8 +215,7 @@ pub(crate) fn unknown(span: Span, reason: impl Into<String>, references: Vec<Str
             reason: reason.into(),
             references,
             presence_unknown: false,
-            known_text: None,
-            known_text_json: false,
+            ..Unknown::default()
         }),
         span,
     )

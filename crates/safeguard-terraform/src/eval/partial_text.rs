@@ -102,11 +102,7 @@ impl PartialText {
             Value::Null => self.push_str("null"),
             Value::Bool(b) => self.push_str(if *b { "true" } else { "false" }),
             Value::Number(n) => self.push_str(&json_number(*n)),
-            Value::String(s) => {
-                self.push_str("\"");
-                self.push_str(&json_escape(s));
-                self.push_str("\"");
-            }
+            Value::String(s) => self.push_quoted(s),
             Value::List(items) => {
                 self.push_str("[");
                 for (i, item) in items.iter().enumerate() {
@@ -118,17 +114,30 @@ impl PartialText {
                 self.push_str("]");
             }
             Value::Map(map) => self.push_json_object(map),
-            Value::Unknown(unknown) => match &unknown.known_text {
-                Some(pieces) => {
-                    self.push_str("\"");
-                    self.push_pieces(pieces, |text| Cow::Owned(json_escape(text)));
-                    self.push_str("\"");
-                    self.note(unknown);
-                }
-                // A whole value: Go writes whatever it turns out to be.
-                None => self.push_unknown_value(unknown),
-            },
+            Value::Unknown(unknown) => self.push_json_unknown(unknown),
         }
+    }
+
+    /// An unknown value as `jsonencode` writes it: a string's known pieces,
+    /// quoted and escaped; a gap for any other.
+    pub(super) fn push_json_unknown(&mut self, unknown: &Unknown) {
+        match &unknown.known_text {
+            Some(pieces) => {
+                self.push_str("\"");
+                self.push_pieces(pieces, |text| Cow::Owned(json_escape(text)));
+                self.push_str("\"");
+                self.note(unknown);
+            }
+            // A whole value: Go writes whatever it turns out to be.
+            None => self.push_unknown_value(unknown),
+        }
+    }
+
+    /// A JSON string: quoted, with Go's escapes.
+    pub(super) fn push_quoted(&mut self, text: &str) {
+        self.push_str("\"");
+        self.push_str(&json_escape(text));
+        self.push_str("\"");
     }
 
     fn push_json_object(&mut self, map: &Map) {
@@ -139,9 +148,8 @@ impl PartialText {
             if i > 0 {
                 self.push_str(",");
             }
-            self.push_str("\"");
-            self.push_str(&json_escape(&entry.key));
-            self.push_str("\":");
+            self.push_quoted(&entry.key);
+            self.push_str(":");
             self.push_json(&entry.value.value);
         }
         self.push_str("}");
@@ -159,7 +167,7 @@ fn json_number(n: f64) -> String {
 
 /// A string's JSON escapes as Go's `encoding/json` writes them (Terraform
 /// is built with Go 1.22 or later, which writes `\b` and `\f` short).
-pub(super) fn json_escape(text: &str) -> String {
+fn json_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -101,24 +101,16 @@ impl Evaluator<'_> {
                 "terraform.workspace is chosen at run time",
                 Vec::new(),
             )),
-            // Computed from its own arguments, without the provider's help
-            // (see `policy_document`).
-            (
-                "data",
-                [
-                    Step::Attr(kind @ "aws_iam_policy_document"),
-                    Step::Attr(name),
-                    rest @ ..,
-                ],
-            ) if self
-                .config
-                .resources
-                .contains_key(&format!("data.{kind}.{name}")) =>
-            {
-                self.resource_reference(&format!("data.{kind}.{name}"), rest, frame, span, &text)
-            }
-            ("data", [Step::Attr(kind), Step::Attr(name), ..]) => {
-                let address = self.absolute(&format!("data.{kind}.{name}"));
+            ("data", [Step::Attr(kind), Step::Attr(name), rest @ ..]) => {
+                let address = format!("data.{kind}.{name}");
+                // Computed from its own arguments, without the provider's
+                // help (see `policy_document`).
+                if *kind == super::policy_document::DATA_SOURCE_TYPE
+                    && self.config.resources.contains_key(&address)
+                {
+                    return self.resource_reference(&address, rest, frame, span, &text);
+                }
+                let address = self.absolute(&address);
                 Ok(unknown(
                     span,
                     format!("{} is read from the provider at plan time", text()),

@@ -35,12 +35,12 @@ use safeguard_source::Span;
 
 use super::ops::{format_number, to_string};
 use super::partial_json::{self, Parsed};
-use super::partial_text::{PartialText, json_escape};
+use super::partial_text::PartialText;
 
 mod read;
 
-/// The address prefix of the data source computed here.
-const DATA_SOURCE: &str = "data.aws_iam_policy_document.";
+/// The data source computed here.
+pub(crate) const DATA_SOURCE_TYPE: &str = "aws_iam_policy_document";
 
 /// Why no text can be given: the reason, and what it depends on.
 pub(crate) type Unknowable = (String, Vec<String>);
@@ -60,7 +60,10 @@ pub(crate) fn computed_attribute(
         "minified_json" => false,
         _ => return None,
     };
-    address.strip_prefix(DATA_SOURCE)?;
+    let kind = address.strip_prefix("data.")?.split('.').next()?;
+    if kind != DATA_SOURCE_TYPE {
+        return None;
+    }
     Some(document(attrs).map(|doc| {
         let mut text = PartialText::default();
         write(&mut text, &doc.into_json(provider_5), indented.then_some(0));
@@ -382,21 +385,16 @@ fn sorted_set(mut items: Vec<String>) -> Json {
 
 /// An unknown that stands for more than its own text.
 fn opaque(unknown: &Unknown) -> Unknown {
-    Unknown {
-        known_text: None,
-        known_text_json: false,
-        ..unknown.clone()
-    }
+    let mut unknown = unknown.clone();
+    unknown.forget_text();
+    unknown
 }
 
 /// An unknown made here, for text that depends on the provider itself.
 fn provider_unknown(reason: String) -> Unknown {
     Unknown {
         reason,
-        references: Vec::new(),
-        presence_unknown: false,
-        known_text: None,
-        known_text_json: false,
+        ..Unknown::default()
     }
 }
 
@@ -493,13 +491,11 @@ fn principals(block: &Map, name: &str, version: &str) -> Result<Json, Unknowable
     if unique.is_empty() {
         return Ok(Json::Absent);
     }
-    if let [(kind, identifiers)] = unique.as_slice()
-        && kind == "*"
-    {
-        return Ok(match identifiers {
-            Json::Str(s) if s == "*" => Json::Str("*".to_owned()),
-            Json::Unknown(u) => Json::Unknown(opaque(u)),
-            _ => Json::Object(vec![(kind.clone(), clone_known(identifiers))]),
+    if unique.len() == 1 && unique[0].0 == "*" {
+        return Ok(match unique.swap_remove(0) {
+            (_, Json::Str(s)) if s == "*" => Json::Str("*".to_owned()),
+            (_, Json::Unknown(u)) => Json::Unknown(opaque(&u)),
+            only => Json::Object(vec![only]),
         });
     }
     let mut by_type: Vec<(String, Json)> = Vec::new();
@@ -614,16 +610,6 @@ fn same(a: &Json, b: &Json) -> bool {
     }
 }
 
-/// A copy of a value made of strings and arrays of strings.
-fn clone_known(json: &Json) -> Json {
-    match json {
-        Json::Str(s) => Json::Str(s.clone()),
-        Json::Array(items) => Json::Array(items.iter().map(clone_known).collect()),
-        Json::Unknown(u) => Json::Unknown(u.clone()),
-        _ => Json::Absent,
-    }
-}
-
 /// Writes `json` as Go does: compact when `depth` is `None`, else indented
 /// by two spaces per level from `depth` (`MarshalIndent`).
 fn write(out: &mut PartialText, json: &Json, depth: Option<usize>) {
@@ -632,15 +618,11 @@ fn write(out: &mut PartialText, json: &Json, depth: Option<usize>) {
         out.push_str(&"  ".repeat(depth));
     };
     match json {
-        Json::Str(s) => {
-            out.push_str("\"");
-            out.push_str(&json_escape(s));
-            out.push_str("\"");
-        }
+        Json::Str(s) => out.push_quoted(s),
         Json::Number(n) => write_number(out, *n),
         Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Json::Null | Json::Absent => out.push_str("null"),
-        Json::Unknown(u) | Json::MaybeAbsent(u) => out.push_json(&Value::Unknown(u.clone())),
+        Json::Unknown(u) | Json::MaybeAbsent(u) => out.push_json_unknown(u),
         Json::Array(items) if items.is_empty() => out.push_str("[]"),
         Json::Array(items) => {
             out.push_str("[");
@@ -680,9 +662,8 @@ fn write(out: &mut PartialText, json: &Json, depth: Option<usize>) {
                 if let Some(depth) = depth {
                     newline(out, depth + 1);
                 }
-                out.push_str("\"");
-                out.push_str(&json_escape(key));
-                out.push_str(if depth.is_some() { "\": " } else { "\":" });
+                out.push_quoted(key);
+                out.push_str(if depth.is_some() { ": " } else { ":" });
                 write(out, value, depth.map(|d| d + 1));
                 certain = true;
             }

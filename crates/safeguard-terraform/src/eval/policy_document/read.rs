@@ -8,7 +8,7 @@
 use safeguard_model::Unknown;
 
 use super::super::partial_json::Parsed;
-use super::{Document, Json, Statement, provider_unknown, provider_version};
+use super::{Document, Json, Statement, opaque, provider_unknown, provider_version};
 
 /// Why a document cannot be read.
 pub(super) enum Unreadable {
@@ -125,14 +125,11 @@ fn go_string(value: &Parsed, key: &str) -> Read<String> {
 /// An unknown value in a document, with its known characters if it is a
 /// string; the source's reason and references.
 fn unknown_value(value: &Parsed, source: &Unknown) -> Json {
-    Json::Unknown(Unknown {
-        known_text: match value {
-            Parsed::PartialStr(pieces) => Some(Box::new(pieces.clone())),
-            _ => None,
-        },
-        known_text_json: false,
-        ..source.clone()
-    })
+    let mut unknown = opaque(source);
+    if let Parsed::PartialStr(pieces) = value {
+        unknown.known_text = Some(Box::new(pieces.clone()));
+    }
+    Json::Unknown(unknown)
 }
 
 /// A field the provider keeps as Go's `any`: written back as it was read.
@@ -282,8 +279,4 @@ fn conditions(value: &Parsed, source: &Unknown) -> Read<Json> {
     } else {
         Json::Object(by_test)
     })
-}
-
-fn opaque(source: &Unknown) -> Unknown {
-    super::opaque(source)
 }
